@@ -1,0 +1,171 @@
+/**
+ * The security barrier: a Storage whose values are encrypted with AES-256-GCM before
+ * they reach the untrusted physical storage. While sealed the keyring is not in memory
+ * and every operation throws SealedError.
+ *
+ * Physical layout: `seal/config` (plaintext seal parameters), `seal/root-key` (root key
+ * encrypted under the key-encryption key that the unseal shares or the static key
+ * reconstruct), `seal/keyring` (keyring encrypted under the root key). Every other key
+ * is a barrier key, encrypted under the active keyring term with its path as AAD.
+ */
+import type { BatchOp, ListOptions, Storage } from '../storage/types.js';
+import { DecryptError, open, seal, termOf } from './aead.js';
+import { DEFAULT_MAX_OPERATIONS, Keyring, type KeyTerm } from './keyring.js';
+
+/** Physical keys the barrier reserves for itself. */
+export const SEAL_PREFIX = 'seal/';
+const ROOT_KEY_PATH = 'seal/root-key';
+const KEYRING_PATH = 'seal/keyring';
+
+/** Thrown by every data operation while the barrier is sealed. */
+export class SealedError extends Error {
+  constructor() {
+    super('Vault is sealed');
+    this.name = 'SealedError';
+  }
+}
+
+/** Key status as reported by `sys/key-status`. */
+export interface KeyStatus {
+  term: number;
+  installTime: number;
+  encryptions: number;
+}
+
+/** The encrypting view over physical storage. */
+export class Barrier implements Storage {
+  private keyring: Keyring | undefined;
+
+  constructor(
+    private readonly physical: Storage,
+    private readonly now: () => number = Date.now,
+    private readonly maxOperations = DEFAULT_MAX_OPERATIONS,
+  ) {}
+
+  /** True while no keyring is loaded. */
+  get sealed(): boolean {
+    return this.keyring === undefined;
+  }
+
+  /** Whether a root key has been written (the server was initialized). */
+  async initialized(): Promise<boolean> {
+    return (await this.physical.get(ROOT_KEY_PATH)) !== undefined;
+  }
+
+  /**
+   * Creates the root key and the first keyring term, encrypted under `kek`, and leaves the
+   * barrier unsealed so the caller can write initial state.
+   */
+  async initialize(kek: Buffer): Promise<void> {
+    if (await this.initialized()) throw new Error('barrier is already initialized');
+    const ring = Keyring.create(this.now());
+    await this.physical.batch([
+      { type: 'put', key: ROOT_KEY_PATH, value: seal(kek, 0, ROOT_KEY_PATH, ring.rootKey) },
+      { type: 'put', key: KEYRING_PATH, value: seal(ring.rootKey, 0, KEYRING_PATH, Buffer.from(ring.toJSON())) },
+    ]);
+    this.keyring = ring;
+  }
+
+  /** Loads the keyring with `kek`; throws DecryptError when the key is wrong. */
+  async unseal(kek: Buffer): Promise<void> {
+    const sealedRoot = await this.physical.get(ROOT_KEY_PATH);
+    const sealedRing = await this.physical.get(KEYRING_PATH);
+    if (!sealedRoot || !sealedRing) throw new Error('barrier is not initialized');
+    const rootKey = open(kek, ROOT_KEY_PATH, sealedRoot);
+    this.keyring = Keyring.fromJSON(rootKey, open(rootKey, KEYRING_PATH, sealedRing).toString('utf8'));
+  }
+
+  /** Persists counters, then drops every key from memory. */
+  async seal(): Promise<void> {
+    if (!this.keyring) return;
+    try {
+      await this.persistKeyring();
+    } finally {
+      this.keyring.wipe();
+      this.keyring = undefined;
+    }
+  }
+
+  /** Adds a keyring term for new writes (`sys/rotate`). */
+  async rotate(): Promise<KeyTerm> {
+    const ring = this.requireKeyring();
+    const t = ring.rotate(this.now());
+    await this.persistKeyring();
+    return t;
+  }
+
+  /** The active term's status. */
+  keyStatus(): KeyStatus {
+    const t = this.requireKeyring().activeTerm;
+    return { term: t.term, installTime: t.installTime, encryptions: t.encryptions };
+  }
+
+  /** Writes the keyring (with its counters) back to storage. */
+  async persistKeyring(): Promise<void> {
+    const ring = this.requireKeyring();
+    await this.physical.put(KEYRING_PATH, seal(ring.rootKey, 0, KEYRING_PATH, Buffer.from(ring.toJSON())));
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const ring = this.requireKeyring();
+    checkKey(key);
+    const raw = await this.physical.get(key);
+    if (raw === undefined) return undefined;
+    const k = ring.keyFor(termOf(raw));
+    if (!k) throw new DecryptError(`no key for term ${termOf(raw)} (value at ${key})`);
+    return open(k, key, raw);
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    checkKey(key);
+    const sealed = this.encrypt(key, value);
+    await this.physical.put(key, sealed);
+    await this.maybeAutoRotate();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.requireKeyring();
+    checkKey(key);
+    await this.physical.delete(key);
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.requireKeyring();
+    const names = await this.physical.list(prefix, options);
+    // The seal's own keys are not barrier data; hide them from a root listing.
+    return prefix === '' ? names.filter((n) => n !== SEAL_PREFIX) : names;
+  }
+
+  async batch(ops: BatchOp[]): Promise<void> {
+    const physicalOps: BatchOp[] = ops.map((op) => {
+      checkKey(op.key);
+      return op.type === 'put' ? { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) } : op;
+    });
+    await this.physical.batch(physicalOps);
+    await this.maybeAutoRotate();
+  }
+
+  async close(): Promise<void> {
+    await this.physical.close();
+  }
+
+  private encrypt(key: string, value: Uint8Array): Buffer {
+    const term = this.requireKeyring().activeTerm;
+    term.encryptions++;
+    return seal(term.key, term.term, key, value);
+  }
+
+  private async maybeAutoRotate(): Promise<void> {
+    const ring = this.keyring;
+    if (ring && ring.activeTerm.encryptions >= this.maxOperations) await this.rotate();
+  }
+
+  private requireKeyring(): Keyring {
+    if (!this.keyring) throw new SealedError();
+    return this.keyring;
+  }
+}
+
+function checkKey(key: string): void {
+  if (key.startsWith(SEAL_PREFIX)) throw new Error(`barrier keys may not start with ${SEAL_PREFIX}`);
+}

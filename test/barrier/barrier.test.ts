@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { DecryptError } from '../../src/barrier/aead.js';
+import { Barrier, SealedError } from '../../src/barrier/barrier.js';
+import { SealError, SealManager } from '../../src/barrier/seal.js';
+import { MemoryStorage } from '../../src/storage/memory.js';
+
+async function unsealedBarrier() {
+  const physical = new MemoryStorage();
+  const barrier = new Barrier(physical);
+  const kek = randomBytes(32);
+  await barrier.initialize(kek);
+  return { physical, barrier, kek };
+}
+
+describe('barrier', () => {
+  it('stores only ciphertext and reads back plaintext', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    await barrier.put('logical/a/secret', Buffer.from('hunter2-very-secret'));
+    const raw = await physical.get('logical/a/secret');
+    assert.ok(raw);
+    assert.equal(Buffer.from(raw).includes('hunter2'), false);
+    assert.equal(Buffer.from((await barrier.get('logical/a/secret'))!).toString(), 'hunter2-very-secret');
+  });
+
+  it('rejects a flipped ciphertext byte', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    await barrier.put('k', Buffer.from('value'));
+    const raw = Buffer.from((await physical.get('k'))!);
+    raw[raw.length - 20]! ^= 0x01;
+    await physical.put('k', raw);
+    await assert.rejects(barrier.get('k'), DecryptError);
+  });
+
+  it('rejects a value moved to another key (path is authenticated)', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    await barrier.put('logical/x/admin-password', Buffer.from('top'));
+    await physical.put('logical/x/public', (await physical.get('logical/x/admin-password'))!);
+    await assert.rejects(barrier.get('logical/x/public'), DecryptError);
+  });
+
+  it('refuses every operation while sealed and hides the seal keys from listings', async () => {
+    const { barrier, kek } = await unsealedBarrier();
+    await barrier.put('a', Buffer.from('1'));
+    assert.deepEqual(await barrier.list(''), ['a']);
+    await barrier.seal();
+    await assert.rejects(barrier.get('a'), SealedError);
+    await assert.rejects(barrier.put('a', Buffer.from('2')), SealedError);
+    await barrier.unseal(kek);
+    assert.equal(Buffer.from((await barrier.get('a'))!).toString(), '1');
+    await assert.rejects(barrier.put('seal/keyring', Buffer.from('x')), /may not start with seal/);
+  });
+
+  it('rotation adds a term; old values still decrypt, new ones use the new term', async () => {
+    const { physical, barrier, kek } = await unsealedBarrier();
+    await barrier.put('old', Buffer.from('before'));
+    assert.equal(barrier.keyStatus().term, 1);
+    await barrier.rotate();
+    assert.equal(barrier.keyStatus().term, 2);
+    await barrier.put('new', Buffer.from('after'));
+    assert.equal(Buffer.from((await physical.get('new'))!).readUInt32BE(0), 2);
+    assert.equal(Buffer.from((await physical.get('old'))!).readUInt32BE(0), 1);
+    await barrier.seal();
+    await barrier.unseal(kek);
+    assert.equal(Buffer.from((await barrier.get('old'))!).toString(), 'before');
+    assert.equal(Buffer.from((await barrier.get('new'))!).toString(), 'after');
+  });
+
+  it('a wrong key-encryption key fails to unseal', async () => {
+    const { barrier } = await unsealedBarrier();
+    await barrier.seal();
+    await assert.rejects(barrier.unseal(randomBytes(32)), DecryptError);
+    assert.equal(barrier.sealed, true);
+  });
+
+  it('rotates automatically after max operations', async () => {
+    const physical = new MemoryStorage();
+    const barrier = new Barrier(physical, Date.now, 3);
+    await barrier.initialize(randomBytes(32));
+    for (let i = 0; i < 4; i++) await barrier.put(`k${i}`, Buffer.from('v'));
+    assert.equal(barrier.keyStatus().term, 2);
+  });
+});
+
+describe('shamir seal', () => {
+  it('unseals with any threshold of shares and rejects a wrong combination', async () => {
+    const physical = new MemoryStorage();
+    const barrier = new Barrier(physical);
+    const seal = new SealManager(physical, barrier);
+    const shares = await seal.initialize(5, 3);
+    assert.equal(shares.length, 5);
+    assert.equal(shares[0]!.length, 33);
+    await barrier.put('x', Buffer.from('y'));
+    await barrier.seal();
+
+    // Two real shares and one from another server: GCM fails, progress resets.
+    const other = await new SealManager(new MemoryStorage(), new Barrier(new MemoryStorage())).initialize(5, 3);
+    await seal.submitShare(shares[0]!);
+    await seal.submitShare(shares[1]!);
+    await assert.rejects(seal.submitShare(other[2]!), SealError);
+    assert.equal(seal.progress().progress, 0);
+    assert.equal(barrier.sealed, true);
+
+    // Duplicates do not count twice.
+    assert.equal((await seal.submitShare(shares[4]!)).progress, 1);
+    assert.equal((await seal.submitShare(shares[4]!)).progress, 1);
+    await seal.submitShare(shares[2]!);
+    const done = await seal.submitShare(shares[0]!);
+    assert.equal(done.sealed, false);
+    assert.equal(Buffer.from((await barrier.get('x'))!).toString(), 'y');
+  });
+
+  it('validates share counts like Vault', async () => {
+    const seal = new SealManager(new MemoryStorage(), new Barrier(new MemoryStorage()));
+    await assert.rejects(seal.initialize(3, 1), /threshold must be greater than one/);
+    await assert.rejects(seal.initialize(2, 3), /cannot be larger/);
+    await assert.rejects(seal.initialize(0, 0), /at least one/);
+    const single = await seal.initialize(1, 1);
+    assert.equal(single[0]!.length, 32);
+  });
+});
