@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `npm run bench`: Coffer's figures as ratios against a baseline measured in the same run
+// (absolute numbers drift between runs on shared machines; ratios do not).
+//
+//   baseline   bare node:http hello-world server
+//   kv-read    GET /v1/secret/data/bench with a non-root token whose policy allows the read,
+//              embedded SQLite storage, file audit device on
+//
+// Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 16).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load } from './load.mjs';
+import { scenarios } from './scenarios.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startBaseline() {
+  const child = spawn(process.execPath, [join(root, 'bench/hello-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` })));
+}
+
+async function startCoffer(dir) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'server', '--dev', '--dev-persist', dir,
+    '--dev-listen-address', `127.0.0.1:${port}`, '--dev-root-token-id', 'bench-root'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, COFFER_LOG_LEVEL: 'warn' },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      const res = await fetch(`${url}/v1/sys/health`);
+      if (res.status === 200) return { child, url };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error('Coffer did not start within 10 s');
+}
+
+function row(name, r, base) {
+  const ratio = base ? (r.rps / base.rps).toFixed(2) : '1.00';
+  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   errors ${String(r.errors).padStart(3)}   ratio ${ratio}`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'coffer-bench-'));
+const baseline = await startBaseline();
+const coffer = await startCoffer(dir);
+try {
+  console.log(`Coffer benchmark: ${connections} connections, ${seconds} s per scenario, node ${process.version}\n`);
+  await load({ url: baseline.url, path: '/', seconds: 1, connections });
+  const base = await load({ url: baseline.url, path: '/', seconds, connections });
+  console.log(row('baseline: node:http hello world', base));
+  for (const scenario of scenarios) {
+    const spec = await scenario.setup({ url: coffer.url, rootToken: 'bench-root', dir });
+    await load({ url: coffer.url, ...spec, seconds: 1, connections: spec.connections ?? connections });
+    const r = await load({ url: coffer.url, ...spec, seconds, connections: spec.connections ?? connections });
+    console.log(row(scenario.name, r, base));
+    if (r.errors > 0) process.exitCode = 1;
+  }
+} finally {
+  baseline.child.kill();
+  coffer.child.kill();
+  await new Promise((r) => setTimeout(r, 200));
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,26 @@
+// Benchmark scenarios. Each `setup` prepares the server over its HTTP API and returns the
+// request to repeat (path, method, headers, body, expected status).
+
+async function api(url, token, method, path, body) {
+  const res = await fetch(`${url}/v1/${path}`, {
+    method,
+    headers: { 'x-vault-token': token, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+export const scenarios = [
+  {
+    name: 'kv v2 read (policy token, audit on)',
+    async setup({ url, rootToken, dir }) {
+      await api(url, rootToken, 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: `${dir}/audit.log` } });
+      await api(url, rootToken, 'PUT', 'sys/policies/acl/bench-read', { policy: 'path "secret/data/bench" { capabilities = ["read"] }' });
+      await api(url, rootToken, 'POST', 'secret/data/bench', { data: { username: 'app', password: 'correct horse battery staple' } });
+      const created = await api(url, rootToken, 'POST', 'auth/token/create', { policies: ['bench-read'], ttl: '1h' });
+      return { path: '/v1/secret/data/bench', headers: { 'x-vault-token': created.auth.client_token } };
+    },
+  },
+];

@@ -1,0 +1,53 @@
+/**
+ * Vault wire front, outbound: renders LogicalResponses as Vault's JSON envelope and
+ * errors as `{"errors":[...]}` (specs/vault-http-api.md §1.1, §1.2). Only 200 and 204
+ * are used for success, because node-vault treats any other 2xx as an error.
+ */
+import type { CofferError } from '../../core/errors.js';
+import type { LogicalResponse } from '../../core/logical.js';
+
+/** An HTTP answer: status and JSON text (undefined for 204). */
+export interface Rendered {
+  status: number;
+  body?: string;
+}
+
+/** Renders a successful logical response. */
+export function renderResponse(requestId: string, res: LogicalResponse): Rendered {
+  if (res.raw) return { status: res.raw.status, body: JSON.stringify(res.raw.body) };
+  const hasData = res.data !== undefined && res.data !== null;
+  const hasWarnings = (res.warnings?.length ?? 0) > 0;
+  if (res.wrapInfo) {
+    return {
+      status: 200,
+      body: JSON.stringify({
+        request_id: '', lease_id: '', renewable: false, lease_duration: 0, data: null,
+        wrap_info: res.wrapInfo, warnings: hasWarnings ? res.warnings : null, auth: null,
+      }),
+    };
+  }
+  if (!hasData && !res.auth && !hasWarnings && res.status === undefined) return { status: 204 };
+  const envelope: Record<string, unknown> = {
+    request_id: requestId,
+    lease_id: res.leaseId ?? '',
+    renewable: res.renewable ?? false,
+    lease_duration: res.leaseDuration ?? 0,
+    data: hasData ? res.data : null,
+    wrap_info: null,
+    warnings: hasWarnings ? res.warnings : null,
+    auth: res.auth ?? null,
+    mount_type: res.mountType ?? '',
+  };
+  // Vault's "sys injector": some sys routes also expose their data keys at the top level.
+  if (res.injectData && hasData) {
+    for (const [k, v] of Object.entries(res.data!)) if (!(k in envelope)) envelope[k] = v;
+  }
+  return { status: res.status ?? 200, body: JSON.stringify(envelope) };
+}
+
+/** Renders an error in Vault's shape. */
+export function renderError(err: CofferError): Rendered {
+  const body: Record<string, unknown> = { errors: err.messages };
+  if (err.data) body.data = err.data;
+  return { status: err.status, body: JSON.stringify(body) };
+}

@@ -1,0 +1,155 @@
+/**
+ * The contract between core and the features (secret engines and auth methods).
+ *
+ * A feature is a folder under `features/` that exports a BackendFactory. Its routes are
+ * data: a pattern, the operations it handles, an optional existence check (which lets the
+ * ACL tell `create` from `update`) and flags for unauthenticated and sudo paths. Core owns
+ * authentication, the ACL and audit; a backend only sees requests that passed them.
+ */
+import type { Storage } from '../storage/types.js';
+import type { LogicalResponse, Operation } from './logical.js';
+
+/** The mount-table entry a backend is mounted at. */
+export interface MountEntry {
+  /** Mount path with a trailing slash, e.g. `secret/` or `auth/approle/`. */
+  path: string;
+  type: string;
+  description: string;
+  uuid: string;
+  accessor: string;
+  /** `secret` engines live at the top level, `auth` methods under `auth/`. */
+  kind: 'secret' | 'auth';
+  config: MountConfig;
+  options: Record<string, string>;
+  local: boolean;
+  sealWrap: boolean;
+  /** Unix milliseconds. */
+  createdAt: number;
+}
+
+/** Tunable mount settings. TTLs are seconds; 0 means "system default". */
+export interface MountConfig {
+  defaultLeaseTTL: number;
+  maxLeaseTTL: number;
+  forceNoCache: boolean;
+  listingVisibility?: string;
+  auditNonHmacRequestKeys?: string[];
+  auditNonHmacResponseKeys?: string[];
+  tokenType?: string;
+  /** Feature-specific extra settings (e.g. user_lockout_config). */
+  extra?: Record<string, unknown>;
+}
+
+/** Who is calling, as resolved by core from the token. Never contains the raw token except `clientToken`. */
+export interface RequestAuth {
+  /** The raw token (needed by token routes such as lookup-self); never log it. */
+  clientToken: string;
+  accessor: string;
+  policies: string[];
+  displayName: string;
+  metadata: Record<string, string>;
+  /** The token's storage id (salted hash), for per-token storage such as cubbyhole. */
+  tokenId: string;
+  isRoot: boolean;
+  /** Entity id (empty until identities exist). */
+  entityId: string;
+}
+
+/** Parameters for issuing a token from an auth method's login. */
+export interface IssueTokenParams {
+  policies: string[];
+  /** Seconds; 0 means the mount/system default. */
+  ttl?: number;
+  maxTTL?: number;
+  explicitMaxTTL?: number;
+  period?: number;
+  numUses?: number;
+  renewable?: boolean;
+  noDefaultPolicy?: boolean;
+  displayName?: string;
+  metadata?: Record<string, string>;
+  boundCidrs?: string[];
+  type?: 'service' | 'batch';
+}
+
+/** Services core offers to backends. */
+export interface BackendServices {
+  /** Current time in ms (a controllable clock in tests). */
+  now(): number;
+  /** Issue a login token for this auth mount; returns the auth block for the response. */
+  issueToken(mount: MountEntry, params: IssueTokenParams): Promise<LogicalResponse['auth'] & object>;
+  /** Record a failed or successful login for lockout accounting and the audit log. */
+  logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+/** What a handler receives. */
+export interface BackendRequest {
+  operation: Operation;
+  /** The path relative to the mount (no leading slash). */
+  path: string;
+  /** Named groups of the route pattern. */
+  params: Record<string, string>;
+  data: Record<string, unknown>;
+  /** The mount's own storage view; reads outside it are impossible. */
+  storage: Storage;
+  mount: MountEntry;
+  /** Undefined on unauthenticated routes. */
+  auth?: RequestAuth;
+  clientAddress?: string;
+  requestId: string;
+  /** The full API path (for messages). */
+  fullPath: string;
+}
+
+/** A route handler; `null` means 204 No Content. */
+export type Handler = (req: BackendRequest) => Promise<LogicalResponse | null>;
+
+/** One route of a backend, matched against the path relative to the mount. */
+export interface Route {
+  /** Anchored regular expression; named groups become `params`. */
+  pattern: RegExp;
+  operations: Partial<Record<Operation, Handler>>;
+  /**
+   * Whether the target exists, so a write is checked as `create` (absent) or `update`
+   * (present). Routes without one always need `update`.
+   */
+  existenceCheck?: (req: BackendRequest) => Promise<boolean>;
+  /** Operations that need no token (e.g. login). */
+  unauthenticated?: Operation[];
+  /** The route is a root path: the caller also needs `sudo`. */
+  sudo?: boolean;
+  /** Extra ACL-free check for the handler to run: set for routes that authorize themselves. */
+  help?: string;
+}
+
+/** A mounted instance of a feature. */
+export interface Backend {
+  routes: Route[];
+  /** Called once after mount or unseal. */
+  initialize?(): Promise<void>;
+  /** Called when the mount is disabled, before its storage is wiped. */
+  cleanup?(): Promise<void>;
+  /** Called when a token issued by this auth mount is revoked. */
+  onTokenRevoked?(tokenId: string): Promise<void>;
+  /** Periodic housekeeping (expiry of secret-ids, purges); called by core's ticker. */
+  tidy?(): Promise<void>;
+}
+
+/** Everything a factory gets to build a backend for one mount. */
+export interface BackendContext {
+  mount: MountEntry;
+  storage: Storage;
+  services: BackendServices;
+}
+
+/** A feature: a secret engine or auth method type that can be mounted. */
+export interface BackendFactory {
+  /** The mount `type`, e.g. `kv`, `approle`. */
+  type: string;
+  kind: 'secret' | 'auth';
+  /** Other type names that map to this one (and the options they imply), e.g. `kv-v2`. */
+  aliases?: Record<string, Record<string, string>>;
+  /** Normalise and validate mount options at enable/tune time (throw a CofferError on bad ones). */
+  validateOptions?(options: Record<string, string>): Record<string, string>;
+  create(ctx: BackendContext): Backend;
+}

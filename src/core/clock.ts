@@ -1,0 +1,26 @@
+/** A source of time; tests pass a controllable one so TTLs can expire without sleeping. */
+export interface Clock {
+  /** Unix milliseconds. */
+  now(): number;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock that only moves when told to (tests). */
+export class ManualClock implements Clock {
+  constructor(private current = Date.now()) {}
+  now(): number {
+    return this.current;
+  }
+  /** Moves time forward by `ms`. */
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** RFC3339 with nanosecond digits, as Vault prints times (`2026-11-22T04:00:00.123000000Z`). */
+export function rfc3339Nano(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-11-22T04:00:00.123Z
+  return `${iso.slice(0, 23)}000000Z`;
+}

@@ -1,0 +1,480 @@
+/**
+ * Core: the one door every request goes through. It owns the seal state, the mount
+ * table, tokens, policies and the audit broker, and runs every request through the same
+ * steps: seal check → routing → authentication → create/update resolution → ACL →
+ * audit (fail closed) → backend → response wrapping → audit.
+ */
+import { randomUUID } from 'node:crypto';
+import { Barrier, SealedError } from '../barrier/barrier.js';
+import { DecryptError } from '../barrier/aead.js';
+import { SealManager } from '../barrier/seal.js';
+import type { NamedStorage } from '../storage/types.js';
+import { PrefixedStorage } from '../storage/prefixed.js';
+import { AuditBroker } from './audit/broker.js';
+import type { AuditDeviceConfig } from './audit/types.js';
+import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route } from './backend.js';
+import { systemClock, type Clock } from './clock.js';
+import { CofferError, isCofferError, permissionDenied, sealedError } from './errors.js';
+import type { AuthResponse, LogicalRequest, LogicalResponse, Operation } from './logical.js';
+import { MountTable, type Mounted } from './mount-table.js';
+import { PolicyStore } from './policy-store.js';
+import { TokenStore } from './tokens/store.js';
+import { createTokenBackend } from './tokens/routes.js';
+import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
+import { createSystemBackend } from './system/index.js';
+import { isInCidrs } from './cidr.js';
+import type { ACL } from './acl/acl.js';
+
+/** Paths that work while sealed (and without a token). */
+const SEALED_OK = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
+/** Paths never written to the audit log (as in Vault). */
+const NOT_AUDITED = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader', 'sys/seal']);
+const AUDIT_TABLE_KEY = 'core/audit';
+const TICK_MS = 1000;
+
+/** System-wide lease TTL defaults (Vault's 768h). */
+export const SYSTEM_DEFAULT_TTL = 768 * 3600;
+export const SYSTEM_MAX_TTL = 768 * 3600;
+
+/** What the server wiring gives core. */
+export interface CoreOptions {
+  /** Physical (untrusted) storage. */
+  storage: NamedStorage;
+  /** Features that can be mounted (secret engines and auth methods). */
+  features: BackendFactory[];
+  /** A 32-byte key-encryption key for the static seal (auto-unseal); Shamir when absent. */
+  staticSealKey?: Buffer;
+  clock?: Clock;
+  logger: Logger;
+  /** Reported in sys/health and seal-status. */
+  version: string;
+  clusterName?: string;
+}
+
+/** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The result of routing a path. */
+interface Resolved {
+  mounted?: Mounted;
+  route?: Route;
+  relPath: string;
+  params: Record<string, string>;
+}
+
+/** The secrets-manager core. */
+export class Core {
+  readonly barrier: Barrier;
+  readonly seal: SealManager;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly storageType: string;
+  readonly clusterName: string;
+  clusterId = '';
+  readonly mounts: MountTable;
+  readonly policies: PolicyStore;
+  readonly tokens: TokenStore;
+  readonly audit = new AuditBroker();
+  private readonly systemBackend: Backend;
+  private readonly tokenBackend: Backend;
+  private ticker: NodeJS.Timeout | undefined;
+  private unsealing: Promise<void> | undefined;
+
+  constructor(private readonly options: CoreOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.version = options.version;
+    this.storageType = options.storage.type;
+    this.clusterName = options.clusterName ?? 'coffer-cluster';
+    const now = () => this.clock.now();
+    this.barrier = new Barrier(options.storage, now);
+    this.seal = new SealManager(options.storage, this.barrier, options.staticSealKey);
+    this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
+    this.tokens = new TokenStore(new PrefixedStorage(this.barrier, 'sys/token/'), now);
+    this.tokens.onRevoke((tokenId) => this.afterTokenRevoked(tokenId));
+    this.systemBackend = createSystemBackend(this);
+    this.tokenBackend = createTokenBackend({
+      store: this.tokens,
+      policyExists: (name) => this.policies.exists(name),
+      now,
+    });
+    const builtins: BackendFactory[] = [
+      { type: 'system', kind: 'secret', create: () => this.systemBackend },
+      { type: 'token', kind: 'auth', create: () => this.tokenBackend },
+    ];
+    this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now);
+  }
+
+  /** Auto-unseals a static-seal server that is already initialized. Call once at start. */
+  async start(): Promise<void> {
+    if (this.seal.type === 'static' && (await this.seal.config())) {
+      await this.seal.unsealWithStaticKey();
+      await this.postUnseal();
+    }
+  }
+
+  /** Whether init has run. */
+  async initialized(): Promise<boolean> {
+    return (await this.seal.config()) !== undefined;
+  }
+
+  /** True while sealed. */
+  get sealed(): boolean {
+    return this.barrier.sealed || this.unsealing !== undefined;
+  }
+
+  /**
+   * Initializes storage: keys, default mounts and policies, and the root token. A Shamir
+   * server is sealed again afterwards; a static-seal server stays unsealed.
+   */
+  async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+    const keys = await this.seal.initialize(params.shares, params.threshold);
+    await this.mounts.load();
+    await this.mounts.mount({ path: 'sys/', type: 'system', kind: 'secret', description: 'system endpoints used for control, policy and debugging' }, { internal: true });
+    await this.mounts.mount({ path: 'cubbyhole/', type: 'cubbyhole', kind: 'secret', description: 'per-token private secret storage', local: true }, { internal: true });
+    await this.mounts.mount({ path: 'token/', type: 'token', kind: 'auth', description: 'token based credentials' }, { internal: true });
+    if (params.devMounts) {
+      await this.mounts.mount({ path: 'secret/', type: 'kv', kind: 'secret', description: 'key/value secret storage', options: { version: '2' } });
+    }
+    await this.policies.ensureDefaults();
+    await this.barrier.put('core/cluster', Buffer.from(JSON.stringify({ id: randomUUID(), name: this.clusterName })));
+    const { token } = await this.tokens.create({
+      id: params.rootTokenId,
+      policies: ['root'],
+      ttl: 0,
+      path: 'auth/token/root',
+      displayName: 'root',
+      orphan: true,
+      noDefaultPolicy: true,
+    });
+    if (this.seal.type === 'shamir') {
+      this.mounts.clear();
+      await this.barrier.seal();
+    } else {
+      await this.postUnseal();
+    }
+    this.logger.info({ shares: params.shares, threshold: params.threshold, seal: this.seal.type }, 'core initialized');
+    return { keys, rootToken: token };
+  }
+
+  /** Submits one unseal key share; loads state when the threshold is reached. */
+  async submitUnsealKey(share: Buffer) {
+    const progress = await this.seal.submitShare(share);
+    if (!progress.sealed && !this.ticker && !this.unsealing) await this.postUnseal();
+    return progress;
+  }
+
+  /** Seals: stops background work, closes audit devices and drops every key from memory. */
+  async sealCore(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.audit.close();
+    this.mounts.clear();
+    this.policies.clear();
+    this.tokens.clearCache?.();
+    await this.barrier.seal();
+    this.logger.info({}, 'core sealed');
+  }
+
+  /** Releases everything (server shutdown). */
+  async close(): Promise<void> {
+    if (!this.barrier.sealed) await this.sealCore();
+    await this.options.storage.close();
+  }
+
+  private async postUnseal(): Promise<void> {
+    const run = async () => {
+      const cluster = await this.barrier.get('core/cluster');
+      if (cluster) this.clusterId = (JSON.parse(Buffer.from(cluster).toString('utf8')) as { id: string }).id;
+      await this.mounts.load();
+      await this.policies.ensureDefaults();
+      await this.loadAuditDevices();
+      this.ticker = setInterval(() => void this.tick(), TICK_MS);
+      this.ticker.unref();
+    };
+    this.unsealing = run();
+    try {
+      await this.unsealing;
+      this.logger.info({}, 'core unsealed');
+    } catch (err) {
+      this.logger.error({ err: errorSummary(err) }, 'post-unseal setup failed; sealing again');
+      await this.barrier.seal();
+      throw err;
+    } finally {
+      this.unsealing = undefined;
+    }
+  }
+
+  /** Periodic housekeeping: expire tokens, let backends tidy. */
+  async tick(): Promise<void> {
+    if (this.sealed) return;
+    try {
+      await this.tokens.sweepExpired();
+      for (const m of this.mounts.all()) await m.backend.tidy?.();
+    } catch (err) {
+      if (!(err instanceof SealedError)) this.logger.warn({ err: errorSummary(err) }, 'housekeeping failed');
+    }
+  }
+
+  private async afterTokenRevoked(tokenId: string): Promise<void> {
+    for (const m of this.mounts.all()) await m.backend.onTokenRevoked?.(tokenId);
+  }
+
+  // ---------------------------------------------------------------- audit devices
+
+  /** Enables an audit device and persists the audit table. */
+  async enableAudit(config: AuditDeviceConfig): Promise<void> {
+    await this.audit.enable(config);
+    try {
+      await this.persistAuditTable();
+    } catch (err) {
+      await this.audit.disable(config.path);
+      throw err;
+    }
+  }
+
+  /** Disables an audit device and persists the audit table. */
+  async disableAudit(path: string): Promise<void> {
+    await this.audit.disable(path);
+    await this.persistAuditTable();
+  }
+
+  private async persistAuditTable(): Promise<void> {
+    await this.barrier.put(AUDIT_TABLE_KEY, Buffer.from(JSON.stringify(this.audit.list())));
+  }
+
+  private async loadAuditDevices(): Promise<void> {
+    const raw = await this.barrier.get(AUDIT_TABLE_KEY);
+    if (!raw) return;
+    for (const config of JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) {
+      try {
+        await this.audit.enable(config);
+      } catch (err) {
+        // The device stays in the table; with no writable device requests fail closed.
+        this.logger.error({ device: config.path, err: errorSummary(err) }, 'audit device could not be opened');
+        this.audit.markFailed?.(config);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- tokens for logins
+
+  private services(): BackendServices {
+    return {
+      now: () => this.clock.now(),
+      issueToken: (mount, params) => this.issueLoginToken(mount, params),
+      logger: this.logger,
+    };
+  }
+
+  /** Creates the token for a successful login on `mount`. */
+  async issueLoginToken(mount: MountEntry, params: IssueTokenParams): Promise<AuthResponse> {
+    const maxTTL = Math.min(params.maxTTL || Infinity, mount.config.maxLeaseTTL || SYSTEM_MAX_TTL);
+    const ttl = Math.min(params.ttl || mount.config.defaultLeaseTTL || SYSTEM_DEFAULT_TTL, maxTTL);
+    const policies = normalizePolicies(params.policies, params.noDefaultPolicy ?? false);
+    const { token, entry } = await this.tokens.create({
+      policies,
+      ttl,
+      maxTTL,
+      explicitMaxTTL: params.explicitMaxTTL ?? 0,
+      period: params.period ?? 0,
+      numUses: params.numUses ?? 0,
+      renewable: params.renewable ?? true,
+      displayName: `${mount.path.slice(5, -1)}${params.displayName ? `-${params.displayName}` : ''}`,
+      meta: params.metadata ?? {},
+      path: `${mount.path}login`,
+      orphan: true,
+      boundCidrs: params.boundCidrs ?? [],
+      noDefaultPolicy: true,
+    });
+    return {
+      client_token: token,
+      accessor: entry.accessor,
+      policies: entry.policies,
+      token_policies: entry.policies,
+      metadata: Object.keys(entry.meta ?? {}).length ? entry.meta : null,
+      lease_duration: entry.ttl,
+      renewable: entry.renewable,
+      entity_id: '',
+      token_type: 'service',
+      orphan: true,
+      mfa_requirement: null,
+      num_uses: entry.numUses,
+    };
+  }
+
+  // ---------------------------------------------------------------- the request path
+
+  /** Resolves the mount and route serving `path`. */
+  resolve(path: string): Resolved {
+    const mounted = path.startsWith('sys/') || path === 'sys' ? this.mounts.get('sys/') ?? this.sysFallback() : this.mounts.match(path);
+    if (!mounted) return { relPath: path, params: {} };
+    const relPath = path.slice(mounted.entry.path.length);
+    for (const route of mounted.backend.routes) {
+      const m = route.pattern.exec(relPath);
+      if (m) return { mounted, route, relPath, params: { ...(m.groups ?? {}) } };
+    }
+    return { mounted, relPath, params: {} };
+  }
+
+  /** While sealed the mount table is not loaded; the system backend still answers its sealed-ok routes. */
+  private sysFallback(): Mounted {
+    const entry: MountEntry = {
+      path: 'sys/', type: 'system', description: '', uuid: 'system', accessor: 'system', kind: 'secret',
+      config: { defaultLeaseTTL: 0, maxLeaseTTL: 0, forceNoCache: false }, options: {}, local: false, sealWrap: false, createdAt: 0,
+    };
+    return { entry, backend: this.systemBackend, storage: new PrefixedStorage(this.barrier, 'sys/system/') };
+  }
+
+  /** Handles one logical request end to end. */
+  async handle(req: LogicalRequest): Promise<LogicalResponse> {
+    const sealedOk = SEALED_OK.has(req.path);
+    if (this.sealed && !sealedOk) throw sealedError();
+    try {
+      return await this.handleUnsealed(req, sealedOk);
+    } catch (err) {
+      throw this.translateError(err);
+    }
+  }
+
+  private translateError(err: unknown): unknown {
+    if (isCofferError(err)) return err;
+    if (err instanceof SealedError) return sealedError();
+    if (err instanceof DecryptError) {
+      this.logger.error({ err: err.message }, 'storage integrity check failed');
+      return new CofferError('internal', 'internal error: a stored value failed its integrity check (storage was modified outside Coffer)');
+    }
+    return err;
+  }
+
+  private async handleUnsealed(req: LogicalRequest, sealedOk: boolean): Promise<LogicalResponse> {
+    const resolved = this.resolve(req.path);
+    const { mounted, route } = resolved;
+    const unauthenticated = route?.unauthenticated?.includes(req.operation) ?? false;
+    const audited = !NOT_AUDITED.has(req.path);
+
+    // Authentication: unauthenticated routes skip it; everything else needs a live token.
+    // Unauthenticated routes still see a valid token when one is sent (the UI-mounts
+    // preflight authorizes itself with it); a bad one is simply ignored there.
+    let auth: RequestAuth | undefined;
+    let tokenEntry: Awaited<ReturnType<TokenStore['lookup']>>;
+    if (!sealedOk && (req.token || !unauthenticated)) {
+      tokenEntry = req.token ? await this.tokens.lookup(req.token) : undefined;
+      if (tokenEntry?.boundCidrs?.length && !isInCidrs(req.clientAddress, tokenEntry.boundCidrs)) tokenEntry = undefined;
+      if (!tokenEntry && !unauthenticated) throw permissionDenied(req.token ? 'invalid token' : undefined);
+    }
+    if (tokenEntry) {
+      auth = {
+        clientToken: req.token!,
+        accessor: tokenEntry.accessor,
+        policies: tokenEntry.policies,
+        displayName: tokenEntry.displayName,
+        metadata: tokenEntry.meta ?? {},
+        tokenId: tokenEntry.id,
+        isRoot: tokenEntry.policies.includes('root'),
+        entityId: '',
+      };
+    }
+
+    const breq: BackendRequest = {
+      operation: req.operation,
+      path: resolved.relPath,
+      params: resolved.params,
+      data: req.data,
+      storage: mounted?.storage as BackendRequest['storage'],
+      mount: mounted?.entry as MountEntry,
+      auth,
+      clientAddress: req.clientAddress,
+      requestId: req.id,
+      fullPath: req.path,
+    };
+
+    // POST/PUT become create when the route can tell the target does not exist yet.
+    let operation: Operation = req.operation;
+    if (operation === 'update' && route?.existenceCheck && mounted) {
+      operation = (await route.existenceCheck(breq)) ? 'update' : 'create';
+      breq.operation = operation;
+    }
+
+    let acl: ACL | undefined;
+    if (auth && !unauthenticated) {
+      acl = await this.policies.acl(auth.policies);
+      const verdict = acl.check({ operation, path: req.path, data: req.data, wrapTTL: req.wrapTTL });
+      const needsSudo = route?.sudo === true;
+      if (!verdict.allowed || (needsSudo && !verdict.sudo && !auth.isRoot)) {
+        if (audited) await this.auditDenied(req, auth, mounted?.entry, operation);
+        throw permissionDenied();
+      }
+    }
+
+    const requestEntry = audited ? buildRequestEntry(req, operation, auth, mounted?.entry, this.clock.now()) : undefined;
+    if (requestEntry) await this.audit.logRequest(requestEntry);
+
+    let response: LogicalResponse | null = null;
+    let failure: unknown;
+    try {
+      if (tokenEntry && tokenEntry.numUses > 0 && !unauthenticated) await this.tokens.useToken(tokenEntry);
+      response = await this.dispatch(req, breq, resolved, operation);
+      if (response && mounted) response.mountType ??= mounted.entry.type;
+      if (req.wrapTTL && response && !response.raw) response = await this.wrapResponse(response, req, auth);
+    } catch (err) {
+      failure = this.translateError(err);
+    }
+    if (requestEntry) {
+      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()));
+    }
+    if (failure) throw failure;
+    return response ?? {};
+  }
+
+  private async dispatch(req: LogicalRequest, breq: BackendRequest, resolved: Resolved, operation: Operation): Promise<LogicalResponse | null> {
+    const { mounted, route } = resolved;
+    if (!mounted) {
+      throw new CofferError('unsupported_path', `no handler for route "${req.path}". route entry not found.`);
+    }
+    if (!route) {
+      throw new CofferError('unsupported_path', `unsupported path: no route for "${req.path}" on the ${mounted.entry.type} mount at ${mounted.entry.path}`);
+    }
+    if (operation === 'help') {
+      return { data: { help: route.help ?? `Path ${req.path} on a ${mounted.entry.type} mount.`, openapi: {} } };
+    }
+    const ops = route.operations;
+    const handler = ops[operation] ?? (operation === 'create' ? ops.update : operation === 'update' ? ops.create : undefined);
+    if (!handler) throw new CofferError('unsupported_operation', `unsupported operation: ${operation} is not supported on ${req.path}`);
+    return handler(breq);
+  }
+
+  private async auditDenied(req: LogicalRequest, auth: RequestAuth, mount: MountEntry | undefined, operation: Operation): Promise<void> {
+    const entry = buildRequestEntry(req, operation, auth, mount, this.clock.now());
+    const denied = permissionDenied();
+    entry.error = 'permission denied';
+    await this.audit.logRequest(entry);
+    await this.audit.logResponse(buildResponseEntry(entry, undefined, denied, this.clock.now()));
+  }
+
+  /** Response wrapping hook; replaced by the wrapping feature (issue 3). */
+  protected async wrapResponse(response: LogicalResponse, _req: LogicalRequest, _auth?: RequestAuth): Promise<LogicalResponse> {
+    void _req;
+    void _auth;
+    return response;
+  }
+}
+
+/** Sorted, de-duplicated policies with `default` added unless excluded; `root` stays alone. */
+export function normalizePolicies(policies: string[], noDefault: boolean): string[] {
+  const set = new Set(policies.map((p) => p.trim().toLowerCase()).filter(Boolean));
+  if (set.has('root')) return ['root'];
+  if (!noDefault) set.add('default');
+  return [...set].sort();
+}
+
+/** A loggable summary of an error that never includes request data. */
+export function errorSummary(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,214 @@
+/**
+ * The mount table: which backend serves which path prefix. Secret engines mount at the
+ * top level (`secret/`), auth methods under `auth/` (`auth/approle/`). The table is stored
+ * in the barrier; each mount gets its own storage view (`logical/<uuid>/` or
+ * `auth/<uuid>/`) and never reads outside it.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/types.js';
+import { PrefixedStorage } from '../storage/prefixed.js';
+import type { Backend, BackendFactory, BackendServices, MountConfig, MountEntry } from './backend.js';
+import { badRequest } from './errors.js';
+
+const TABLE_KEY = 'core/mounts';
+
+/** A mounted backend. */
+export interface Mounted {
+  entry: MountEntry;
+  backend: Backend;
+  storage: Storage;
+}
+
+/** Parameters to mount a backend. */
+export interface MountRequest {
+  path: string;
+  type: string;
+  kind: 'secret' | 'auth';
+  description?: string;
+  config?: Partial<MountConfig>;
+  options?: Record<string, string>;
+  local?: boolean;
+  sealWrap?: boolean;
+}
+
+/** Types that are part of core and cannot be mounted twice or unmounted. */
+const SINGLETON_TYPES = new Set(['system', 'cubbyhole', 'token']);
+/** Mount paths nobody may take. */
+const RESERVED_PATHS = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
+
+/** Mount table with longest-prefix routing. */
+export class MountTable {
+  private readonly mounts = new Map<string, Mounted>();
+  private readonly factories = new Map<string, BackendFactory>();
+  private readonly aliases = new Map<string, { type: string; options: Record<string, string> }>();
+
+  constructor(
+    private readonly barrier: Storage,
+    factories: BackendFactory[],
+    private readonly services: BackendServices,
+    private readonly now: () => number,
+  ) {
+    for (const f of factories) {
+      this.factories.set(`${f.kind}:${f.type}`, f);
+      for (const [alias, options] of Object.entries(f.aliases ?? {})) this.aliases.set(`${f.kind}:${alias}`, { type: f.type, options });
+    }
+  }
+
+  /** Loads the stored table and instantiates every backend (after unseal). */
+  async load(): Promise<void> {
+    this.mounts.clear();
+    const raw = await this.barrier.get(TABLE_KEY);
+    const entries: MountEntry[] = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) : [];
+    for (const entry of entries) {
+      const factory = this.factories.get(`${entry.kind}:${entry.type}`);
+      if (!factory) throw new Error(`mount ${entry.path} has unknown type ${entry.type}; is this build missing a feature?`);
+      await this.instantiate(entry, factory);
+    }
+  }
+
+  /** Drops every backend from memory (on seal). */
+  clear(): void {
+    this.mounts.clear();
+  }
+
+  /** Resolves `type` (or an alias) to a factory and the options the alias implies. */
+  resolveType(kind: 'secret' | 'auth', type: string): { factory: BackendFactory; options: Record<string, string> } {
+    const alias = this.aliases.get(`${kind}:${type}`);
+    const factory = this.factories.get(`${kind}:${alias?.type ?? type}`);
+    if (!factory) {
+      const known = [...this.factories.values()].filter((f) => f.kind === kind && !SINGLETON_TYPES.has(f.type)).map((f) => f.type);
+      throw badRequest(`unknown ${kind === 'auth' ? 'auth method' : 'secrets engine'} type "${type}" (available: ${known.sort().join(', ')})`);
+    }
+    return { factory, options: alias?.options ?? {} };
+  }
+
+  /** Mounts a new backend and persists the table. */
+  async mount(req: MountRequest, opts: { internal?: boolean } = {}): Promise<MountEntry> {
+    const fullPath = req.kind === 'auth' ? `auth/${req.path}` : req.path;
+    const { factory, options: aliasOptions } = this.resolveType(req.kind, req.type);
+    if (!opts.internal) {
+      if (SINGLETON_TYPES.has(factory.type)) throw badRequest(`cannot mount another "${factory.type}" backend; it is built in`);
+      if (req.kind === 'secret' && RESERVED_PATHS.some((r) => fullPath.startsWith(r) || r.startsWith(fullPath))) {
+        throw badRequest(`cannot mount at "${fullPath}": the path is reserved`);
+      }
+    }
+    for (const existing of this.mounts.keys()) {
+      if (existing.startsWith(fullPath) || fullPath.startsWith(existing)) throw badRequest(`path is already in use at ${existing}`);
+    }
+    let options = { ...aliasOptions, ...(req.options ?? {}) };
+    if (factory.validateOptions) options = factory.validateOptions(options);
+    const entry: MountEntry = {
+      path: fullPath,
+      type: factory.type,
+      description: req.description ?? '',
+      uuid: randomUUID(),
+      accessor: `${factory.type.replace(/[^a-z0-9]/gi, '_')}_${randomBytes(4).toString('hex')}`,
+      kind: req.kind,
+      config: { defaultLeaseTTL: 0, maxLeaseTTL: 0, forceNoCache: false, ...req.config },
+      options,
+      local: req.local ?? false,
+      sealWrap: req.sealWrap ?? false,
+      createdAt: this.now(),
+    };
+    await this.instantiate(entry, factory);
+    try {
+      await this.persist();
+    } catch (err) {
+      this.mounts.delete(entry.path);
+      throw err;
+    }
+    return entry;
+  }
+
+  /** Unmounts `fullPath`, lets the backend clean up, and wipes its storage. */
+  async unmount(fullPath: string): Promise<void> {
+    const m = this.mounts.get(fullPath);
+    if (!m) return; // Vault treats disabling a missing mount as success.
+    if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot unmount "${fullPath}"`);
+    this.mounts.delete(fullPath);
+    await this.persist();
+    await m.backend.cleanup?.();
+    await wipe(m.storage, '');
+  }
+
+  /** Changes tunable settings of a mount and persists the table. */
+  async tune(fullPath: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
+    const m = this.mounts.get(fullPath);
+    if (!m) throw badRequest(`no mount at ${fullPath}`);
+    const before = structuredClone(m.entry);
+    if (change.config) m.entry.config = { ...m.entry.config, ...change.config };
+    if (change.description !== undefined) m.entry.description = change.description;
+    if (change.options) {
+      const factory = this.resolveType(m.entry.kind, m.entry.type).factory;
+      let options = { ...m.entry.options, ...change.options };
+      if (factory.validateOptions) options = factory.validateOptions(options);
+      m.entry.options = options;
+    }
+    try {
+      await this.persist();
+    } catch (err) {
+      m.entry = before;
+      throw err;
+    }
+    // Options change behaviour (e.g. KV version), so rebuild the backend from the new entry.
+    if (change.options) await this.instantiate(m.entry, this.resolveType(m.entry.kind, m.entry.type).factory);
+    return m.entry;
+  }
+
+  /** The mount serving `path` (longest prefix), if any. */
+  match(path: string): Mounted | undefined {
+    let end = path.length;
+    // Walk from the longest candidate prefix to the shortest: "a/b/c" → "a/b/c/", "a/b/", "a/".
+    let candidate = path.endsWith('/') ? path : `${path}/`;
+    for (;;) {
+      const m = this.mounts.get(candidate);
+      if (m) return m;
+      end = candidate.lastIndexOf('/', candidate.length - 2);
+      if (end < 0) return undefined;
+      candidate = candidate.slice(0, end + 1);
+    }
+  }
+
+  /** The mount at exactly `fullPath`. */
+  get(fullPath: string): Mounted | undefined {
+    return this.mounts.get(fullPath);
+  }
+
+  /** All mounts of one kind, sorted by path. */
+  list(kind: 'secret' | 'auth'): Mounted[] {
+    return [...this.mounts.values()].filter((m) => m.entry.kind === kind).sort((a, b) => a.entry.path.localeCompare(b.entry.path));
+  }
+
+  /** Every mounted backend. */
+  all(): Mounted[] {
+    return [...this.mounts.values()];
+  }
+
+  private async instantiate(entry: MountEntry, factory: BackendFactory): Promise<Mounted> {
+    const prefix = entry.kind === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`;
+    const storage = new PrefixedStorage(this.barrier, prefix);
+    const backend = factory.create({ mount: entry, storage, services: this.services });
+    await backend.initialize?.();
+    const mounted = { entry, backend, storage };
+    this.mounts.set(entry.path, mounted);
+    return mounted;
+  }
+
+  private async persist(): Promise<void> {
+    const entries = [...this.mounts.values()].map((m) => m.entry);
+    await this.barrier.put(TABLE_KEY, Buffer.from(JSON.stringify(entries)));
+  }
+}
+
+/** Deletes every key below `prefix` in `storage`, depth first, in batches. */
+export async function wipe(storage: Storage, prefix: string): Promise<void> {
+  const names = await storage.list(prefix);
+  const leaves: string[] = [];
+  for (const name of names) {
+    if (name.endsWith('/')) await wipe(storage, prefix + name);
+    else leaves.push(prefix + name);
+  }
+  for (let i = 0; i < leaves.length; i += 500) {
+    await storage.batch(leaves.slice(i, i + 500).map((key) => ({ type: 'delete' as const, key })));
+  }
+}

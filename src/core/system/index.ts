@@ -1,0 +1,16 @@
+/**
+ * The system backend mounted at `sys/`: seal control, mounts, policies, audit and keys.
+ * It lives in core because it manages core's own state.
+ */
+import type { Backend } from '../backend.js';
+import type { Core } from '../core.js';
+import { auditRoutes } from './audit-routes.js';
+import { keyRoutes } from './key-routes.js';
+import { mountRoutes } from './mount-routes.js';
+import { policyRoutes } from './policy-routes.js';
+import { sealRoutes } from './seal-routes.js';
+
+/** Builds the system backend for `core`. */
+export function createSystemBackend(core: Core): Backend {
+  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core)] };
+}

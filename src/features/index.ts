@@ -1,0 +1,10 @@
+/**
+ * Every feature this build can mount. Core receives this list from the server wiring and
+ * never imports a feature itself: adding an engine means adding a folder and a line here.
+ */
+import type { BackendFactory } from '../core/backend.js';
+import { cubbyholeFactory } from './cubbyhole/index.js';
+import { kvFactory } from './kv/index.js';
+
+/** The features mounted by type name. */
+export const features: BackendFactory[] = [cubbyholeFactory, kvFactory];

@@ -1,0 +1,147 @@
+/**
+ * Server configuration: HCL like Vault's (JSON accepted too).
+ *
+ * ```hcl
+ * storage "sqlite" { path = "/var/lib/coffer/coffer.db" }
+ * # storage "postgresql" { connection_url = "postgres://coffer@db/coffer" table = "coffer_kv" }
+ * listener "tcp" {
+ *   address       = "0.0.0.0:8200"
+ *   tls_cert_file = "/etc/coffer/tls/server.crt"
+ *   tls_key_file  = "/etc/coffer/tls/server.key"
+ *   # tls_disable = true
+ * }
+ * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
+ * log_level = "info"
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseHcl } from '../core/hcl/parser.js';
+
+/** Parsed server configuration. */
+export interface ServerConfig {
+  storage: { type: 'inmem' | 'sqlite' | 'postgresql'; path?: string; connectionUrl?: string; table?: string };
+  listener: { address: string; tlsCertFile?: string; tlsKeyFile?: string; tlsDisable: boolean };
+  seal?: { type: 'static'; keyFile: string };
+  logLevel: string;
+  clusterName?: string;
+  apiAddr?: string;
+}
+
+/** A configuration problem; the message names the file and the setting. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/** Flattens HCL1's repeated/labelled block shapes into `[label, body]` pairs. */
+function labelled(value: unknown): [string, Obj][] {
+  if (Array.isArray(value)) return value.flatMap(labelled);
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Obj).map(([label, body]) => [label, single(body)]);
+  }
+  return [];
+}
+
+function single(value: unknown): Obj {
+  if (Array.isArray(value)) return (value.length === 1 ? single(value[0]) : Object.assign({}, ...value.map(single))) as Obj;
+  if (value && typeof value === 'object') return value as Obj;
+  return {};
+}
+
+function str(body: Obj, key: string, where: string): string | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${where}: "${key}" must be a string`);
+  return String(v);
+}
+
+function bool(body: Obj, key: string): boolean {
+  const v = body[key];
+  return v === true || v === 'true' || v === 1 || v === '1';
+}
+
+/** Parses configuration text; relative file paths resolve against `baseDir`. */
+export function parseServerConfig(text: string, source: string, baseDir = process.cwd()): ServerConfig {
+  let doc: Obj;
+  try {
+    doc = parseHcl(text) as Obj;
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl']);
+  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
+
+  const storages = labelled(doc.storage ?? doc.backend);
+  if (storages.length !== 1) throw new ConfigError(`${source}: exactly one storage block is required, e.g. storage "sqlite" { path = "/var/lib/coffer/coffer.db" }`);
+  const [storageType, storageBody] = storages[0]!;
+  let storage: ServerConfig['storage'];
+  const where = `${source}: storage "${storageType}"`;
+  if (storageType === 'sqlite' || storageType === 'file' || storageType === 'raft') {
+    const path = str(storageBody, 'path', where);
+    if (!path) throw new ConfigError(`${where}: "path" is required (the database file, e.g. /var/lib/coffer/coffer.db)`);
+    storage = { type: 'sqlite', path: resolve(baseDir, path.endsWith('.db') ? path : `${path}/coffer.db`) };
+  } else if (storageType === 'postgresql' || storageType === 'postgres') {
+    const connectionUrl = str(storageBody, 'connection_url', where) ?? process.env.COFFER_PG_CONNECTION_URL;
+    if (!connectionUrl) throw new ConfigError(`${where}: "connection_url" is required (or set COFFER_PG_CONNECTION_URL)`);
+    storage = { type: 'postgresql', connectionUrl, table: str(storageBody, 'table', where) };
+  } else if (storageType === 'inmem') {
+    storage = { type: 'inmem' };
+  } else {
+    throw new ConfigError(`${where}: unknown storage type (use "sqlite", "postgresql" or "inmem")`);
+  }
+
+  const listeners = labelled(doc.listener);
+  if (listeners.length > 1) throw new ConfigError(`${source}: only one listener block is supported`);
+  const [listenerType, lb] = listeners[0] ?? ['tcp', {}];
+  if (listenerType !== 'tcp') throw new ConfigError(`${source}: listener "${listenerType}" is not supported (use listener "tcp")`);
+  const lwhere = `${source}: listener "tcp"`;
+  const listener: ServerConfig['listener'] = {
+    address: str(lb, 'address', lwhere) ?? '127.0.0.1:8200',
+    tlsCertFile: optPath(str(lb, 'tls_cert_file', lwhere), baseDir),
+    tlsKeyFile: optPath(str(lb, 'tls_key_file', lwhere), baseDir),
+    tlsDisable: bool(lb, 'tls_disable'),
+  };
+  if (!listener.tlsDisable && (!!listener.tlsCertFile !== !!listener.tlsKeyFile)) {
+    throw new ConfigError(`${lwhere}: set both tls_cert_file and tls_key_file, or tls_disable = true`);
+  }
+
+  let seal: ServerConfig['seal'];
+  const seals = labelled(doc.seal);
+  if (seals.length > 1) throw new ConfigError(`${source}: only one seal block is supported`);
+  if (seals.length === 1) {
+    const [sealType, sb] = seals[0]!;
+    if (sealType !== 'static') throw new ConfigError(`${source}: seal "${sealType}" is not supported (use seal "static" { key_file = "..." }, or no seal block for Shamir)`);
+    const keyFile = str(sb, 'key_file', `${source}: seal "static"`);
+    if (!keyFile) throw new ConfigError(`${source}: seal "static" needs key_file (a file with 32 random bytes, mode 0600)`);
+    seal = { type: 'static', keyFile: resolve(baseDir, keyFile) };
+  }
+
+  return {
+    storage,
+    listener,
+    seal,
+    logLevel: str(doc, 'log_level', source) ?? 'info',
+    clusterName: str(doc, 'cluster_name', source),
+    apiAddr: str(doc, 'api_addr', source),
+  };
+}
+
+function optPath(p: string | undefined, baseDir: string): string | undefined {
+  return p ? resolve(baseDir, p) : undefined;
+}
+
+/** Reads and parses a configuration file. */
+export function loadServerConfig(file: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseServerConfig(text, file, dirname(resolve(file)));
+}
