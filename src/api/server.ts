@@ -39,6 +39,12 @@ export function createApi(options: ApiOptions): FastifyInstance {
     exposeHeadRoutes: false,
     // Vault paths may hold any characters; fastify must not reject long or odd URLs itself.
     routerOptions: { maxParamLength: 8192, ignoreDuplicateSlashes: false },
+    // Errors fastify raises before routing (bad URL encoding, bad content length) in Vault's shape.
+    frameworkErrors: (error, _request, reply) => {
+      const code = (error as { code?: string }).code;
+      const message = code === 'FST_ERR_BAD_URL' ? 'malformed percent-encoding in the request path' : 'invalid request';
+      void send(reply, renderError(new CofferError('invalid_request', message)));
+    },
     serverFactory: (handler) => {
       const server = options.tls
         ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)

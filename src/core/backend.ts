@@ -78,7 +78,14 @@ export interface BackendServices {
   now(): number;
   /** Issue a login token for this auth mount; returns the auth block for the response. */
   issueToken(mount: MountEntry, params: IssueTokenParams): Promise<LogicalResponse['auth'] & object>;
-  /** Record a failed or successful login for lockout accounting and the audit log. */
+  /** Failed-login accounting shared by every auth method (Vault's user lockout). */
+  lockout: {
+    isLocked(mount: MountEntry, alias: string): boolean;
+    /** Returns true when this failure locked the alias. */
+    failed(mount: MountEntry, alias: string): boolean;
+    succeeded(mount: MountEntry, alias: string): void;
+  };
+  /** Application log (never pass a secret value or a token). */
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }
 

@@ -23,6 +23,8 @@ import { createTokenBackend } from './tokens/routes.js';
 import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
 import { isInCidrs } from './cidr.js';
+import { LoginLockout } from './lockout.js';
+import { assertSafePath } from './paths.js';
 import type { ACL } from './acl/acl.js';
 
 /** Paths that work while sealed (and without a token). */
@@ -80,6 +82,7 @@ export class Core {
   readonly policies: PolicyStore;
   readonly tokens: TokenStore;
   readonly audit = new AuditBroker();
+  readonly lockout: LoginLockout;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -92,6 +95,7 @@ export class Core {
     this.storageType = options.storage.type;
     this.clusterName = options.clusterName ?? 'coffer-cluster';
     const now = () => this.clock.now();
+    this.lockout = new LoginLockout(now);
     this.barrier = new Barrier(options.storage, now);
     this.seal = new SealManager(options.storage, this.barrier, options.staticSealKey);
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
@@ -215,6 +219,7 @@ export class Core {
     if (this.sealed) return;
     try {
       await this.tokens.sweepExpired();
+      this.lockout.tidy();
       for (const m of this.mounts.all()) await m.backend.tidy?.();
     } catch (err) {
       if (!(err instanceof SealedError)) this.logger.warn({ err: errorSummary(err) }, 'housekeeping failed');
@@ -268,6 +273,7 @@ export class Core {
     return {
       now: () => this.clock.now(),
       issueToken: (mount, params) => this.issueLoginToken(mount, params),
+      lockout: this.lockout,
       logger: this.logger,
     };
   }
@@ -335,6 +341,8 @@ export class Core {
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
     const sealedOk = SEALED_OK.has(req.path);
     if (this.sealed && !sealedOk) throw sealedError();
+    // One check for every route: no `..`, NUL or control characters can reach a backend.
+    assertSafePath(req.path);
     try {
       return await this.handleUnsealed(req, sealedOk);
     } catch (err) {

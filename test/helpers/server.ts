@@ -42,7 +42,8 @@ export interface TestServer {
 
 /** Sends one HTTP request to `url` + `path`. */
 export function httpRequest(url: string, method: string, path: string, opts: RequestOptions & { defaultToken?: string } = {}): Promise<TestResponse> {
-  const target = new URL(path, url);
+  // Keep the path exactly as given (URL parsing would resolve `..` segments before sending).
+  const base = new URL(url);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
   const token = opts.token === undefined ? opts.defaultToken : opts.token;
   if (token) headers['x-vault-token'] = token;
@@ -54,7 +55,7 @@ export function httpRequest(url: string, method: string, path: string, opts: Req
   }
   if (payload) headers['content-length'] = String(payload.length);
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method, headers, agent: false }, (res) => {
+    const req = http.request({ host: base.hostname, port: base.port, path, method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
