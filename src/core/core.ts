@@ -14,17 +14,19 @@ import { AuditBroker } from './audit/broker.js';
 import type { AuditDeviceConfig } from './audit/types.js';
 import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route } from './backend.js';
 import { systemClock, type Clock } from './clock.js';
-import { CofferError, isCofferError, permissionDenied, sealedError } from './errors.js';
+import { CofferError, isCofferError, notFound, permissionDenied, sealedError } from './errors.js';
 import type { AuthResponse, LogicalRequest, LogicalResponse, Operation } from './logical.js';
 import { MountTable, type Mounted } from './mount-table.js';
 import { PolicyStore } from './policy-store.js';
 import { TokenStore } from './tokens/store.js';
 import { createTokenBackend } from './tokens/routes.js';
+import { authResponse } from './tokens/format.js';
 import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
 import { isInCidrs } from './cidr.js';
 import { LoginLockout } from './lockout.js';
 import { assertSafePath } from './paths.js';
+import { ResponseWrapper } from './wrapping.js';
 import type { ACL } from './acl/acl.js';
 
 /** Paths that work while sealed (and without a token). */
@@ -81,8 +83,9 @@ export class Core {
   readonly mounts: MountTable;
   readonly policies: PolicyStore;
   readonly tokens: TokenStore;
-  readonly audit = new AuditBroker();
+  readonly audit: AuditBroker;
   readonly lockout: LoginLockout;
+  readonly wrapper: ResponseWrapper;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -96,6 +99,9 @@ export class Core {
     this.clusterName = options.clusterName ?? 'coffer-cluster';
     const now = () => this.clock.now();
     this.lockout = new LoginLockout(now);
+    this.audit = new AuditBroker({
+      onDeviceError: (path, err) => this.logger.error({ device: path, err: errorSummary(err) }, 'audit device problem'),
+    });
     this.barrier = new Barrier(options.storage, now);
     this.seal = new SealManager(options.storage, this.barrier, options.staticSealKey);
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
@@ -106,12 +112,14 @@ export class Core {
       store: this.tokens,
       policyExists: (name) => this.policies.exists(name),
       now,
+      hasSudo: async (auth, path) => auth.isRoot || (await this.policies.acl(auth.policies)).check({ operation: 'update', path }).sudo,
     });
     const builtins: BackendFactory[] = [
       { type: 'system', kind: 'secret', create: () => this.systemBackend },
       { type: 'token', kind: 'auth', create: () => this.tokenBackend },
     ];
     this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now);
+    this.wrapper = new ResponseWrapper(this.tokens, this.mounts, now);
   }
 
   /** Auto-unseals a static-seal server that is already initialized. Call once at start. */
@@ -278,15 +286,13 @@ export class Core {
     };
   }
 
-  /** Creates the token for a successful login on `mount`. */
+  /** Creates the token for a successful login on `mount` (login tokens are orphans). */
   async issueLoginToken(mount: MountEntry, params: IssueTokenParams): Promise<AuthResponse> {
-    const maxTTL = Math.min(params.maxTTL || Infinity, mount.config.maxLeaseTTL || SYSTEM_MAX_TTL);
-    const ttl = Math.min(params.ttl || mount.config.defaultLeaseTTL || SYSTEM_DEFAULT_TTL, maxTTL);
-    const policies = normalizePolicies(params.policies, params.noDefaultPolicy ?? false);
     const { token, entry } = await this.tokens.create({
-      policies,
-      ttl,
-      maxTTL,
+      policies: params.policies,
+      noDefaultPolicy: params.noDefaultPolicy ?? false,
+      ttl: params.ttl || undefined,
+      maxTTL: params.maxTTL || undefined,
       explicitMaxTTL: params.explicitMaxTTL ?? 0,
       period: params.period ?? 0,
       numUses: params.numUses ?? 0,
@@ -296,22 +302,10 @@ export class Core {
       path: `${mount.path}login`,
       orphan: true,
       boundCidrs: params.boundCidrs ?? [],
-      noDefaultPolicy: true,
+      mountDefaultTTL: mount.config.defaultLeaseTTL,
+      mountMaxTTL: mount.config.maxLeaseTTL,
     });
-    return {
-      client_token: token,
-      accessor: entry.accessor,
-      policies: entry.policies,
-      token_policies: entry.policies,
-      metadata: Object.keys(entry.meta ?? {}).length ? entry.meta : null,
-      lease_duration: entry.ttl,
-      renewable: entry.renewable,
-      entity_id: '',
-      token_type: 'service',
-      orphan: true,
-      mfa_requirement: null,
-      num_uses: entry.numUses,
-    };
+    return authResponse(entry, token);
   }
 
   // ---------------------------------------------------------------- the request path
@@ -421,20 +415,34 @@ export class Core {
     }
 
     const requestEntry = audited ? buildRequestEntry(req, operation, auth, mounted?.entry, this.clock.now()) : undefined;
-    if (requestEntry) await this.audit.logRequest(requestEntry);
+    // The mount may ask for some top-level keys to be logged raw (audit_non_hmac_*_keys).
+    const auditCtx = mounted ? { nonHmacRequestKeys: mounted.entry.config.auditNonHmacRequestKeys, nonHmacResponseKeys: mounted.entry.config.auditNonHmacResponseKeys } : undefined;
+    if (requestEntry) await this.audit.logRequest(requestEntry, auditCtx);
 
     let response: LogicalResponse | null = null;
     let failure: unknown;
+    let revokeAfterRequest = false;
     try {
-      if (tokenEntry && tokenEntry.numUses > 0 && !unauthenticated) await this.tokens.useToken(tokenEntry);
+      if (tokenEntry && tokenEntry.numUses !== 0 && !unauthenticated) {
+        // Taking a use is atomic in the store; a concurrent request that lost the last use is refused.
+        const used = await this.tokens.useToken(tokenEntry);
+        if (!used) throw permissionDenied('invalid token');
+        revokeAfterRequest = used.revokeAfterRequest;
+      }
       response = await this.dispatch(req, breq, resolved, operation);
       if (response && mounted) response.mountType ??= mounted.entry.type;
-      if (req.wrapTTL && response && !response.raw) response = await this.wrapResponse(response, req, auth);
+      // Vault answers an empty LIST with 404 (the Go client turns it into nil).
+      if (operation === 'list' && Array.isArray(response?.data?.keys) && (response!.data!.keys as unknown[]).length === 0) throw notFound();
+      const wrapTTL = req.wrapTTL ?? response?.wrapTTL;
+      if (wrapTTL && response && !response.raw && !response.wrapInfo && (response.data || response.auth)) {
+        response = await this.wrapper.wrap(response, wrapTTL, req.path, req.id);
+      }
     } catch (err) {
       failure = this.translateError(err);
     }
+    if (revokeAfterRequest && tokenEntry) await this.tokens.revoke(tokenEntry.id);
     if (requestEntry) {
-      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()));
+      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx);
     }
     if (failure) throw failure;
     return response ?? {};
@@ -464,21 +472,6 @@ export class Core {
     await this.audit.logRequest(entry);
     await this.audit.logResponse(buildResponseEntry(entry, undefined, denied, this.clock.now()));
   }
-
-  /** Response wrapping hook; replaced by the wrapping feature (issue 3). */
-  protected async wrapResponse(response: LogicalResponse, _req: LogicalRequest, _auth?: RequestAuth): Promise<LogicalResponse> {
-    void _req;
-    void _auth;
-    return response;
-  }
-}
-
-/** Sorted, de-duplicated policies with `default` added unless excluded; `root` stays alone. */
-export function normalizePolicies(policies: string[], noDefault: boolean): string[] {
-  const set = new Set(policies.map((p) => p.trim().toLowerCase()).filter(Boolean));
-  if (set.has('root')) return ['root'];
-  if (!noDefault) set.add('default');
-  return [...set].sort();
 }
 
 /** A loggable summary of an error that never includes request data. */

@@ -1,5 +1,5 @@
 /**
- * The system backend mounted at `sys/`: seal control, mounts, policies, audit and keys.
+ * The system backend mounted at `sys/`: seal control, mounts, policies, audit, keys and response wrapping.
  * It lives in core because it manages core's own state.
  */
 import type { Backend } from '../backend.js';
@@ -9,8 +9,9 @@ import { keyRoutes } from './key-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { sealRoutes } from './seal-routes.js';
+import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core)] };
 }

@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatEntry } from '../../src/core/audit/format.js';
+import { hmacString } from '../../src/core/audit/hash.js';
+import type { AuditFormatSettings, AuditResponseEntry } from '../../src/core/audit/types.js';
+import { SECRETS, kvReadResponseEntry, requestEntry } from './entries.js';
+
+const salt = Buffer.from('9d1c2a43-77e0-4bd5-8f4e-3a0d6c1b2e55');
+const h = (s: string) => hmacString(salt, s);
+const defaults: AuditFormatSettings = { hmacAccessor: true, logRaw: false, elideListResponses: false, prefix: '' };
+
+function noSecrets(line: string): void {
+  for (const [name, value] of Object.entries(SECRETS)) assert.ok(!line.includes(value), `raw ${name} leaked into ${line}`);
+}
+
+function wrappedLoginResponse(): AuditResponseEntry {
+  const entry = kvReadResponseEntry('req-9');
+  entry.response = {
+    mount_type: 'approle',
+    data: null,
+    auth: { client_token: SECRETS.issuedToken, accessor: SECRETS.issuedAccessor, policies: ['default'], token_policies: ['default'], metadata: { role_name: 'web' }, lease_duration: 3600, renewable: true },
+    wrap_info: { token: SECRETS.wrapToken, accessor: 'wrapAccessor1', ttl: 60, creation_time: '2026-01-02T03:04:05Z', creation_path: 'auth/approle/login', wrapped_accessor: 'wrappedAcc1' },
+    warnings: ['a warning'],
+  };
+  return entry;
+}
+
+test('request entry: Vault shape, tokens/accessors/data strings hashed, the rest in the clear', () => {
+  const line = formatEntry(requestEntry(), defaults, salt);
+  assert.ok(!line.includes('\n'));
+  noSecrets(line);
+  const e = JSON.parse(line);
+  assert.deepEqual(Object.keys(e), ['time', 'type', 'auth', 'request']);
+  assert.equal(e.type, 'request');
+  assert.equal(e.auth.client_token, h(SECRETS.token));
+  assert.equal(e.auth.accessor, h(SECRETS.accessor));
+  assert.deepEqual(e.auth.policies, ['root']);
+  assert.equal(e.auth.display_name, 'root');
+  assert.equal(e.request.client_token, h(SECRETS.token));
+  assert.equal(e.request.client_token_accessor, h(SECRETS.accessor));
+  assert.equal(e.request.path, 'secret/data/app');
+  assert.equal(e.request.operation, 'update');
+  assert.deepEqual(e.request.namespace, { id: 'root' });
+  assert.equal(e.request.remote_address, '127.0.0.1');
+  assert.equal(e.request.data.data.password, h(SECRETS.password));
+  assert.equal(e.request.data.data.port, 5432);
+  assert.equal(e.request.data.data.enabled, true);
+  assert.deepEqual(e.request.data.data.deep.list, [h(SECRETS.listed), 7, null]);
+  assert.equal(e.request.data.options.cas, 0);
+});
+
+test('response entry: login auth and wrap_info tokens hashed; warnings and error in the clear', () => {
+  const entry = wrappedLoginResponse();
+  entry.error = 'some error';
+  const line = formatEntry(entry, defaults, salt);
+  noSecrets(line);
+  const e = JSON.parse(line);
+  assert.deepEqual(Object.keys(e), ['time', 'type', 'auth', 'request', 'response', 'error']);
+  assert.equal(e.response.auth.client_token, h(SECRETS.issuedToken));
+  assert.equal(e.response.auth.accessor, h(SECRETS.issuedAccessor));
+  assert.deepEqual(e.response.auth.metadata, { role_name: 'web' });
+  assert.equal(e.response.wrap_info.token, h(SECRETS.wrapToken));
+  assert.equal(e.response.wrap_info.accessor, h('wrapAccessor1'));
+  assert.equal(e.response.wrap_info.wrapped_accessor, h('wrappedAcc1'));
+  assert.equal(e.response.wrap_info.creation_path, 'auth/approle/login');
+  assert.deepEqual(e.response.warnings, ['a warning']);
+  assert.equal(e.error, 'some error');
+});
+
+test('hmac_accessor=false keeps accessors raw but still hashes tokens', () => {
+  const line = formatEntry(wrappedLoginResponse(), { ...defaults, hmacAccessor: false }, salt);
+  const e = JSON.parse(line);
+  assert.equal(e.auth.accessor, SECRETS.accessor);
+  assert.equal(e.request.client_token_accessor, SECRETS.accessor);
+  assert.equal(e.response.auth.accessor, SECRETS.issuedAccessor);
+  assert.equal(e.response.wrap_info.wrapped_accessor, 'wrappedAcc1');
+  assert.equal(e.auth.client_token, h(SECRETS.token));
+  assert.equal(e.response.auth.client_token, h(SECRETS.issuedToken));
+  assert.equal(e.response.wrap_info.token, h(SECRETS.wrapToken));
+});
+
+test('log_raw writes values unhashed', () => {
+  const e = JSON.parse(formatEntry(requestEntry(), { ...defaults, logRaw: true }, salt));
+  assert.equal(e.auth.client_token, SECRETS.token);
+  assert.equal(e.request.data.data.password, SECRETS.password);
+});
+
+test('non-HMAC request and response keys from the mount are logged raw', () => {
+  const req = JSON.parse(formatEntry(requestEntry('r', { visible: 'shown', hidden: 'x' }), defaults, salt, { nonHmacRequestKeys: ['visible'] }));
+  assert.equal(req.request.data.visible, 'shown');
+  assert.equal(req.request.data.hidden, h('x'));
+  const resp = JSON.parse(formatEntry(kvReadResponseEntry(), defaults, salt, { nonHmacResponseKeys: ['metadata'] }));
+  assert.equal(resp.response.data.metadata.created_time, '2026-01-02T03:04:05.123Z');
+  assert.equal(resp.response.data.data.password, h(SECRETS.password));
+});
+
+test('empty tokens (unauthenticated request) stay empty rather than hashing ""', () => {
+  const entry = requestEntry();
+  entry.auth = { ...entry.auth, client_token: '', accessor: '' };
+  entry.request.client_token = '';
+  entry.request.client_token_accessor = '';
+  const e = JSON.parse(formatEntry(entry, defaults, salt));
+  assert.equal(e.auth.client_token, '');
+  assert.equal(e.request.client_token_accessor, '');
+});
+
+test('fields outside the audit shape are dropped (a stray raw token cannot reach the log)', () => {
+  const entry = requestEntry();
+  (entry.auth as unknown as Record<string, unknown>).clientToken = SECRETS.token;
+  (entry.request as unknown as Record<string, unknown>).token = SECRETS.token;
+  (entry as unknown as Record<string, unknown>).raw = SECRETS.password;
+  const line = formatEntry(entry, defaults, salt);
+  noSecrets(line);
+  const e = JSON.parse(line);
+  assert.equal(e.auth.clientToken, undefined);
+  assert.equal(e.request.token, undefined);
+});
+
+test('elide_list_responses replaces keys and key_info of list responses with counts', () => {
+  const entry = kvReadResponseEntry();
+  entry.request.operation = 'list';
+  entry.response.data = { keys: ['a', 'b', 'c'], key_info: { a: {}, b: {} } };
+  const elided = JSON.parse(formatEntry(entry, { ...defaults, elideListResponses: true }, salt));
+  assert.deepEqual(elided.response.data, { keys: 3, key_info: 2 });
+  const full = JSON.parse(formatEntry(entry, defaults, salt));
+  assert.deepEqual(full.response.data.keys, [h('a'), h('b'), h('c')]);
+  // Not a list operation: nothing elided.
+  entry.request.operation = 'read';
+  const read = JSON.parse(formatEntry(entry, { ...defaults, elideListResponses: true }, salt));
+  assert.equal(read.response.data.keys.length, 3);
+});
+
+test('prefix is written before the JSON object', () => {
+  const line = formatEntry(requestEntry(), { ...defaults, prefix: 'AUDIT: ' }, salt);
+  assert.ok(line.startsWith('AUDIT: {'));
+  assert.equal(JSON.parse(line.slice('AUDIT: '.length)).type, 'request');
+});
+
+test('the caller\'s entry is not modified', () => {
+  const entry = wrappedLoginResponse();
+  const snapshot = structuredClone(entry);
+  formatEntry(entry, { ...defaults, elideListResponses: true }, salt);
+  assert.deepEqual(entry, snapshot);
+});

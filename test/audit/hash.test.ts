@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { HMAC_PREFIX, hashStructure, hmacString } from '../../src/core/audit/hash.js';
+
+const salt = Buffer.from('5b7c0c4e-1f7e-4a58-9a43-8f1d8a0e2b11');
+const other = Buffer.from('0f9e8d7c-6b5a-4938-2716-0504f3e2d1c0');
+const ref = (s: string, key = salt) => 'hmac-sha256:' + createHmac('sha256', key).update(s).digest('hex');
+
+test('hmacString is hmac-sha256:<hex> of the value under the salt', () => {
+  assert.equal(hmacString(salt, 'secret'), ref('secret'));
+  assert.ok(hmacString(salt, 'secret').startsWith(HMAC_PREFIX));
+  assert.match(hmacString(salt, ''), /^hmac-sha256:[0-9a-f]{64}$/);
+  assert.equal(hmacString(salt, 'ünïcode ✓'), ref('ünïcode ✓'));
+});
+
+test('every string at any depth is hashed; numbers, booleans and null stay; keys stay', () => {
+  const input = {
+    a: 'x',
+    n: 42,
+    f: 1.5,
+    t: true,
+    z: null,
+    nested: { b: 'y', deeper: { c: ['p', 3, false, null, { d: 'q' }, ['r']] } },
+  };
+  const out = hashStructure(input, salt);
+  assert.deepEqual(out, {
+    a: ref('x'),
+    n: 42,
+    f: 1.5,
+    t: true,
+    z: null,
+    nested: { b: ref('y'), deeper: { c: [ref('p'), 3, false, null, { d: ref('q') }, [ref('r')]] } },
+  });
+});
+
+test('top-level values and arrays are handled too', () => {
+  assert.equal(hashStructure('s', salt), ref('s'));
+  assert.equal(hashStructure(7, salt), 7);
+  assert.equal(hashStructure(null, salt), null);
+  assert.deepEqual(hashStructure(['a', 1], salt), [ref('a'), 1]);
+});
+
+test('returns a deep copy and leaves the input untouched', () => {
+  const input = { a: 'x', inner: { b: 'y', list: ['z'] } };
+  const snapshot = structuredClone(input);
+  const out = hashStructure(input, salt) as typeof input;
+  assert.deepEqual(input, snapshot);
+  assert.notEqual(out.inner, input.inner);
+  assert.notEqual(out.inner.list, input.inner.list);
+});
+
+test('nonHmacKeys leaves those top-level keys raw (deeply), and only top-level ones', () => {
+  const input = { keep: 'plain', keepObj: { s: 'raw-too', n: 1 }, other: 'secret', nested: { keep: 'hashed-here' } };
+  const out = hashStructure(input, salt, { nonHmacKeys: ['keep', 'keepObj'] }) as Record<string, unknown>;
+  assert.equal(out.keep, 'plain');
+  assert.deepEqual(out.keepObj, { s: 'raw-too', n: 1 });
+  assert.notEqual(out.keepObj, input.keepObj);
+  assert.equal(out.other, ref('secret'));
+  assert.deepEqual(out.nested, { keep: ref('hashed-here') });
+});
+
+test('deterministic per salt, different across salts', () => {
+  const input = { password: 'hunter2', list: ['a'] };
+  assert.deepEqual(hashStructure(input, salt), hashStructure(input, Buffer.from(salt)));
+  const a = hashStructure(input, salt) as { password: string; list: string[] };
+  const b = hashStructure(input, other) as { password: string; list: string[] };
+  assert.notEqual(a.password, b.password);
+  assert.notEqual(a.list[0], b.list[0]);
+  assert.equal(b.password, ref('hunter2', other));
+});
+
+test('binary data is hashed (not leaked as byte numbers); dates stay ISO text; __proto__ stays an own key', () => {
+  const bytes = Buffer.from('binary-secret');
+  const when = new Date('2026-01-02T03:04:05.000Z');
+  const input = JSON.parse('{"__proto__": "p-secret", "x": 1}') as Record<string, unknown>;
+  input.bin = bytes;
+  input.u8 = new Uint8Array([1, 2, 3]);
+  input.when = when;
+  input.fn = () => 1;
+  const out = hashStructure(input, salt) as Record<string, unknown>;
+  assert.equal(out.bin, ref(bytes.toString('base64')));
+  assert.equal(out.u8, ref(Buffer.from([1, 2, 3]).toString('base64')));
+  assert.equal(out.when, '2026-01-02T03:04:05.000Z');
+  assert.ok(Object.prototype.hasOwnProperty.call(out, '__proto__'));
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  const json = JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+  assert.equal(json.fn, undefined);
+  assert.ok(!JSON.stringify(out).includes('p-secret'));
+  assert.ok(!JSON.stringify(out).includes('binary-secret'));
+  assert.equal(json.x, 1);
+});
