@@ -1,0 +1,97 @@
+/**
+ * Generic `coffer read|write|list|delete PATH [k=v ...]`: any API path, like the vault CLI's
+ * commands of the same names (e.g. `coffer write auth/approle/role/app token_ttl=1h`).
+ */
+
+import type { Command } from 'commander';
+import { action, addOutputOptions, cleanPath, kvSources, makeClient, printOptions, type CommandEnv } from '../common.js';
+import { EXIT_USAGE, usageError } from '../context.js';
+import { parseKvArgs } from '../kvargs.js';
+import { printKeys, printSecret } from '../output.js';
+
+/** k=v data as query parameters (GET and DELETE carry data in the query). */
+function toQuery(data: Record<string, unknown>): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) {
+    query[k] = Array.isArray(v) ? v.map(String).join(',') : typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return query;
+}
+
+/** The generic read/write/list/delete commands. */
+export function registerGeneric(program: Command, env: CommandEnv): void {
+  const { ctx } = env;
+
+  addOutputOptions(
+    program
+      .command('read')
+      .description('Read any API path (k=v arguments are sent as query parameters)')
+      .argument('<path>')
+      .argument('[data...]', 'key=value query parameters'),
+  ).action(
+    action(env, async (pathArg: string, args: string[], opts: { format?: string; field?: string }) => {
+      const po = printOptions(ctx, opts);
+      const path = cleanPath(pathArg);
+      const query = toQuery(await parseKvArgs(args, kvSources(ctx)));
+      const res = await makeClient(ctx).read(path, { query });
+      if (!res || (res.status === 204 && res.body === null)) {
+        ctx.io.err(`No value found at ${path}\n`);
+        return EXIT_USAGE;
+      }
+      printSecret(ctx.io, res.body, po);
+    }),
+  );
+
+  addOutputOptions(
+    program
+      .command('write')
+      .description('Write to any API path: key=value, key=@file, key=- (stdin), or - (a JSON object on stdin)')
+      .argument('<path>')
+      .argument('[data...]', 'the data to write')
+      .option('-f, --force', 'write even with no data (sends a null body)'),
+  ).action(
+    action(env, async (pathArg: string, args: string[], opts: { force?: boolean; format?: string; field?: string }) => {
+      const po = printOptions(ctx, opts);
+      const path = cleanPath(pathArg);
+      const data = await parseKvArgs(args, kvSources(ctx));
+      const empty = Object.keys(data).length === 0;
+      if (empty && !opts.force) throw usageError('Must supply data or use -force (-f)');
+      const res = await makeClient(ctx).write(path, empty ? null : data);
+      if (res.status === 204 || res.body === null) {
+        ctx.io.out(`Success! Data written to: ${path}\n`);
+        return;
+      }
+      printSecret(ctx.io, res.body, po);
+    }),
+  );
+
+  addOutputOptions(
+    program.command('list').description('List the keys under any API path').argument('<path>'),
+    false,
+  ).action(
+    action(env, async (pathArg: string, opts: { format?: string }) => {
+      const po = printOptions(ctx, opts);
+      const path = cleanPath(pathArg);
+      const keys = await makeClient(ctx).list(path);
+      if (!keys) {
+        ctx.io.err(`No value found at ${path}/\n`);
+        return EXIT_USAGE;
+      }
+      printKeys(ctx.io, keys, po.format);
+    }),
+  );
+
+  program
+    .command('delete')
+    .description('Delete any API path (k=v arguments are sent as query parameters)')
+    .argument('<path>')
+    .argument('[data...]', 'key=value query parameters')
+    .action(
+      action(env, async (pathArg: string, args: string[]) => {
+        const path = cleanPath(pathArg);
+        const query = toQuery(await parseKvArgs(args, kvSources(ctx)));
+        await makeClient(ctx).delete(path, { query });
+        ctx.io.out(`Success! Data deleted (if it existed) at: ${path}\n`);
+      }),
+    );
+}
