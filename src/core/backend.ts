@@ -140,6 +140,10 @@ export interface Backend {
   onTokenRevoked?(tokenId: string): Promise<void>;
   /** Periodic housekeeping (expiry of secret-ids, purges); called by core's ticker. */
   tidy?(): Promise<void>;
+  /** Revokes what a lease stands for (the `internal` data the backend returned with it). */
+  revokeLease?(internal: Record<string, unknown>): Promise<void>;
+  /** Extends what a lease stands for; may grant less than asked. */
+  renewLease?(internal: Record<string, unknown>, ttl: number): Promise<{ ttl: number }>;
 }
 
 /** Everything a factory gets to build a backend for one mount. */

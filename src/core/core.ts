@@ -27,6 +27,7 @@ import { isInCidrs } from './cidr.js';
 import { LoginLockout } from './lockout.js';
 import { assertSafePath } from './paths.js';
 import { ResponseWrapper } from './wrapping.js';
+import { LeaseManager } from './leases/manager.js';
 import type { ACL } from './acl/acl.js';
 
 /** Paths that work while sealed (and without a token). */
@@ -86,6 +87,7 @@ export class Core {
   readonly audit: AuditBroker;
   readonly lockout: LoginLockout;
   readonly wrapper: ResponseWrapper;
+  readonly leases: LeaseManager;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -120,6 +122,7 @@ export class Core {
     ];
     this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now);
     this.wrapper = new ResponseWrapper(this.tokens, this.mounts, now);
+    this.leases = new LeaseManager(new PrefixedStorage(this.barrier, 'sys/expire/'), this.mounts, now, SYSTEM_MAX_TTL);
   }
 
   /** Auto-unseals a static-seal server that is already initialized. Call once at start. */
@@ -227,6 +230,7 @@ export class Core {
     if (this.sealed) return;
     try {
       await this.tokens.sweepExpired();
+      await this.leases.sweep();
       this.lockout.tidy();
       for (const m of this.mounts.all()) await m.backend.tidy?.();
     } catch (err) {
@@ -431,6 +435,13 @@ export class Core {
       }
       response = await this.dispatch(req, breq, resolved, operation);
       if (response && mounted) response.mountType ??= mounted.entry.type;
+      if (response?.lease && mounted) {
+        const lease = await this.leases.register(mounted.entry.path, req.path, response.lease);
+        response.leaseId = lease.id;
+        response.leaseDuration = Math.round((lease.expireTime - lease.issueTime) / 1000);
+        response.renewable = lease.renewable;
+        delete response.lease;
+      }
       // Vault answers an empty LIST with 404 (the Go client turns it into nil).
       if (operation === 'list' && Array.isArray(response?.data?.keys) && (response!.data!.keys as unknown[]).length === 0) throw notFound();
       const wrapTTL = req.wrapTTL ?? response?.wrapTTL;

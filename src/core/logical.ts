@@ -67,6 +67,8 @@ export interface LogicalResponse {
   raw?: { status: number; body: unknown };
   /** Copy `data` keys to the top level as well (Vault's "sys injector"). */
   injectData?: boolean;
+  /** A dynamic secret: core registers a lease and fills leaseId/leaseDuration/renewable. */
+  lease?: { ttl: number; maxTTL?: number; renewable: boolean; internal: Record<string, unknown> };
   /** Wrap this response with this TTL (seconds) unless the request asked for another one (sys/wrapping/wrap). */
   wrapTTL?: number;
   /** The type of the mount that answered (Vault ≥1.12 reports it as `mount_type`). */

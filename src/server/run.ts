@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApi } from '../api/server.js';
 import { Core } from '../core/core.js';
 import type { Clock } from '../core/clock.js';
+import type { BackendFactory } from '../core/backend.js';
 import { features } from '../features/index.js';
 import { createStorage } from '../storage/index.js';
 import type { NamedStorage } from '../storage/types.js';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   clock?: Clock;
   /** Tests: do not print the banner or install signal handlers. */
   quiet?: boolean;
+  /** Extra mountable features (tests and embedders). */
+  extraFeatures?: BackendFactory[];
 }
 
 /** A running server. */
@@ -85,7 +88,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
   storage = await createStorage(config.storage);
 
-  const core = new Core({ storage, features, staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
+  const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;
   try {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Core } from '../../src/core/core.js';
+import type { BackendFactory } from '../../src/core/backend.js';
 import { runServer } from '../../src/server/run.js';
 
 /** An HTTP answer. */
@@ -76,7 +77,7 @@ export function httpRequest(url: string, method: string, path: string, opts: Req
 }
 
 /** Starts a dev server on a random port; `storage: 'sqlite'` persists into a temp dir. */
-export async function createTestServer(opts: { storage?: 'memory' | 'sqlite'; dir?: string; rootTokenId?: string } = {}): Promise<TestServer> {
+export async function createTestServer(opts: { storage?: 'memory' | 'sqlite'; dir?: string; rootTokenId?: string; extraFeatures?: BackendFactory[] } = {}): Promise<TestServer> {
   const clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
   const dir = opts.dir ?? (opts.storage === 'sqlite' ? mkdtempSync(join(tmpdir(), 'coffer-test-')) : undefined);
   const server = await runServer({
@@ -84,6 +85,7 @@ export async function createTestServer(opts: { storage?: 'memory' | 'sqlite'; di
     devListenAddress: '127.0.0.1:0',
     devPersist: dir,
     devRootTokenId: opts.rootTokenId,
+    extraFeatures: opts.extraFeatures,
     clock,
     quiet: true,
     logLevel: 'silent',

@@ -1,11 +1,12 @@
 /**
- * The system backend mounted at `sys/`: seal control, mounts, policies, audit, keys and response wrapping.
+ * The system backend mounted at `sys/`: seal control, mounts, policies, audit, keys, response wrapping and leases.
  * It lives in core because it manages core's own state.
  */
 import type { Backend } from '../backend.js';
 import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
 import { keyRoutes } from './key-routes.js';
+import { leaseRoutes } from './lease-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { sealRoutes } from './seal-routes.js';
@@ -13,5 +14,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core)] };
 }

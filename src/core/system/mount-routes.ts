@@ -138,7 +138,9 @@ function mountRoutesFor(core: Core, kind: 'secret' | 'auth'): Route[] {
           if (kind === 'auth' && path === 'auth/token/') throw badRequest('token credential backend cannot be disabled');
           if (kind === 'secret' && ['sys/', 'cubbyhole/'].includes(path)) throw badRequest(`cannot unmount "${path}"`);
           const m = core.mounts.get(path);
-          if (m && kind === 'auth') await core.tokens.revokeByPathPrefix?.(`${path}`);
+          // Revoke what the mount handed out before its backend goes away (as Vault does).
+          if (m && kind === 'auth') await core.tokens.revokeByPathPrefix(path);
+          if (m) await core.leases.revokePrefix(path, { force: true });
           await core.mounts.unmount(path);
           return null;
         },
