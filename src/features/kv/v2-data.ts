@@ -1,0 +1,139 @@
+/**
+ * KV v2 `data/:path` (read, write, patch, soft-delete latest) and `subkeys/:path`.
+ */
+import type { BackendRequest, Route } from '../../core/backend.js';
+import { CofferError, notFound } from '../../core/errors.js';
+import { optInt } from '../../core/fields.js';
+import type { LogicalResponse } from '../../core/logical.js';
+import type { Storage } from '../../storage/types.js';
+import { encodeSecret, isPlainObject } from './codec.js';
+import { mergePatch } from './merge-patch.js';
+import { isValidSecretPath, secretPath } from './paths.js';
+import { route, type KvDeps } from './routes.js';
+import { subkeys } from './subkeys.js';
+import { checkCas, readCas, requireDataField } from './v2-fields.js';
+import {
+  addVersion, emptyMeta, isDeleted, isLive, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
+  type KeyMeta, type KvConfig,
+} from './v2-store.js';
+
+/** The `data/:path` route: a path without a trailing slash (a LIST on `data/x/` falls through to the invalid-path route). */
+export function dataRoute(deps: KvDeps): Route {
+  return route(/^data\/(?<path>.*[^/])$/s, {
+    read: (req) => readData(deps, req),
+    create: (req) => writeData(deps, req),
+    update: (req) => writeData(deps, req),
+    patch: (req) => patchData(deps, req),
+    delete: (req) => deleteLatest(deps, req),
+  }, {
+    // The ACL asks for `create` on a new secret and `update` on an existing one.
+    existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
+    help: 'Write, patch, read and soft-delete versions of a secret.',
+  });
+}
+
+/** The `subkeys/:path` route. */
+export function subkeysRoute(deps: KvDeps): Route {
+  return route(/^subkeys\/(?<path>.*)$/s, { read: (req) => readSubkeys(deps, req) }, {
+    help: 'Read the key structure of a secret version with every value replaced by null.',
+  });
+}
+
+/**
+ * Resolves `?version=` (0 or absent = latest) and loads the version's data. Returns a 404
+ * carrying `notFoundData` (Vault's full envelope) for a deleted or destroyed version.
+ */
+async function loadVersion(
+  deps: KvDeps, req: BackendRequest, view: (meta: KeyMeta, n: number) => Record<string, unknown>,
+): Promise<{ data: Record<string, unknown>; meta: KeyMeta; version: number } | LogicalResponse> {
+  const path = secretPath(req.params.path, { emptyIsNotFound: true });
+  const requested = optInt(req.data, 'version', { min: 0 }) ?? 0;
+  // Reads take no lock; if a destroy or prune lands between the two gets, the second pass sees it.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const meta = await readMeta(req.storage, path);
+    if (!meta) throw notFound();
+    const version = requested > 0 ? requested : meta.current;
+    const vm = meta.versions[String(version)];
+    if (!vm) throw notFound();
+    if (!isLive(vm, deps.now())) return { status: 404, data: view(meta, version) };
+    const data = await readVersionData(req.storage, path, version);
+    if (data !== undefined) return { data, meta, version };
+  }
+  throw notFound();
+}
+
+async function readData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const loaded = await loadVersion(deps, req, (meta, n) => ({ data: null, metadata: versionView(meta, n) }));
+  if (!('meta' in loaded)) return loaded;
+  return { data: { data: loaded.data, metadata: versionView(loaded.meta, loaded.version) } };
+}
+
+async function readSubkeys(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const depth = optInt(req.data, 'depth', { min: 0 }) ?? 0;
+  const loaded = await loadVersion(deps, req, (meta, n) => ({ subkeys: null, metadata: versionView(meta, n) }));
+  if (!('meta' in loaded)) return loaded;
+  return { data: { subkeys: subkeys(loaded.data, depth), metadata: versionView(loaded.meta, loaded.version) } };
+}
+
+/**
+ * Stores `bytes` as the next version of `path`, together with the updated metadata and the
+ * removal of pruned versions, in one atomic batch. Returns the write response.
+ */
+async function commitVersion(
+  deps: KvDeps, storage: Storage, path: string, meta: KeyMeta, config: KvConfig, bytes: Uint8Array,
+): Promise<LogicalResponse> {
+  const { version, pruned } = addVersion(meta, deps.now(), config);
+  await storage.batch([
+    { type: 'put', key: versionKey(path, version), value: bytes },
+    putMetaOp(path, meta),
+    ...pruned.map((n) => ({ type: 'delete' as const, key: versionKey(path, n) })),
+  ]);
+  return { data: versionView(meta, version) };
+}
+
+async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const path = secretPath(req.params.path);
+  const data = requireDataField(req.data);
+  const cas = readCas(req.data);
+  const bytes = encodeSecret(data);
+  return deps.locks.run(path, async () => {
+    const config = await readConfig(req.storage);
+    const meta = (await readMeta(req.storage, path)) ?? emptyMeta();
+    checkCas(cas, meta.current, config.casRequired || meta.casRequired);
+    return commitVersion(deps, req.storage, path, meta, config, bytes);
+  });
+}
+
+async function patchData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const path = secretPath(req.params.path);
+  const patch = requireDataField(req.data);
+  const cas = readCas(req.data);
+  return deps.locks.run(path, async () => {
+    const meta = await readMeta(req.storage, path);
+    if (!meta) throw notFound();
+    const config = await readConfig(req.storage);
+    checkCas(cas, meta.current, config.casRequired || meta.casRequired);
+    const vm = meta.versions[String(meta.current)];
+    if (!vm) throw notFound();
+    // Like Vault: a deleted or destroyed latest version cannot be patched; answer 404 with its metadata.
+    if (!isLive(vm, deps.now())) return { status: 404, data: versionView(meta, meta.current) };
+    const existing = await readVersionData(req.storage, path, meta.current);
+    if (existing === undefined) throw new CofferError('internal', 'could not find version data');
+    const patched = mergePatch(existing, patch);
+    const bytes = encodeSecret(isPlainObject(patched) ? patched : {});
+    return commitVersion(deps, req.storage, path, meta, config, bytes);
+  });
+}
+
+async function deleteLatest(deps: KvDeps, req: BackendRequest): Promise<null> {
+  const path = secretPath(req.params.path);
+  await deps.locks.run(path, async () => {
+    const meta = await readMeta(req.storage, path);
+    const vm = meta?.versions[String(meta.current)];
+    const now = deps.now();
+    if (!meta || !vm || vm.destroyed || isDeleted(vm, now)) return;
+    vm.deletion = now;
+    await req.storage.batch([putMetaOp(path, meta)]);
+  });
+  return null;
+}
