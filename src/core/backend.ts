@@ -85,6 +85,16 @@ export interface BackendServices {
     failed(mount: MountEntry, alias: string): boolean;
     succeeded(mount: MountEntry, alias: string): void;
   };
+  /**
+   * Authenticated encryption under a server-wide key kept in the barrier, for blobs that leave
+   * the server (Key Vault backups): only a Coffer holding the same key can open them. `purpose`
+   * is bound into the ciphertext so a blob made for one use cannot be opened for another.
+   */
+  envelope: {
+    seal(purpose: string, plaintext: Uint8Array): Promise<Buffer>;
+    /** Throws a 400 CofferError when the blob was not made by this server for `purpose` or was altered. */
+    open(purpose: string, blob: Uint8Array): Promise<Buffer>;
+  };
   /** Application log (never pass a secret value or a token). */
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
 }

@@ -28,6 +28,7 @@ import { LoginLockout } from './lockout.js';
 import { assertSafePath } from './paths.js';
 import { ResponseWrapper } from './wrapping.js';
 import { LeaseManager } from './leases/manager.js';
+import { Envelope } from './envelope.js';
 import type { ACL } from './acl/acl.js';
 
 /** Paths that work while sealed (and without a token). */
@@ -88,6 +89,7 @@ export class Core {
   readonly lockout: LoginLockout;
   readonly wrapper: ResponseWrapper;
   readonly leases: LeaseManager;
+  readonly envelope: Envelope;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -105,6 +107,7 @@ export class Core {
       onDeviceError: (path, err) => this.logger.error({ device: path, err: errorSummary(err) }, 'audit device problem'),
     });
     this.barrier = new Barrier(options.storage, now);
+    this.envelope = new Envelope(this.barrier);
     this.seal = new SealManager(options.storage, this.barrier, options.staticSealKey);
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
     this.tokens = new TokenStore(new PrefixedStorage(this.barrier, 'sys/token/'), now);
@@ -191,7 +194,8 @@ export class Core {
     await this.audit.close();
     this.mounts.clear();
     this.policies.clear();
-    this.tokens.clearCache?.();
+    this.tokens.clearCache();
+    this.envelope.clear();
     await this.barrier.seal();
     this.logger.info({}, 'core sealed');
   }
@@ -286,6 +290,7 @@ export class Core {
       now: () => this.clock.now(),
       issueToken: (mount, params) => this.issueLoginToken(mount, params),
       lockout: this.lockout,
+      envelope: this.envelope,
       logger: this.logger,
     };
   }

@@ -45,8 +45,17 @@ export class CofferError extends Error {
   readonly messages: string[];
   /** Optional data returned alongside the errors (Vault's `{"errors":[],"data":{}}`). */
   readonly data?: Record<string, unknown>;
+  /**
+   * A protocol-specific code for fronts that have their own error vocabulary (Azure Key Vault's
+   * `{"error":{"code":"SecretNotFound","innererror":{"code":...}}}`). The Vault front ignores it.
+   */
+  readonly detail?: { code: string; inner?: string };
 
-  constructor(code: ErrorCode, messages: string | string[], options?: { status?: number; data?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    messages: string | string[],
+    options?: { status?: number; data?: Record<string, unknown>; detail?: { code: string; inner?: string } },
+  ) {
     const list = Array.isArray(messages) ? messages : [messages];
     super(list.join('; ') || code);
     this.name = 'CofferError';
@@ -54,6 +63,7 @@ export class CofferError extends Error {
     this.status = options?.status ?? STATUS[code];
     this.messages = list;
     this.data = options?.data;
+    this.detail = options?.detail;
   }
 }
 
