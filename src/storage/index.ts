@@ -1,0 +1,82 @@
+/**
+ * Storage backends and the factory that picks one from configuration.
+ */
+
+import { MemoryStorage } from './memory.js';
+import { PostgresStorage } from './postgres.js';
+import { SqliteStorage } from './sqlite.js';
+import type { NamedStorage } from './types.js';
+
+export type { BatchOp, ListOptions, NamedStorage, Storage } from './types.js';
+export { MemoryStorage } from './memory.js';
+export { SqliteStorage } from './sqlite.js';
+export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } from './postgres.js';
+export { PrefixedStorage } from './prefixed.js';
+
+/** The `storage` section of the configuration. */
+export interface StorageConfig {
+  type: 'inmem' | 'sqlite' | 'postgresql';
+  /** sqlite: database file path. */
+  path?: string;
+  /** postgresql: connection string. */
+  connectionUrl?: string;
+  /** postgresql: table name (default `coffer_kv`). */
+  table?: string;
+}
+
+const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
+
+/**
+ * Open the storage backend `config` describes. Throws an Error that says how to fix
+ * the configuration when it is incomplete or names an unknown backend.
+ */
+export async function createStorage(config: StorageConfig): Promise<NamedStorage> {
+  if (config === null || typeof config !== 'object') {
+    throw new Error(`storage config must be an object with a "type" (${TYPES.join(', ')})`);
+  }
+  const { type } = config as { type?: unknown };
+  const option = (name: 'path' | 'connectionUrl' | 'table'): string | undefined => {
+    const v = (config as unknown as Record<string, unknown>)[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw new Error(`storage config: "${name}" must be a non-empty string`);
+    }
+    return v;
+  };
+  const refuse = (name: 'path' | 'connectionUrl' | 'table'): void => {
+    if (option(name) !== undefined) {
+      throw new Error(`storage config: "${name}" does not apply to storage type "${String(type)}"`);
+    }
+  };
+
+  switch (type) {
+    case 'inmem':
+      refuse('path');
+      refuse('connectionUrl');
+      refuse('table');
+      return new MemoryStorage();
+    case 'sqlite': {
+      refuse('connectionUrl');
+      refuse('table');
+      const path = option('path');
+      if (path === undefined) {
+        throw new Error('storage config: type "sqlite" needs "path", the database file (e.g. "/var/lib/coffer/coffer.db")');
+      }
+      return SqliteStorage.open(path);
+    }
+    case 'postgresql': {
+      refuse('path');
+      const connectionUrl = option('connectionUrl');
+      if (connectionUrl === undefined) {
+        throw new Error(
+          'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
+        );
+      }
+      return PostgresStorage.open({ connectionUrl, table: option('table') });
+    }
+    default:
+      throw new Error(
+        `storage config: unknown storage type ${JSON.stringify(type) ?? 'undefined'}; use one of ${TYPES.join(', ')}`,
+      );
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * A view of a storage below a fixed prefix: the per-mount storage view
+ * (`logical/<mount-uuid>/`). Keys given to the view are relative; the view prepends
+ * its prefix, and refuses keys that try to leave it (`..` segments, a leading `/`).
+ * List names are relative to the listed prefix already, so they come back unchanged.
+ */
+
+import { validateBatch, validateKey, validatePrefix } from './keys.js';
+import type { BatchOp, ListOptions, Storage } from './types.js';
+
+function hasDotDot(path: string): boolean {
+  return path.split('/').includes('..');
+}
+
+/** Reject `..` segments: the inner store does not normalize paths, but nothing above may rely on that. */
+function checkInside(path: string, what: string): void {
+  if (hasDotDot(path)) throw new Error(`${what} must not contain ".." segments`);
+}
+
+/** A Storage confined to `prefix` of another Storage. */
+export class PrefixedStorage implements Storage {
+  /** The prefix prepended to every key (ends in `/`). */
+  readonly prefix: string;
+  private readonly inner: Storage;
+
+  /**
+   * @param inner  the underlying storage (not owned: `close()` leaves it open)
+   * @param prefix non-empty, ends in `/`, no leading `/`, no `..` segments
+   */
+  constructor(inner: Storage, prefix: string) {
+    validateKey(prefix, 'storage view prefix');
+    if (!prefix.endsWith('/')) throw new Error('storage view prefix must end with "/"');
+    checkInside(prefix, 'storage view prefix');
+    this.inner = inner;
+    this.prefix = prefix;
+  }
+
+  /** Read `prefix + key`. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.inner.get(this.full(key));
+  }
+
+  /** Write `prefix + key`. */
+  async put(key: string, value: Uint8Array): Promise<void> {
+    return this.inner.put(this.full(key), value);
+  }
+
+  /** Delete `prefix + key`. */
+  async delete(key: string): Promise<void> {
+    return this.inner.delete(this.full(key));
+  }
+
+  /** List one level below `prefix + listPrefix`; names are relative to it. */
+  async list(listPrefix: string, options?: ListOptions): Promise<string[]> {
+    validatePrefix(listPrefix);
+    checkInside(listPrefix, 'list prefix');
+    return this.inner.list(this.prefix + listPrefix, options);
+  }
+
+  /** Apply the operations, each key moved under the prefix, atomically. */
+  async batch(ops: BatchOp[]): Promise<void> {
+    validateBatch(ops);
+    ops.forEach((op, i) => checkInside(op.key, `batch operation ${i}: storage key`));
+    return this.inner.batch(ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key })));
+  }
+
+  /** A view owns nothing: closing it leaves the inner storage open. */
+  async close(): Promise<void> {}
+
+  private full(key: string): string {
+    validateKey(key);
+    checkInside(key, 'storage key');
+    return this.prefix + key;
+  }
+}

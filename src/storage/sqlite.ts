@@ -1,0 +1,234 @@
+/**
+ * SQLite storage (better-sqlite3), the embedded default on disk.
+ *
+ * Schema: one table `coffer_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID`.
+ * The primary-key B-tree keeps keys in byte order (BINARY collation compares UTF-8
+ * bytes), which is all a one-level listing needs: listOneLevel reads the files of the
+ * listed level in sequence and, on meeting a sub-folder, emits `name/` once and seeks
+ * past the subtree (`key >= 'prefix/name0'`). A listing costs one B-tree seek per name
+ * returned, however many keys lie below it, and needs no folder-marker rows to keep
+ * consistent on put/delete. (WITHOUT ROWID stores the value in the key's B-tree: one
+ * lookup per get instead of two.)
+ *
+ * Durability: WAL with `synchronous = FULL`, so each commit fsyncs the WAL before it
+ * is acknowledged. Writes are group-committed: every put/delete/batch issued in the
+ * same event-loop turn is queued and written in ONE transaction (one fsync) on
+ * `setImmediate`; each caller's promise settles after that commit. Under concurrent
+ * load this turns N fsyncs into one; a lone write pays one extra loop turn.
+ *
+ * Files: the directory is created (0700) when missing; the database file is created
+ * with mode 0600 before SQLite opens it, SQLite gives its -wal/-shm files the same
+ * mode, and we chmod them too in case they pre-existed.
+ */
+
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  closedError,
+  listOneLevel,
+  normalizeListOptions,
+  validateBatch,
+  validateKey,
+  validatePrefix,
+  validateValue,
+} from './keys.js';
+import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+
+/** Schema version stored in `PRAGMA user_version`. */
+const SCHEMA_VERSION = 1;
+
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  ops: BatchOp[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Storage in one SQLite database file (type `sqlite`). Create it with {@link SqliteStorage.open}. */
+export class SqliteStorage implements NamedStorage {
+  readonly type = 'sqlite';
+  /** Absolute path of the database file (or `:memory:`). */
+  readonly path: string;
+
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string]>;
+  private readonly putStmt: Database.Statement<[string, Uint8Array]>;
+  private readonly deleteStmt: Database.Statement<[string]>;
+  private readonly scanStmt: Database.Statement<[string]>;
+  private readonly applyAll: (group: PendingWrite[]) => void;
+
+  private pending: PendingWrite[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  private constructor(db: Database.Database, path: string) {
+    this.db = db;
+    this.path = path;
+    this.getStmt = db.prepare<[string]>('SELECT value FROM coffer_kv WHERE key = ?').pluck();
+    this.putStmt = db.prepare<[string, Uint8Array]>(
+      'INSERT INTO coffer_kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.deleteStmt = db.prepare<[string]>('DELETE FROM coffer_kv WHERE key = ?');
+    this.scanStmt = db.prepare<[string]>('SELECT key FROM coffer_kv WHERE key >= ? ORDER BY key').pluck();
+    const apply = db.transaction((group: PendingWrite[]) => {
+      for (const write of group) this.applyOps(write.ops);
+    });
+    // IMMEDIATE takes the write lock up front: no lock upgrade (SQLITE_BUSY) half-way.
+    this.applyAll = (group) => apply.immediate(group);
+  }
+
+  /**
+   * Open (or create) the database at `path`; the directory is created when missing.
+   * `:memory:` gives a private in-memory database (no durability; for tests).
+   */
+  static async open(path: string): Promise<SqliteStorage> {
+    if (typeof path !== 'string' || path.trim() === '') {
+      throw new Error('sqlite storage needs a database file path (e.g. "/var/lib/coffer/coffer.db")');
+    }
+    if (path === ':memory:') return new SqliteStorage(SqliteStorage.openDb(path), path);
+
+    const file = resolve(path);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    // Create the file ourselves so it is never world-readable, even for a moment.
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+    const db = SqliteStorage.openDb(file);
+    try {
+      for (const suffix of ['-wal', '-shm']) {
+        if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteStorage(db, file);
+  }
+
+  private static openDb(file: string): Database.Database {
+    const db = new Database(file);
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (file !== ':memory:' && mode !== 'wal') {
+        throw new Error(`sqlite storage: cannot switch ${file} to WAL mode (got "${String(mode)}")`);
+      }
+      db.pragma('synchronous = FULL');
+      // Another process (a backup, the CLI) may hold the lock for a moment.
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new Error(
+          `sqlite storage: ${file} has schema version ${version}, newer than this Coffer supports (${SCHEMA_VERSION})`,
+        );
+      }
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS coffer_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID',
+      );
+      if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Read a value (a fresh Buffer; undefined when missing). */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.checkOpen();
+    validateKey(key);
+    const value = this.getStmt.get(key) as Buffer | undefined;
+    return value ?? undefined;
+  }
+
+  /** Store `value` under `key`; resolves once the commit is on disk. */
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.checkOpen();
+    validateKey(key);
+    validateValue(value);
+    return this.enqueue([{ type: 'put', key, value: Buffer.from(value) }]);
+  }
+
+  /** Remove `key`; removing a missing key is not an error. */
+  async delete(key: string): Promise<void> {
+    this.checkOpen();
+    validateKey(key);
+    return this.enqueue([{ type: 'delete', key }]);
+  }
+
+  /** One level below `prefix`, sorted, sub-folders as `name/`. */
+  async list(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.checkOpen();
+    validatePrefix(prefix);
+    const opts = normalizeListOptions(options);
+    return listOneLevel(prefix, opts, (lower) => this.scanStmt.iterate(lower) as IterableIterator<string>);
+  }
+
+  /** Apply all operations in one transaction: all or none. */
+  async batch(ops: BatchOp[]): Promise<void> {
+    this.checkOpen();
+    validateBatch(ops);
+    if (ops.length === 0) return;
+    // Copy values now: the caller may reuse its buffers before the commit runs.
+    const copies = ops.map(
+      (op): BatchOp =>
+        op.type === 'put' ? { type: 'put', key: op.key, value: Buffer.from(op.value) } : { type: 'delete', key: op.key },
+    );
+    return this.enqueue(copies);
+  }
+
+  /** Commit queued writes, then close the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.flushTimer !== undefined) {
+      clearImmediate(this.flushTimer);
+      this.flush();
+    }
+    this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw closedError();
+  }
+
+  private enqueue(ops: BatchOp[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ ops, resolve, reject });
+      this.flushTimer ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Write every queued write in one transaction; on failure, retry each alone so one bad write fails only its caller. */
+  private flush(): void {
+    this.flushTimer = undefined;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    try {
+      this.applyAll(group);
+      for (const write of group) write.resolve();
+      return;
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+    }
+    for (const write of group) {
+      try {
+        this.applyAll([write]);
+        write.resolve();
+      } catch (err) {
+        write.reject(err);
+      }
+    }
+  }
+
+  private applyOps(ops: BatchOp[]): void {
+    for (const op of ops) {
+      if (op.type === 'put') this.putStmt.run(op.key, op.value);
+      else this.deleteStmt.run(op.key);
+    }
+  }
+}

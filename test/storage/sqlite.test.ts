@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { Storage } from '../../src/storage/types.js';
+import { runStorageConformance } from './conformance.js';
+
+const root = await mkdtemp(join(tmpdir(), 'coffer-sqlite-test-'));
+let counter = 0;
+const paths = new WeakMap<Storage, string>();
+
+async function fresh(): Promise<Storage> {
+  const path = join(root, `db${counter++}`, 'coffer.db');
+  const s = await SqliteStorage.open(path);
+  paths.set(s, path);
+  return s;
+}
+
+runStorageConformance('sqlite', fresh, () => rm(root, { recursive: true, force: true }), {
+  reopen: async (closed) => {
+    const path = paths.get(closed);
+    assert.ok(path);
+    return SqliteStorage.open(path);
+  },
+});
+
+describe('SqliteStorage', () => {
+  const dir = join(tmpdir(), `coffer-sqlite-extra-${process.pid}-${Date.now()}`);
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('creates missing directories and files with owner-only modes', async () => {
+    const path = join(dir, 'a', 'b', 'coffer.db');
+    const s = await SqliteStorage.open(path);
+    try {
+      assert.equal(s.type, 'sqlite');
+      assert.equal(s.path, path);
+      await s.put('k', new Uint8Array([1, 2, 3]));
+      const files = await readdir(join(dir, 'a', 'b'));
+      for (const f of ['coffer.db', 'coffer.db-wal', 'coffer.db-shm']) {
+        assert.ok(files.includes(f), `${f} exists`);
+        const mode = (await stat(join(dir, 'a', 'b', f))).mode & 0o777;
+        assert.equal(mode.toString(8), '600', `${f} has mode 0600`);
+      }
+      assert.equal(((await stat(join(dir, 'a'))).mode & 0o077), 0, 'created directory is private');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('tightens the mode of an existing database file', async () => {
+    const path = join(dir, 'loose.db');
+    const first = await SqliteStorage.open(path);
+    await first.close();
+    const { chmod } = await import('node:fs/promises');
+    await chmod(path, 0o644);
+    const s = await SqliteStorage.open(path);
+    try {
+      assert.equal(((await stat(path)).mode & 0o777).toString(8), '600');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('uses WAL mode, visible to another connection', async () => {
+    const path = join(dir, 'wal.db');
+    const s = await SqliteStorage.open(path);
+    await s.put('x/y', Buffer.from('z'));
+    // A second connection (a backup tool, say) sees the committed write and the journal mode.
+    const other = new Database(path, { readonly: true });
+    try {
+      assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
+      const row = other.prepare('SELECT value FROM coffer_kv WHERE key = ?').get('x/y') as { value: Buffer };
+      assert.equal(row.value.toString(), 'z');
+    } finally {
+      other.close();
+      await s.close();
+    }
+  });
+
+  it('acknowledged writes are visible to a new connection before close', async () => {
+    const path = join(dir, 'ack.db');
+    const s = await SqliteStorage.open(path);
+    try {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => s.put(`k/${i}`, Buffer.from(String(i)))));
+      const other = new Database(path, { readonly: true });
+      try {
+        const n = other.prepare('SELECT count(*) AS n FROM coffer_kv').get() as { n: number };
+        assert.equal(n.n, 100);
+      } finally {
+        other.close();
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('rolls back a batch that fails inside the database, without failing its neighbours', async () => {
+    const path = join(dir, 'trigger.db');
+    const s = await SqliteStorage.open(path);
+    try {
+      await s.put('t/keep', Buffer.from('k'));
+      // Another connection installs a trigger that makes one key fail at write time,
+      // after validation: only the transaction can make the batch all-or-nothing.
+      const other = new Database(path);
+      other.exec(
+        "CREATE TRIGGER boom BEFORE INSERT ON coffer_kv WHEN NEW.key = 't/boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+      );
+      other.close();
+      const results = await Promise.allSettled([
+        s.put('t/before', Buffer.from('1')),
+        s.batch([
+          { type: 'put', key: 't/new', value: Buffer.from('n') },
+          { type: 'delete', key: 't/keep' },
+          { type: 'put', key: 't/boom', value: Buffer.from('x') },
+        ]),
+        s.put('t/after', Buffer.from('2')),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /boom/);
+      assert.deepEqual(await s.list('t/'), ['after', 'before', 'keep']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses an empty path and a database from a newer schema', async () => {
+    await assert.rejects(SqliteStorage.open(''), /needs a database file path/);
+    const path = join(dir, 'future.db');
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    await assert.rejects(SqliteStorage.open(path), /schema version 99/);
+  });
+
+  it('supports :memory:', async () => {
+    const s = await SqliteStorage.open(':memory:');
+    try {
+      await s.put('a', Buffer.from('b'));
+      assert.equal(Buffer.from((await s.get('a'))!).toString(), 'b');
+    } finally {
+      await s.close();
+    }
+  });
+});
