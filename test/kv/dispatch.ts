@@ -41,6 +41,11 @@ export function makeKv(opts: { version?: '1' | '2'; storage?: Storage; defaultLe
   const services: BackendServices = {
     now: () => clock.now(),
     issueToken: async () => { throw new Error('not used'); },
+    lockout: { isLocked: () => false, failed: () => false, succeeded() {} },
+    envelope: {
+      seal: async () => { throw new Error('not used'); },
+      open: async () => { throw new Error('not used'); },
+    },
     logger: { info() {}, warn() {} },
   };
   const backend = kvFactory.create({ mount, storage, services });
