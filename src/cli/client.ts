@@ -33,6 +33,8 @@ export interface RequestOptions {
   allowNotFound?: boolean;
   /** Use this token instead of the client's (null: send none). */
   token?: string | null;
+  /** Ask the server to wrap the response (`X-Vault-Wrap-TTL`, e.g. `5m`); unset or empty: no wrapping. */
+  wrapTtl?: string;
 }
 
 /** Options of a client. */
@@ -221,6 +223,7 @@ export class CofferClient {
       headers['X-Vault-Token'] = token;
       this.secrets.add(token);
     }
+    if (options.wrapTtl) headers['X-Vault-Wrap-TTL'] = options.wrapTtl;
     let payload: Buffer | undefined;
     if (options.body !== undefined) {
       payload = Buffer.from(JSON.stringify(options.body), 'utf8');

@@ -89,6 +89,25 @@ export function versionsArg(value: string): number[] {
   return parts.map(Number);
 }
 
+// A Go-style duration (`90s`, `5m`, `1h30m`, `1.5h`, `2d`) or whole seconds (`300`).
+const DURATION = /^(?:\d+|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+)$/;
+
+/**
+ * Commander parser for `-wrap-ttl`: a duration such as `5m` or `300`. A zero duration means
+ * "do not wrap", as in vault, and is returned as ''.
+ */
+export function wrapTtlArg(value: string): string {
+  const v = value.trim();
+  if (!DURATION.test(v)) throw new InvalidArgumentError('expected a duration such as 60s, 5m or 300 (seconds)');
+  // Zero has no non-zero digit, whatever its unit (`0`, `0s`, `0.0h`).
+  return /[1-9]/.test(v) ? v : '';
+}
+
+/** Add `-wrap-ttl`: the server answers with a single-use wrapping token instead of the response. */
+export function addWrapOption(cmd: Command): Command {
+  return cmd.option('--wrap-ttl <duration>', 'wrap the response: return a single-use wrapping token valid this long (e.g. 5m)', wrapTtlArg);
+}
+
 /** Where `k=@file` and `k=-` values come from. */
 export function kvSources(ctx: CliContext): KvSources {
   return { readFile: (p) => readFile(p, 'utf8'), readStdin: () => ctx.io.readStdin() };

@@ -134,6 +134,8 @@ export function secretRows(body: Record<string, unknown> | null | undefined): [s
   }
   const auth = body.auth as Record<string, unknown> | null | undefined;
   if (auth && typeof auth === 'object') rows.push(...authRows(auth));
+  const wrap = wrapInfoOf(body);
+  if (wrap) rows.push(...wrapRows(wrap));
   const data = body.data;
   if (data && typeof data === 'object' && !Array.isArray(data)) rows.push(...sortedEntries(data as Record<string, unknown>));
   return rows;
@@ -154,6 +156,39 @@ export function authRows(auth: Record<string, unknown>): [string, unknown][] {
     for (const [k, v] of sortedEntries(meta as Record<string, unknown>)) rows.push([`token_meta_${k}`, v]);
   }
   return rows;
+}
+
+/** The `wrap_info` of a response the server wrapped (X-Vault-Wrap-TTL), else undefined. */
+export function wrapInfoOf(body: unknown): Record<string, unknown> | undefined {
+  const info = (body as { wrap_info?: unknown } | null | undefined)?.wrap_info;
+  if (!info || typeof info !== 'object' || Array.isArray(info)) return undefined;
+  return typeof (info as { token?: unknown }).token === 'string' ? (info as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The rows of a `wrap_info` block, in vault's order. The wrapping token is shown: the user
+ * asked for a wrapped response precisely to hand that token on.
+ */
+export function wrapRows(info: Record<string, unknown>): [string, unknown][] {
+  const rows: [string, unknown][] = [
+    ['wrapping_token', info.token ?? ''],
+    ['wrapping_accessor', info.accessor ?? ''],
+    ['wrapping_token_ttl', humanDuration(Number(info.ttl ?? 0))],
+    ['wrapping_token_creation_time', info.creation_time ?? ''],
+    ['wrapping_token_creation_path', info.creation_path ?? ''],
+  ];
+  if (info.wrapped_accessor) rows.push(['wrapped_accessor', info.wrapped_accessor]);
+  return rows;
+}
+
+/**
+ * Print a wrapped response (wrap info table, raw JSON, or one field such as `wrapping_token`)
+ * and return true; return false without printing when the response was not wrapped.
+ */
+export function printIfWrapped(io: Io, body: Record<string, unknown> | null | undefined, opts: PrintOptions): boolean {
+  if (!body || !wrapInfoOf(body)) return false;
+  printSecret(io, body, opts);
+  return true;
 }
 
 /** Find `field` among rows; a CliError naming the field (never its neighbours' values) when absent. */

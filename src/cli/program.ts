@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { normalizeArgv } from './args.js';
 import { registerAudit } from './commands/audit.js';
+import { registerAuth } from './commands/auth.js';
 import { registerGeneric } from './commands/generic.js';
 import { registerKv } from './commands/kv.js';
 import { registerLogin } from './commands/login.js';
@@ -14,6 +15,7 @@ import { registerPolicy } from './commands/policy.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerServer } from './commands/server.js';
 import { registerToken } from './commands/token.js';
+import { registerUnwrap } from './commands/unwrap.js';
 import type { CommandEnv } from './common.js';
 import { resolveToken } from './config.js';
 import { CliError, EXIT_ERROR, EXIT_USAGE, type CliContext } from './context.js';
@@ -47,8 +49,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   registerLogin(program, env);
   registerKv(program, env);
   registerSecrets(program, env);
+  registerAuth(program, env);
   registerPolicy(program, env);
   registerToken(program, env);
+  registerUnwrap(program, env);
   registerAudit(program, env);
   registerGeneric(program, env);
   program

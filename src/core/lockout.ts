@@ -31,7 +31,9 @@ export function lockoutConfigFor(mount: MountEntry): LockoutConfig {
   if (process.env.COFFER_DISABLE_USER_LOCKOUT === 'true' || process.env.VAULT_DISABLE_USER_LOCKOUT === 'true') cfg.disabled = true;
   if (raw.lockout_threshold !== undefined) cfg.threshold = Number(raw.lockout_threshold) || DEFAULT_LOCKOUT.threshold;
   if (raw.lockout_duration !== undefined) cfg.durationMs = parseDuration(raw.lockout_duration, 'lockout_duration') * 1000;
-  if (raw.lockout_counter_reset !== undefined) cfg.counterResetMs = parseDuration(raw.lockout_counter_reset, 'lockout_counter_reset') * 1000;
+  // Vault's docs say lockout_counter_reset; some clients send lockout_counter_reset_duration.
+  const reset = raw.lockout_counter_reset ?? raw.lockout_counter_reset_duration;
+  if (reset !== undefined) cfg.counterResetMs = parseDuration(reset, 'lockout_counter_reset') * 1000;
   if (raw.lockout_disable === true || raw.lockout_disable === 'true') cfg.disabled = true;
   return cfg;
 }

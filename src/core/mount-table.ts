@@ -136,7 +136,11 @@ export class MountTable {
     const m = this.mounts.get(fullPath);
     if (!m) throw badRequest(`no mount at ${fullPath}`);
     const before = structuredClone(m.entry);
-    if (change.config) m.entry.config = { ...m.entry.config, ...change.config };
+    if (change.config) {
+      // Feature settings merge key by key (tuning one lockout field keeps the others).
+      const extra = mergeExtra(m.entry.config.extra, change.config.extra);
+      m.entry.config = { ...m.entry.config, ...change.config, ...(extra ? { extra } : {}) };
+    }
     if (change.description !== undefined) m.entry.description = change.description;
     if (change.options) {
       const factory = this.resolveType(m.entry.kind, m.entry.type).factory;
@@ -211,4 +215,14 @@ export async function wipe(storage: Storage, prefix: string): Promise<void> {
   for (let i = 0; i < leaves.length; i += 500) {
     await storage.batch(leaves.slice(i, i + 500).map((key) => ({ type: 'delete' as const, key })));
   }
+}
+
+function mergeExtra(before: Record<string, unknown> | undefined, change: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!change) return before;
+  const out: Record<string, unknown> = { ...(before ?? {}) };
+  for (const [k, v] of Object.entries(change)) {
+    const prev = out[k];
+    out[k] = prev && typeof prev === 'object' && v && typeof v === 'object' && !Array.isArray(v) ? { ...prev, ...v } : v;
+  }
+  return out;
 }

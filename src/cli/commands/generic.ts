@@ -4,10 +4,12 @@
  */
 
 import type { Command } from 'commander';
-import { action, addOutputOptions, cleanPath, kvSources, makeClient, printOptions, type CommandEnv } from '../common.js';
+import { action, addOutputOptions, addWrapOption, cleanPath, kvSources, makeClient, printOptions, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
 import { parseKvArgs } from '../kvargs.js';
-import { printKeys, printSecret } from '../output.js';
+import { printIfWrapped, printKeys, printSecret } from '../output.js';
+
+type WrapOpts = { wrapTtl?: string };
 
 /** k=v data as query parameters (GET and DELETE carry data in the query). */
 function toQuery(data: Record<string, unknown>): Record<string, string> {
@@ -23,17 +25,19 @@ export function registerGeneric(program: Command, env: CommandEnv): void {
   const { ctx } = env;
 
   addOutputOptions(
-    program
-      .command('read')
-      .description('Read any API path (k=v arguments are sent as query parameters)')
-      .argument('<path>')
-      .argument('[data...]', 'key=value query parameters'),
+    addWrapOption(
+      program
+        .command('read')
+        .description('Read any API path (k=v arguments are sent as query parameters)')
+        .argument('<path>')
+        .argument('[data...]', 'key=value query parameters'),
+    ),
   ).action(
-    action(env, async (pathArg: string, args: string[], opts: { format?: string; field?: string }) => {
+    action(env, async (pathArg: string, args: string[], opts: WrapOpts & { format?: string; field?: string }) => {
       const po = printOptions(ctx, opts);
       const path = cleanPath(pathArg);
       const query = toQuery(await parseKvArgs(args, kvSources(ctx)));
-      const res = await makeClient(ctx).read(path, { query });
+      const res = await makeClient(ctx).read(path, { query, wrapTtl: opts.wrapTtl });
       if (!res || (res.status === 204 && res.body === null)) {
         ctx.io.err(`No value found at ${path}\n`);
         return EXIT_USAGE;
@@ -43,20 +47,22 @@ export function registerGeneric(program: Command, env: CommandEnv): void {
   );
 
   addOutputOptions(
-    program
-      .command('write')
-      .description('Write to any API path: key=value, key=@file, key=- (stdin), or - (a JSON object on stdin)')
-      .argument('<path>')
-      .argument('[data...]', 'the data to write')
-      .option('-f, --force', 'write even with no data (sends a null body)'),
+    addWrapOption(
+      program
+        .command('write')
+        .description('Write to any API path: key=value, key=@file, key=- (stdin), or - (a JSON object on stdin)')
+        .argument('<path>')
+        .argument('[data...]', 'the data to write')
+        .option('-f, --force', 'write even with no data (sends a null body)'),
+    ),
   ).action(
-    action(env, async (pathArg: string, args: string[], opts: { force?: boolean; format?: string; field?: string }) => {
+    action(env, async (pathArg: string, args: string[], opts: WrapOpts & { force?: boolean; format?: string; field?: string }) => {
       const po = printOptions(ctx, opts);
       const path = cleanPath(pathArg);
       const data = await parseKvArgs(args, kvSources(ctx));
       const empty = Object.keys(data).length === 0;
       if (empty && !opts.force) throw usageError('Must supply data or use -force (-f)');
-      const res = await makeClient(ctx).write(path, empty ? null : data);
+      const res = await makeClient(ctx).write(path, empty ? null : data, { wrapTtl: opts.wrapTtl });
       if (res.status === 204 || res.body === null) {
         ctx.io.out(`Success! Data written to: ${path}\n`);
         return;
@@ -66,13 +72,17 @@ export function registerGeneric(program: Command, env: CommandEnv): void {
   );
 
   addOutputOptions(
-    program.command('list').description('List the keys under any API path').argument('<path>'),
+    addWrapOption(program.command('list').description('List the keys under any API path').argument('<path>')),
     false,
   ).action(
-    action(env, async (pathArg: string, opts: { format?: string }) => {
+    action(env, async (pathArg: string, opts: WrapOpts & { format?: string }) => {
       const po = printOptions(ctx, opts);
       const path = cleanPath(pathArg);
-      const keys = await makeClient(ctx).list(path);
+      const res = await makeClient(ctx).request('LIST', path, { allowNotFound: true, wrapTtl: opts.wrapTtl });
+      // A wrapped list answers with wrap_info instead of keys.
+      if (res.status !== 404 && printIfWrapped(ctx.io, res.body, po)) return;
+      const raw = res.status === 404 ? undefined : res.body?.data?.keys;
+      const keys = Array.isArray(raw) ? raw.map(String) : null;
       if (!keys) {
         ctx.io.err(`No value found at ${path}/\n`);
         return EXIT_USAGE;
@@ -81,17 +91,23 @@ export function registerGeneric(program: Command, env: CommandEnv): void {
     }),
   );
 
-  program
-    .command('delete')
-    .description('Delete any API path (k=v arguments are sent as query parameters)')
-    .argument('<path>')
-    .argument('[data...]', 'key=value query parameters')
-    .action(
-      action(env, async (pathArg: string, args: string[]) => {
-        const path = cleanPath(pathArg);
-        const query = toQuery(await parseKvArgs(args, kvSources(ctx)));
-        await makeClient(ctx).delete(path, { query });
-        ctx.io.out(`Success! Data deleted (if it existed) at: ${path}\n`);
-      }),
-    );
+  addOutputOptions(
+    addWrapOption(
+      program
+        .command('delete')
+        .description('Delete any API path (k=v arguments are sent as query parameters)')
+        .argument('<path>')
+        .argument('[data...]', 'key=value query parameters'),
+    ),
+  ).action(
+    action(env, async (pathArg: string, args: string[], opts: WrapOpts & { format?: string; field?: string }) => {
+      const po = printOptions(ctx, opts);
+      const path = cleanPath(pathArg);
+      const query = toQuery(await parseKvArgs(args, kvSources(ctx)));
+      const res = await makeClient(ctx).delete(path, { query, wrapTtl: opts.wrapTtl });
+      // A delete that returns data (rare) is wrapped like any response; usually there is nothing to wrap.
+      if (printIfWrapped(ctx.io, res.body, po)) return;
+      ctx.io.out(`Success! Data deleted (if it existed) at: ${path}\n`);
+    }),
+  );
 }

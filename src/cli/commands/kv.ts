@@ -9,6 +9,7 @@ import { ApiError, type CofferClient } from '../client.js';
 import {
   action,
   addOutputOptions,
+  addWrapOption,
   cleanPath,
   collectMap,
   intArg,
@@ -24,6 +25,7 @@ import {
   blockWidth,
   formatKeyValueTable,
   pickField,
+  printIfWrapped,
   printJson,
   printKeys,
   printRawField,
@@ -117,7 +119,7 @@ function printV2WriteResult(io: Io, apiPath: string, body: Record<string, unknow
   printV2Sections(io, apiPath, [['Metadata', sortedEntries(meta)]]);
 }
 
-type KvOpts = { mount?: string; format?: string; field?: string };
+type KvOpts = { mount?: string; format?: string; field?: string; wrapTtl?: string };
 
 /** The `kv` command group. */
 export function registerKv(program: Command, env: CommandEnv): void {
@@ -128,13 +130,15 @@ export function registerKv(program: Command, env: CommandEnv): void {
 
   // put
   addOutputOptions(
-    mountOption(
-      kv
-        .command('put')
-        .description('Write a secret (replaces all its keys; on v2 creates a new version)')
-        .argument('<path>')
-        .argument('[data...]', 'key=value, key=@file, key=- (stdin), or - (a JSON object on stdin)')
-        .option('--cas <version>', 'check-and-set: write only if the current version is this (0 = only if absent)', intArg),
+    addWrapOption(
+      mountOption(
+        kv
+          .command('put')
+          .description('Write a secret (replaces all its keys; on v2 creates a new version)')
+          .argument('<path>')
+          .argument('[data...]', 'key=value, key=@file, key=- (stdin), or - (a JSON object on stdin)')
+          .option('--cas <version>', 'check-and-set: write only if the current version is this (0 = only if absent)', intArg),
+      ),
     ),
   ).action(
     action(env, async (path: string, args: string[], opts: KvOpts & { cas?: number }) => {
@@ -145,7 +149,8 @@ export function registerKv(program: Command, env: CommandEnv): void {
       const m = await locate(client, path, opts.mount);
       if (m.version === 1) {
         if (opts.cas !== undefined) throw usageError('-cas needs a KV version 2 mount');
-        const res = await client.write(m.full, data);
+        // Only the data request is wrapped, never the mount preflight (as vault does).
+        const res = await client.write(m.full, data, { wrapTtl: opts.wrapTtl });
         if (res.status === 204 || res.body === null) {
           ctx.io.out(`Success! Data written to: ${m.full}\n`);
           return;
@@ -153,7 +158,12 @@ export function registerKv(program: Command, env: CommandEnv): void {
         return printSecret(ctx.io, res.body, po);
       }
       const apiPath = kvV2Path(m.mountPath, m.full, 'data');
-      const res = await client.write(apiPath, { data, options: opts.cas !== undefined ? { cas: opts.cas } : {} });
+      const res = await client.write(
+        apiPath,
+        { data, options: opts.cas !== undefined ? { cas: opts.cas } : {} },
+        { wrapTtl: opts.wrapTtl },
+      );
+      if (printIfWrapped(ctx.io, res.body, po)) return;
       printV2WriteResult(ctx.io, apiPath, res.body, po);
     }),
   );
@@ -189,12 +199,14 @@ export function registerKv(program: Command, env: CommandEnv): void {
 
   // get
   addOutputOptions(
-    mountOption(
-      kv
-        .command('get')
-        .description('Read a secret (on v2 the latest version, or -version)')
-        .argument('<path>')
-        .option('--version <n>', 'the version to read (v2)', intArg),
+    addWrapOption(
+      mountOption(
+        kv
+          .command('get')
+          .description('Read a secret (on v2 the latest version, or -version)')
+          .argument('<path>')
+          .option('--version <n>', 'the version to read (v2)', intArg),
+      ),
     ),
   ).action(
     action(env, async (path: string, opts: KvOpts & { version?: number }) => {
@@ -203,8 +215,9 @@ export function registerKv(program: Command, env: CommandEnv): void {
       const m = await locate(client, path, opts.mount);
       if (m.version === 1) {
         if (opts.version !== undefined) throw usageError('-version needs a KV version 2 mount');
-        const res = await client.read(m.full);
+        const res = await client.read(m.full, { wrapTtl: opts.wrapTtl });
         if (!res) return noValue(ctx.io, m.full);
+        if (printIfWrapped(ctx.io, res.body, po)) return;
         if (po.field !== undefined) {
           return printRawField(ctx.io, pickField(sortedEntries(res.body?.data), po.field));
         }
@@ -214,6 +227,7 @@ export function registerKv(program: Command, env: CommandEnv): void {
       const res = await client.request('GET', apiPath, {
         query: { version: opts.version },
         allowNotFound: true,
+        wrapTtl: opts.wrapTtl,
       });
       const inner = res.body?.data as { data?: Record<string, unknown> | null; metadata?: Record<string, unknown> } | undefined;
       if (res.status === 404) {
@@ -231,6 +245,7 @@ export function registerKv(program: Command, env: CommandEnv): void {
         }
         return noValue(ctx.io, apiPath);
       }
+      if (printIfWrapped(ctx.io, res.body, po)) return;
       const secret = inner?.data ?? {};
       const meta = inner?.metadata ?? {};
       if (po.field !== undefined) {

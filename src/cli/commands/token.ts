@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import {
   action,
   addOutputOptions,
+  addWrapOption,
   collectList,
   collectMap,
   intArg,
@@ -29,6 +30,7 @@ type CreateOpts = {
   role?: string;
   type?: string;
   id?: string;
+  wrapTtl?: string;
   format?: string;
   field?: string;
 };
@@ -39,26 +41,31 @@ export function registerToken(program: Command, env: CommandEnv): void {
   const token = program.command('token').description('Create, look up, renew and revoke tokens');
 
   addOutputOptions(
-    token
-      .command('create')
-      .description('Create a token (a child of the current one unless -orphan)')
-      .option('--policy <name>', 'a policy for the token (repeatable, or comma-separated)', collectList)
-      .option('--ttl <duration>', 'initial TTL (e.g. 1h)')
-      .option('--explicit-max-ttl <duration>', 'hard maximum lifetime, even through renewals')
-      .option('--period <duration>', 'make it periodic: each renewal resets the TTL to this')
-      .option('--num-uses <n>', 'number of requests the token may make (0 = unlimited)', intArg)
-      .option('--use-limit <n>', 'same as -num-uses (vault spelling)', intArg)
-      .option('--orphan', 'create a token with no parent (auth/token/create-orphan)')
-      .option('--display-name <name>', 'a name shown in lookups and audit logs')
-      .option('--metadata <k=v>', 'a metadata entry (repeatable)', collectMap)
-      .option('--no-default-policy', 'do not attach the "default" policy')
-      .option('--role <name>', 'create through a token role (auth/token/create/ROLE)')
-      .option('--type <type>', 'service or batch')
-      .option('--id <token>', 'choose the token value (root only)'),
+    addWrapOption(
+      token
+        .command('create')
+        .description('Create a token (a child of the current one unless -orphan)')
+        .option('--policy <name>', 'a policy for the token (repeatable, or comma-separated)', collectList)
+        .option('--ttl <duration>', 'initial TTL (e.g. 1h)')
+        .option('--explicit-max-ttl <duration>', 'hard maximum lifetime, even through renewals')
+        .option('--period <duration>', 'make it periodic: each renewal resets the TTL to this')
+        .option('--num-uses <n>', 'number of requests the token may make (0 = unlimited)', intArg)
+        .option('--use-limit <n>', 'same as -num-uses (vault spelling)', intArg)
+        .option('--orphan', 'create a token with no parent (auth/token/create-orphan)')
+        .option('--display-name <name>', 'a name shown in lookups and audit logs')
+        .option('--metadata <k=v>', 'a metadata entry (repeatable)', collectMap)
+        .option('--no-default-policy', 'do not attach the "default" policy')
+        .option('--role <name>', 'create through a token role (auth/token/create/ROLE)')
+        .option('--type <type>', 'service or batch')
+        .option('--id <token>', 'choose the token value (root only)'),
+    ),
   ).action(
     action(env, async (opts: CreateOpts) => {
       const po = printOptions(ctx, opts);
       if (opts.orphan && opts.role) throw usageError('-orphan and -role cannot be combined');
+      if (opts.role !== undefined && (opts.role.trim() === '' || opts.role.includes('/'))) {
+        throw usageError('-role must be a token role name (no "/"), e.g. -role=ci');
+      }
       const body: Record<string, unknown> = {};
       if (opts.policy && opts.policy.length > 0) body.policies = opts.policy;
       if (opts.ttl !== undefined) body.ttl = opts.ttl;
@@ -74,11 +81,12 @@ export function registerToken(program: Command, env: CommandEnv): void {
       const path = opts.orphan
         ? 'auth/token/create-orphan'
         : opts.role
-          ? `auth/token/create/${opts.role}`
+          ? `auth/token/create/${opts.role.trim()}`
           : 'auth/token/create';
       const client = makeClient(ctx);
       client.addSecret(opts.id);
-      const res = await client.write(path, body, { action: `creating a token (${path})` });
+      // With -wrap-ttl the answer is wrap_info, printed by printSecret like vault (the wrapping token is the point).
+      const res = await client.write(path, body, { action: `creating a token (${path})`, wrapTtl: opts.wrapTtl });
       printSecret(ctx.io, res.body, po);
     }),
   );
