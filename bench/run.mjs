@@ -5,6 +5,7 @@
 //   baseline   bare node:http hello-world server
 //   kv-read    GET /v1/secret/data/bench with a non-root token whose policy allows the read,
 //              embedded SQLite storage, file audit device on
+//   approle    POST /v1/auth/approle/login (each login creates and stores a token), audit on
 //
 // Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 16).
 import { spawn } from 'node:child_process';

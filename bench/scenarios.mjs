@@ -23,4 +23,19 @@ export const scenarios = [
       return { path: '/v1/secret/data/bench', headers: { 'x-vault-token': created.auth.client_token } };
     },
   },
+  {
+    name: 'approle login (audit on)',
+    async setup({ url, rootToken }) {
+      await api(url, rootToken, 'POST', 'sys/auth/approle', { type: 'approle' });
+      await api(url, rootToken, 'POST', 'auth/approle/role/bench', { token_policies: 'bench-read', token_ttl: '10m' });
+      const roleId = (await api(url, rootToken, 'GET', 'auth/approle/role/bench/role-id')).data.role_id;
+      const secretId = (await api(url, rootToken, 'POST', 'auth/approle/role/bench/secret-id')).data.secret_id;
+      return {
+        path: '/v1/auth/approle/login',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role_id: roleId, secret_id: secretId }),
+      };
+    },
+  },
 ];
