@@ -159,6 +159,32 @@ export class MountTable {
     return m.entry;
   }
 
+  /**
+   * Moves a mount to a new path. Data stays where it is (storage views are keyed by the
+   * mount's uuid), so only the table changes.
+   */
+  async remount(from: string, to: string): Promise<void> {
+    const m = this.mounts.get(from);
+    if (!m) throw badRequest(`no mount at ${from}`);
+    if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot remount "${from}"`);
+    if (m.entry.kind === 'auth' ? !to.startsWith('auth/') : to.startsWith('auth/')) throw badRequest('cannot move a mount between secrets engines and auth methods');
+    if (m.entry.kind === 'secret' && RESERVED_PATHS.some((r) => to.startsWith(r) || r.startsWith(to))) throw badRequest(`cannot mount at "${to}": the path is reserved`);
+    for (const existing of this.mounts.keys()) {
+      if (existing !== from && (existing.startsWith(to) || to.startsWith(existing))) throw badRequest(`path is already in use at ${existing}`);
+    }
+    this.mounts.delete(from);
+    m.entry.path = to;
+    this.mounts.set(to, m);
+    try {
+      await this.persist();
+    } catch (err) {
+      this.mounts.delete(to);
+      m.entry.path = from;
+      this.mounts.set(from, m);
+      throw err;
+    }
+  }
+
   /** The mount serving `path` (longest prefix), if any. */
   match(path: string): Mounted | undefined {
     let end = path.length;

@@ -158,3 +158,15 @@ describe('policies and capabilities', () => {
     assert.equal((await s.request('GET', '/v1/sys/internal/ui/mounts/secret/x', { token: null })).status, 403);
   });
 });
+
+describe('sys/remount', () => {
+  it('moves a mount with its data', async () => {
+    await s.request('POST', '/v1/sys/mounts/old-place', { body: { type: 'kv-v2' } });
+    await s.request('POST', '/v1/old-place/data/x', { body: { data: { k: 'v' } } });
+    assert.equal((await s.request('POST', '/v1/sys/remount', { body: { from: 'old-place', to: 'new-place' } })).status, 204);
+    assert.equal((await s.request('GET', '/v1/new-place/data/x')).body.data.data.k, 'v');
+    assert.equal((await s.request('GET', '/v1/old-place/data/x')).status, 404);
+    assert.equal((await s.request('POST', '/v1/sys/remount', { body: { from: 'new-place', to: 'secret' } })).status, 400);
+    assert.equal((await s.request('POST', '/v1/sys/remount', { body: { from: 'new-place', to: 'auth/x' } })).status, 400);
+  });
+});

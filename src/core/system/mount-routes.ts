@@ -172,6 +172,22 @@ export function mountRoutes(core: Core): Route[] {
     ...mountRoutesFor(core, 'secret'),
     ...mountRoutesFor(core, 'auth'),
     {
+      pattern: /^remount$/,
+      sudo: true,
+      operations: {
+        update: async (req) => {
+          const from = optString(req.data, 'from');
+          const to = optString(req.data, 'to');
+          if (!from || !to) throw badRequest('missing "from" and "to": the current and the new mount path');
+          const norm = (p: string) => (p.startsWith('auth/') ? `auth/${normalizeMountPath(p.slice(5))}` : normalizeMountPath(p));
+          const source = norm(from);
+          const target = norm(to);
+          await core.mounts.remount(source, target);
+          return null;
+        },
+      },
+    },
+    {
       pattern: /^internal\/ui\/mounts\/?$/,
       unauthenticated: ['read'],
       operations: {
