@@ -170,7 +170,10 @@ export interface BackendFactory {
   kind: 'secret' | 'auth';
   /** Other type names that map to this one (and the options they imply), e.g. `kv-v2`. */
   aliases?: Record<string, Record<string, string>>;
-  /** Normalise and validate mount options at enable/tune time (throw a CofferError on bad ones). */
-  validateOptions?(options: Record<string, string>): Record<string, string>;
+  /**
+   * Normalise and validate mount options at enable time and at tune time (then `previous` holds
+   * the current options). Throw a CofferError on bad ones.
+   */
+  validateOptions?(options: Record<string, string>, previous?: Record<string, string>): Record<string, string>;
   create(ctx: BackendContext): Backend;
 }

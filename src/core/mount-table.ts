@@ -131,32 +131,35 @@ export class MountTable {
     await wipe(m.storage, '');
   }
 
-  /** Changes tunable settings of a mount and persists the table. */
+  /** Changes tunable settings of a mount and persists the table (all or nothing). */
   async tune(fullPath: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
     const m = this.mounts.get(fullPath);
     if (!m) throw badRequest(`no mount at ${fullPath}`);
-    const before = structuredClone(m.entry);
+    const before = m.entry;
+    const next: MountEntry = structuredClone(before);
     if (change.config) {
       // Feature settings merge key by key (tuning one lockout field keeps the others).
-      const extra = mergeExtra(m.entry.config.extra, change.config.extra);
-      m.entry.config = { ...m.entry.config, ...change.config, ...(extra ? { extra } : {}) };
+      const extra = mergeExtra(before.config.extra, change.config.extra);
+      next.config = { ...before.config, ...change.config, ...(extra ? { extra } : {}) };
     }
-    if (change.description !== undefined) m.entry.description = change.description;
+    if (change.description !== undefined) next.description = change.description;
+    const factory = this.resolveType(before.kind, before.type).factory;
     if (change.options) {
-      const factory = this.resolveType(m.entry.kind, m.entry.type).factory;
-      let options = { ...m.entry.options, ...change.options };
-      if (factory.validateOptions) options = factory.validateOptions(options);
-      m.entry.options = options;
+      const options = { ...before.options, ...change.options };
+      next.options = factory.validateOptions ? factory.validateOptions(options, before.options) : options;
     }
+    // Update the entry object in place: backends hold a reference to it.
+    const snapshot = structuredClone(before);
+    Object.assign(before, next);
     try {
       await this.persist();
     } catch (err) {
-      m.entry = before;
+      Object.assign(before, snapshot);
       throw err;
     }
-    // Options change behaviour (e.g. KV version), so rebuild the backend from the new entry.
-    if (change.options) await this.instantiate(m.entry, this.resolveType(m.entry.kind, m.entry.type).factory);
-    return m.entry;
+    // Options change behaviour, so rebuild the backend from the new entry.
+    if (change.options) await this.instantiate(before, factory);
+    return before;
   }
 
   /**
