@@ -1,0 +1,130 @@
+/**
+ * Key Vault access-policy permissions in terms of Coffer's ACL. A Key Vault permission maps to
+ * capabilities on THIS vault's paths (the mount path is `keyvault/<v>/`); the
+ * `access-policy-template` route renders them as a Vault HCL policy, and
+ * {@link requiredPermission} names the permission a denied request lacked (for the Azure front's
+ * 403 messages).
+ */
+import type { BackendRequest } from '../../core/backend.js';
+import { optString, optStringList } from '../../core/fields.js';
+import type { LogicalResponse, Operation } from '../../core/logical.js';
+import { badParameter } from './azure-errors.js';
+
+/** A Key Vault secret permission. */
+export type SecretPermission = 'get' | 'list' | 'set' | 'delete' | 'backup' | 'restore' | 'recover' | 'purge';
+
+/** Every secret permission, in Key Vault's order. */
+export const SECRET_PERMISSIONS: readonly SecretPermission[] = ['get', 'list', 'set', 'delete', 'backup', 'restore', 'recover', 'purge'];
+
+type Cap = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list';
+const CAP_ORDER: readonly Cap[] = ['create', 'read', 'update', 'patch', 'delete', 'list'];
+
+/** Capabilities each permission grants, on paths relative to the mount. */
+const GRANTS: Record<SecretPermission, Array<[path: string, caps: Cap[]]>> = {
+  get: [['secrets/+', ['read']], ['secrets/+/+', ['read']]],
+  list: [['secrets/', ['list']], ['secrets/+/versions/', ['list']], ['deletedsecrets/', ['list']], ['deletedsecrets/+', ['read']]],
+  set: [['secrets/+', ['create', 'update', 'patch']], ['secrets/+/+', ['patch']]],
+  delete: [['secrets/+', ['delete']]],
+  backup: [['secrets/+/backup', ['update']]],
+  restore: [['restore', ['update']]],
+  recover: [['deletedsecrets/+/recover', ['update']]],
+  purge: [['deletedsecrets/+', ['delete']]],
+};
+
+/** Azure's built-in data-plane roles for secrets, as permission sets (plus extra paths). */
+const ROLES: Record<string, { permissions: readonly SecretPermission[]; extra: Array<[string, Cap[]]> }> = {
+  'key vault secrets user': { permissions: ['get', 'list'], extra: [] },
+  'key vault secrets officer': { permissions: SECRET_PERMISSIONS, extra: [] },
+  'key vault administrator': { permissions: SECRET_PERMISSIONS, extra: [['config', ['read']]] },
+};
+
+/** The role names accepted by the template (display form). */
+export const ROLE_NAMES = ['Key Vault Secrets User', 'Key Vault Secrets Officer', 'Key Vault Administrator'];
+
+/** Parses a permission list (`get,list`, or `all`); 400 on an unknown permission or an empty list. */
+export function parsePermissions(list: string[]): SecretPermission[] {
+  const out = new Set<SecretPermission>();
+  for (const raw of list) {
+    const p = raw.trim().toLowerCase();
+    if (p === 'all') SECRET_PERMISSIONS.forEach((x) => out.add(x));
+    else if ((SECRET_PERMISSIONS as readonly string[]).includes(p)) out.add(p as SecretPermission);
+    else throw badParameter(`Unknown secret permission ${JSON.stringify(raw.slice(0, 40))}: use a comma list of ${SECRET_PERMISSIONS.join(', ')}, or "all"`);
+  }
+  if (out.size === 0) throw badParameter(`No permissions given: use a comma list of ${SECRET_PERMISSIONS.join(', ')}, or "all"`);
+  return SECRET_PERMISSIONS.filter((p) => out.has(p));
+}
+
+/**
+ * The HCL policy granting exactly `permissions` (plus `extra` rules) on the vault mounted at
+ * `mountPath` (with its trailing slash).
+ */
+export function renderPolicy(mountPath: string, permissions: readonly SecretPermission[], extra: Array<[string, Cap[]]> = []): string {
+  // Glob characters or quotes in the mount path would widen or break the rules.
+  if (!/^[A-Za-z0-9._\/-]+\/$/.test(mountPath)) {
+    throw badParameter(`Cannot render a policy for the mount path ${JSON.stringify(mountPath.slice(0, 80))}: it contains characters that are special in policy paths`);
+  }
+  const byPath = new Map<string, Set<Cap>>();
+  for (const [path, caps] of [...permissions.flatMap((p) => GRANTS[p]), ...extra]) {
+    const set = byPath.get(path) ?? new Set<Cap>();
+    caps.forEach((c) => set.add(c));
+    byPath.set(path, set);
+  }
+  const lines = [`# Key Vault secret permissions on ${mountPath}: ${permissions.join(', ')}${extra.length ? ' (+ read of the vault config)' : ''}`];
+  for (const [path, caps] of byPath) {
+    const list = CAP_ORDER.filter((c) => caps.has(c)).map((c) => `"${c}"`).join(', ');
+    lines.push(`path "${mountPath}${path}" {`, `  capabilities = [${list}]`, '}');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `read access-policy-template` `{permissions}` or `{role}` → `{policy, permissions}`. */
+export async function accessPolicyTemplate(req: BackendRequest): Promise<LogicalResponse> {
+  const list = optStringList(req.data, 'permissions');
+  const role = optString(req.data, 'role');
+  if (list !== undefined && role !== undefined) throw badParameter('Give either permissions or role, not both');
+  if (role !== undefined) {
+    const def = ROLES[role.trim().toLowerCase()];
+    if (!def) throw badParameter(`Unknown role ${JSON.stringify(role.slice(0, 60))}: use one of ${ROLE_NAMES.map((r) => `"${r}"`).join(', ')}`);
+    return { data: { policy: renderPolicy(req.mount.path, def.permissions, def.extra), permissions: [...def.permissions] } };
+  }
+  if (list === undefined) {
+    throw badParameter(`Give permissions (a comma list of ${SECRET_PERMISSIONS.join(', ')}, or "all") or role (${ROLE_NAMES.join(', ')})`);
+  }
+  const permissions = parsePermissions(list);
+  return { data: { policy: renderPolicy(req.mount.path, permissions), permissions } };
+}
+
+/**
+ * The Key Vault permission an (operation, path relative to the mount) needs, e.g.
+ * `requiredPermission('read', 'secrets/x') === 'get'`; undefined for paths that are not
+ * secret operations (`config`, the template itself, unknown paths).
+ */
+export function requiredPermission(operation: Operation, path: string): SecretPermission | undefined {
+  const seg = path.replace(/^\/+/, '').split('/');
+  const write = operation === 'create' || operation === 'update';
+  if (seg[0] === 'secrets') {
+    if (seg.length === 2) {
+      if (seg[1] === '') return operation === 'list' ? 'list' : undefined;
+      if (operation === 'read') return 'get';
+      if (write || operation === 'patch') return 'set';
+      if (operation === 'delete') return 'delete';
+      return undefined;
+    }
+    if (seg.length === 3) {
+      if (seg[2] === 'backup' && write) return 'backup';
+      if (operation === 'read') return 'get';
+      if (operation === 'patch') return 'set';
+      return undefined;
+    }
+    if (seg.length === 4 && seg[2] === 'versions' && seg[3] === '' && operation === 'list') return 'list';
+    return undefined;
+  }
+  if (seg[0] === 'deletedsecrets') {
+    if (seg.length === 2 && seg[1] === '') return operation === 'list' ? 'list' : undefined;
+    if (seg.length === 2) return operation === 'read' ? 'list' : operation === 'delete' ? 'purge' : undefined;
+    if (seg.length === 3 && seg[2] === 'recover' && write) return 'recover';
+    return undefined;
+  }
+  if (seg.length === 1 && seg[0] === 'restore' && write) return 'restore';
+  return undefined;
+}

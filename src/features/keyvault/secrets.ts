@@ -1,0 +1,152 @@
+/**
+ * The live-secret operations: set (a new version each time), get latest or by version, update
+ * a version's properties (the value is immutable), list secrets and versions, soft delete.
+ */
+import type { BackendRequest } from '../../core/backend.js';
+import type { LogicalResponse } from '../../core/logical.js';
+import { badParameter, deletedButRecoverable, forbidden, secretNotFound } from './azure-errors.js';
+import { deletedBundle, pageView, secretBundle } from './bundle.js';
+import { nowSeconds, type VaultDeps } from './deps.js';
+import { isStoredName, isStoredVersion, isValidSecretName, newVersionId, normalizeVersion, parseSecretName } from './names.js';
+import { listPage, parsePageRequest } from './paging.js';
+import { applyProperties, parseProperties, parseValue } from './props.js';
+import { readSettings, type VaultSettings } from './settings.js';
+import {
+  SECRETS_PREFIX, deletedKey, deleteOp, purgeIndexKey, putOp, readDeleted, readSecret, readVersion, secretKey, versionKey,
+  versionsPrefix, type DeletedRecord, type SecretRecord, type VersionRecord,
+} from './store.js';
+
+const SECONDS_PER_DAY = 86400;
+
+/** ACL existence check of `secrets/<name>`: a live secret makes a write an `update`, otherwise `create`. */
+export async function secretExists(req: BackendRequest): Promise<boolean> {
+  const name = req.params.name;
+  return isValidSecretName(name) && (await readSecret(req.storage, name.toLowerCase())) !== undefined;
+}
+
+/**
+ * Resolves `name` and an optional version (empty = latest) to a stored version, or a 404
+ * that names what was asked for.
+ */
+async function loadVersion(
+  req: BackendRequest, rawVersion: string | undefined,
+): Promise<{ record: SecretRecord; version: string; v: VersionRecord }> {
+  const name = parseSecretName(req.params.name);
+  const shown = rawVersion ? `${name.display}/${rawVersion}` : name.display;
+  const record = await readSecret(req.storage, name.key);
+  if (!record) throw secretNotFound(shown);
+  const version = rawVersion ? normalizeVersion(rawVersion) : record.current;
+  if (!version) throw secretNotFound(shown);
+  const v = await readVersion(req.storage, name.key, version);
+  if (!v) throw secretNotFound(shown);
+  return { record, version, v };
+}
+
+/**
+ * Key Vault refuses to return a disabled version's value. The nbf/exp window is enforced only
+ * when the vault asks for it (Key Vault itself returns such versions).
+ */
+function assertReadable(v: VersionRecord, settings: VaultSettings, now: number): void {
+  if (!v.enabled) throw forbidden('Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+  if (!settings.enforceValidityWindow) return;
+  if (v.nbf !== undefined && now < v.nbf) {
+    throw forbidden('Operation get is not allowed on a secret that is not yet valid (its nbf date is in the future).', 'SecretNotYetValid');
+  }
+  if (v.exp !== undefined && now >= v.exp) {
+    throw forbidden('Operation get is not allowed on an expired secret (its exp date has passed).', 'SecretExpired');
+  }
+}
+
+/** `update/create secrets/<name>`: stores a new version and makes it the latest. */
+export async function setSecret(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const name = parseSecretName(req.params.name);
+  const value = parseValue(req.data);
+  const changes = parseProperties(req.data);
+  const settings = await readSettings(req.storage, req.mount);
+  return deps.locks.run(name.key, async () => {
+    const deleted = await readDeleted(req.storage, name.key);
+    if (deleted) throw deletedButRecoverable(deleted.name);
+    const existing = await readSecret(req.storage, name.key);
+    const now = nowSeconds(deps);
+    const version = newVersionId();
+    const v: VersionRecord = { value, enabled: true, created: now, updated: now };
+    applyProperties(v, changes, now);
+    const record: SecretRecord = { name: existing?.name ?? name.display, current: version };
+    await req.storage.batch([putOp(versionKey(name.key, version), v), putOp(secretKey(name.key), record)]);
+    return { data: secretBundle(record, version, v, settings, { withValue: true }) };
+  });
+}
+
+/** `read secrets/<name>` and `read secrets/<name>/<version>` (empty version = latest). */
+export async function getSecret(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const { record, version, v } = await loadVersion(req, req.params.version);
+  const settings = await readSettings(req.storage, req.mount);
+  assertReadable(v, settings, nowSeconds(deps));
+  return { data: secretBundle(record, version, v, settings, { withValue: true }) };
+}
+
+/** `patch secrets/<name>[/<version>]`: changes contentType, tags and attributes of one version. */
+export async function updateSecretProperties(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
+  if (req.data.value !== undefined) throw badParameter('A secret value cannot be changed; set the secret again to create a new version.');
+  const name = parseSecretName(req.params.name);
+  const changes = parseProperties(req.data);
+  const settings = await readSettings(req.storage, req.mount);
+  return deps.locks.run(name.key, async () => {
+    const { record, version, v } = await loadVersion(req, req.params.version);
+    applyProperties(v, changes, nowSeconds(deps));
+    await req.storage.batch([putOp(versionKey(name.key, version), v)]);
+    return { data: secretBundle(record, version, v, settings) };
+  });
+}
+
+/** `delete secrets/<name>`: soft delete; the answer is the DeletedSecretBundle. */
+export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const name = parseSecretName(req.params.name);
+  const settings = await readSettings(req.storage, req.mount);
+  return deps.locks.run(name.key, async () => {
+    const record = await readSecret(req.storage, name.key);
+    if (!record) throw secretNotFound(name.display);
+    const v = await readVersion(req.storage, name.key, record.current);
+    if (!v) throw secretNotFound(name.display);
+    const deletedDate = nowSeconds(deps);
+    const deleted: DeletedRecord = {
+      name: record.name, current: record.current, deletedDate, scheduledPurgeDate: deletedDate + settings.retentionDays * SECONDS_PER_DAY,
+    };
+    await req.storage.batch([
+      deleteOp(secretKey(name.key)),
+      putOp(deletedKey(name.key), deleted),
+      putOp(purgeIndexKey(deleted.scheduledPurgeDate, name.key), name.key),
+    ]);
+    return { data: deletedBundle(deleted, v, settings) };
+  });
+}
+
+/** `list secrets/`: one page of secrets, each shown with its latest version's properties. */
+export async function listSecrets(req: BackendRequest): Promise<LogicalResponse> {
+  const page = await listPage(req.storage, SECRETS_PREFIX, parsePageRequest(req.data, isStoredName));
+  const settings = await readSettings(req.storage, req.mount);
+  const items: Record<string, unknown>[] = [];
+  for (const key of page.keys) {
+    // A secret deleted between the listing and these reads is simply left out.
+    const record = await readSecret(req.storage, key);
+    const v = record && (await readVersion(req.storage, key, record.current));
+    if (record && v) items.push(secretBundle(record, record.current, v, settings));
+  }
+  return { data: pageView(items, page.nextSkipToken) };
+}
+
+/** `list secrets/<name>/versions/`: one page of a live secret's versions. */
+export async function listSecretVersions(req: BackendRequest): Promise<LogicalResponse> {
+  const name = parseSecretName(req.params.name);
+  const pageRequest = parsePageRequest(req.data, isStoredVersion);
+  const record = await readSecret(req.storage, name.key);
+  if (!record) throw secretNotFound(name.display);
+  const page = await listPage(req.storage, versionsPrefix(name.key), pageRequest);
+  const settings = await readSettings(req.storage, req.mount);
+  const items: Record<string, unknown>[] = [];
+  for (const version of page.keys) {
+    const v = await readVersion(req.storage, name.key, version);
+    if (v) items.push(secretBundle(record, version, v, settings));
+  }
+  return { data: pageView(items, page.nextSkipToken) };
+}
