@@ -11,6 +11,7 @@ import { CofferError, isCofferError } from '../core/errors.js';
 import { LIST_ALIAS_METHOD, installListMethodSupport } from './http/list-method.js';
 import { renderError, renderResponse, type Rendered } from './vault/render.js';
 import { toLogicalRequest } from './vault/translate.js';
+import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
 
 /** Vault's request body limit. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface ApiOptions {
   /** PEM certificate and key: when given the listener speaks HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
   bodyLimit?: number;
+  /** Key Vault front: vaults are served at `<v>.<azureBaseDomain>` (default `vault.localhost`). */
+  azureBaseDomain?: string;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -82,6 +85,9 @@ export function createApi(options: ApiOptions): FastifyInstance {
     handler: vaultHandler,
   });
   app.route({ method: 'OPTIONS', url: '/v1/*', handler: async (_req, reply) => reply.code(204).headers({ allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, LIST, OPTIONS' }).send() });
+
+  // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
+  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN });
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];

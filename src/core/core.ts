@@ -158,6 +158,7 @@ export class Core {
     await this.mounts.mount({ path: 'token/', type: 'token', kind: 'auth', description: 'token based credentials' }, { internal: true });
     if (params.devMounts) {
       await this.mounts.mount({ path: 'secret/', type: 'kv', kind: 'secret', description: 'key/value secret storage', options: { version: '2' } });
+      if (this.options.features.some((f) => f.kind === 'auth' && f.type === 'azure-ad')) await this.mounts.mount({ path: 'azure/', type: 'azure-ad', kind: 'auth', description: 'Azure AD look-alike for the Key Vault front (service principals, managed identities)' });
     }
     await this.policies.ensureDefaults();
     await this.barrier.put('core/cluster', Buffer.from(JSON.stringify({ id: randomUUID(), name: this.clusterName })));

@@ -5,6 +5,10 @@
 import type { BackendFactory } from '../core/backend.js';
 import { cubbyholeFactory } from './cubbyhole/index.js';
 import { kvFactory } from './kv/index.js';
+import { keyvaultFactory } from './keyvault/index.js';
+import { approleFactory } from './approle/index.js';
+import { userpassFactory } from './userpass/index.js';
+import { azureIdentityFactory } from './azure-identity/index.js';
 
 /** The features mounted by type name. */
-export const features: BackendFactory[] = [cubbyholeFactory, kvFactory];
+export const features: BackendFactory[] = [cubbyholeFactory, kvFactory, approleFactory, userpassFactory, keyvaultFactory, azureIdentityFactory];

@@ -11,12 +11,14 @@
  *   # tls_disable = true
  * }
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
+ * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
  * log_level = "info"
  * ```
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseHcl } from '../core/hcl/parser.js';
+import { normalizeBaseDomain } from '../api/azure/host.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
@@ -26,6 +28,8 @@ export interface ServerConfig {
   logLevel: string;
   clusterName?: string;
   apiAddr?: string;
+  /** Key Vault front: vaults are served at `<v>.<azureBaseDomain>`; unset means `vault.localhost`. */
+  azureBaseDomain?: string;
 }
 
 /** A configuration problem; the message names the file and the setting. */
@@ -73,7 +77,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   } catch (err) {
     throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
-  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl']);
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure']);
   for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
 
   const storages = labelled(doc.storage ?? doc.backend);
@@ -121,10 +125,26 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     seal = { type: 'static', keyFile: resolve(baseDir, keyFile) };
   }
 
+  let azureBaseDomain: string | undefined;
+  if (doc.azure !== undefined) {
+    const ab = single(doc.azure);
+    const awhere = `${source}: azure`;
+    for (const key of Object.keys(ab)) if (key !== 'base_domain') throw new ConfigError(`${awhere}: unknown setting "${key}" (known: base_domain)`);
+    const raw = str(ab, 'base_domain', awhere);
+    if (raw !== undefined) {
+      try {
+        azureBaseDomain = normalizeBaseDomain(raw);
+      } catch (err) {
+        throw new ConfigError(`${awhere}: ${(err as Error).message}`);
+      }
+    }
+  }
+
   return {
     storage,
     listener,
     seal,
+    azureBaseDomain,
     logLevel: str(doc, 'log_level', source) ?? 'info',
     clusterName: str(doc, 'cluster_name', source),
     apiAddr: str(doc, 'api_addr', source),

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createApi } from '../api/server.js';
+import { DEFAULT_BASE_DOMAIN, normalizeBaseDomain } from '../api/azure/host.js';
 import { Core } from '../core/core.js';
 import type { Clock } from '../core/clock.js';
 import type { BackendFactory } from '../core/backend.js';
@@ -32,6 +33,13 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Extra mountable features (tests and embedders). */
   extraFeatures?: BackendFactory[];
+  /** Key Vault front: serve vaults at `<v>.<devBaseDomain>` (overrides the config's `azure { base_domain }`; default `vault.localhost`). */
+  devBaseDomain?: string;
+  /**
+   * Tests and embedders: serve HTTPS with this PEM certificate and key, in dev or config mode
+   * (takes precedence over the listener's tls_cert_file / tls_key_file).
+   */
+  tls?: { cert: Buffer | string; key: Buffer | string };
 }
 
 /** A running server. */
@@ -86,6 +94,13 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     config = loadServerConfig(options.config!);
     if (config.seal) staticKey = readKeyFile(config.seal.keyFile);
   }
+  // Validated before anything is opened: a bad base domain must not leave storage half set up.
+  let azureBaseDomain: string;
+  try {
+    azureBaseDomain = normalizeBaseDomain(options.devBaseDomain ?? config.azureBaseDomain ?? DEFAULT_BASE_DOMAIN);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   storage = await createStorage(config.storage);
 
   const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
@@ -100,7 +115,9 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
 
   let tls: { cert: Buffer; key: Buffer } | undefined;
-  if (!config.listener.tlsDisable && config.listener.tlsCertFile && config.listener.tlsKeyFile) {
+  if (options.tls) {
+    tls = { cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) };
+  } else if (!config.listener.tlsDisable && config.listener.tlsCertFile && config.listener.tlsKeyFile) {
     try {
       tls = { cert: readFileSync(config.listener.tlsCertFile), key: readFileSync(config.listener.tlsKeyFile) };
     } catch (err) {
@@ -108,7 +125,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       throw new ConfigError(`cannot read TLS files: ${(err as Error).message}`);
     }
   }
-  const app = createApi({ core, tls });
+  const app = createApi({ core, tls, azureBaseDomain });
   const { host, port } = parseAddress(config.listener.address);
   try {
     await app.listen({ host, port });

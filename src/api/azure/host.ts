@@ -1,0 +1,67 @@
+/**
+ * Host-name rules of the Key Vault front: a vault `v` is served at `<v>.<base-domain>[:port]`
+ * (the port is ignored when matching, as lowkey-vault's "relaxed ports"), and URLs we hand back
+ * (`id`, `nextLink`, the challenge) are built from the request's own scheme, host and port.
+ */
+
+import { isIP } from 'node:net';
+
+/** The base domain when none is configured. */
+export const DEFAULT_BASE_DOMAIN = 'vault.localhost';
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Validates and normalises a base domain: lower case, no trailing dot, at least two labels
+ * (Node refuses a `*.localhost` wildcard certificate, and a challenge resource of one label
+ * cannot pass the SDK's resource check for an IP or single-label host). Throws an Error whose
+ * message says what is wrong.
+ */
+export function normalizeBaseDomain(raw: string): string {
+  const domain = raw.trim().toLowerCase().replace(/\.$/, '');
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || domain.length > 253 || isIP(domain) !== 0 || /^\d+$/.test(labels[labels.length - 1]!)) {
+    throw new Error(`invalid Azure base domain "${raw.slice(0, 80)}": use a DNS name of two or more labels, e.g. "vault.localhost" or "kv.example.internal"`);
+  }
+  return domain;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Matches a Host header of the form `<label>.<base-domain>[.][:port]` (case-insensitive). */
+export function vaultHostPattern(baseDomain: string): RegExp {
+  return new RegExp(`^[^.:/\\s]+\\.${escapeRegExp(baseDomain)}\\.?(?::\\d+)?$`, 'i');
+}
+
+/** Splits a Host header into name and port (IPv6 literals in brackets). */
+export function splitHost(host: string): { hostname: string; port?: number } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host.trim());
+  if (!m) return { hostname: host.trim().toLowerCase() };
+  return { hostname: m[1]!.toLowerCase().replace(/\.$/, ''), port: m[2] !== undefined ? Number(m[2]) : undefined };
+}
+
+/** The vault label of a Host header under `baseDomain`, lower-cased; undefined when it is not one. */
+export function vaultLabel(host: string, baseDomain: string): string | undefined {
+  const { hostname } = splitHost(host);
+  const suffix = `.${baseDomain}`;
+  if (!hostname.endsWith(suffix)) return undefined;
+  const label = hostname.slice(0, -suffix.length);
+  return label !== '' && !label.includes('.') ? label : undefined;
+}
+
+/** `scheme://host[:port]` exactly as the client addressed us. */
+export function requestOrigin(scheme: string, host: string): string {
+  return `${scheme}://${host.trim()}`;
+}
+
+/**
+ * The resource (token audience) of every vault under the base domain:
+ * `scheme://<base-domain>[:port]`, the port being the request's when it is not the default.
+ */
+export function baseResource(scheme: string, host: string, baseDomain: string): string {
+  const { port } = splitHost(host);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  return `${scheme}://${baseDomain}${port !== undefined && port !== defaultPort ? `:${port}` : ''}`;
+}
