@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseHcl } from '../core/hcl/parser.js';
+import { blocks, labeledBlocks, mergeBlocks, parseHcl, type HclObject } from '../core/hcl/parser.js';
 import { normalizeBaseDomain } from '../api/azure/host.js';
 
 /** Parsed server configuration. */
@@ -42,19 +42,22 @@ export class ConfigError extends Error {
 
 type Obj = Record<string, unknown>;
 
-/** Flattens HCL1's repeated/labelled block shapes into `[label, body]` pairs. */
-function labelled(value: unknown): [string, Obj][] {
-  if (Array.isArray(value)) return value.flatMap(labelled);
-  if (value && typeof value === 'object') {
-    return Object.entries(value as Obj).map(([label, body]) => [label, single(body)]);
+/** `key "label" { ... }` blocks as `[label, body]` pairs, in source order. */
+function labelled(doc: HclObject, key: string, source: string): [string, Obj][] {
+  try {
+    return labeledBlocks(doc, key).map(({ label, body }) => [label, body as Obj]);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
-  return [];
 }
 
-function single(value: unknown): Obj {
-  if (Array.isArray(value)) return (value.length === 1 ? single(value[0]) : Object.assign({}, ...value.map(single))) as Obj;
-  if (value && typeof value === 'object') return value as Obj;
-  return {};
+/** An unlabeled block such as `azure { ... }` (repeats merge). */
+function single(doc: HclObject, key: string, source: string): Obj {
+  try {
+    return mergeBlocks(blocks(doc[key], `"${key}"`)) as Obj;
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
 }
 
 function str(body: Obj, key: string, where: string): string | undefined {
@@ -71,16 +74,16 @@ function bool(body: Obj, key: string): boolean {
 
 /** Parses configuration text; relative file paths resolve against `baseDir`. */
 export function parseServerConfig(text: string, source: string, baseDir = process.cwd()): ServerConfig {
-  let doc: Obj;
+  let doc: HclObject;
   try {
-    doc = parseHcl(text) as Obj;
+    doc = parseHcl(text);
   } catch (err) {
     throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
   const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure']);
   for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
 
-  const storages = labelled(doc.storage ?? doc.backend);
+  const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
   if (storages.length !== 1) throw new ConfigError(`${source}: exactly one storage block is required, e.g. storage "sqlite" { path = "/var/lib/coffer/coffer.db" }`);
   const [storageType, storageBody] = storages[0]!;
   let storage: ServerConfig['storage'];
@@ -99,7 +102,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     throw new ConfigError(`${where}: unknown storage type (use "sqlite", "postgresql" or "inmem")`);
   }
 
-  const listeners = labelled(doc.listener);
+  const listeners = labelled(doc, 'listener', source);
   if (listeners.length > 1) throw new ConfigError(`${source}: only one listener block is supported`);
   const [listenerType, lb] = listeners[0] ?? ['tcp', {}];
   if (listenerType !== 'tcp') throw new ConfigError(`${source}: listener "${listenerType}" is not supported (use listener "tcp")`);
@@ -115,7 +118,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   }
 
   let seal: ServerConfig['seal'];
-  const seals = labelled(doc.seal);
+  const seals = labelled(doc, 'seal', source);
   if (seals.length > 1) throw new ConfigError(`${source}: only one seal block is supported`);
   if (seals.length === 1) {
     const [sealType, sb] = seals[0]!;
@@ -127,7 +130,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
 
   let azureBaseDomain: string | undefined;
   if (doc.azure !== undefined) {
-    const ab = single(doc.azure);
+    const ab = single(doc, 'azure', source);
     const awhere = `${source}: azure`;
     for (const key of Object.keys(ab)) if (key !== 'base_domain') throw new ConfigError(`${awhere}: unknown setting "${key}" (known: base_domain)`);
     const raw = str(ab, 'base_domain', awhere);

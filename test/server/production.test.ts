@@ -146,5 +146,11 @@ describe('config errors are clear', () => {
     writeFileSync(bad, 'listener "tcp" { address = "127.0.0.1:0" }\n');
     await assert.rejects(runServer({ config: bad, quiet: true, logLevel: 'silent' }), /exactly one storage block/);
     await assert.rejects(runServer({ config: join(dir, 'missing.hcl'), quiet: true }), /cannot read config file/);
+    writeFileSync(bad, 'storage = "sqlite"\n');
+    await assert.rejects(runServer({ config: bad, quiet: true, logLevel: 'silent' }), /bad\.hcl: .*storage/);
+    writeFileSync(bad, 'storage "sqlite" { path = "x.db" }\nlistner "tcp" {}\n');
+    await assert.rejects(runServer({ config: bad, quiet: true, logLevel: 'silent' }), /unknown setting "listner"/);
+    writeFileSync(bad, 'storage "sqlite" {\n  path = "x.db"\n');
+    await assert.rejects(runServer({ config: bad, quiet: true, logLevel: 'silent' }), /line \d+/);
   });
 });
