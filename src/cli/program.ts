@@ -5,13 +5,18 @@
 
 import { Command, CommanderError } from 'commander';
 import { normalizeArgv } from './args.js';
+import { registerAd } from './commands/ad.js';
 import { registerAudit } from './commands/audit.js';
 import { registerAuth } from './commands/auth.js';
 import { registerGeneric } from './commands/generic.js';
+import { registerIdentity } from './commands/identity.js';
+import { registerKeyvault } from './commands/keyvault.js';
 import { registerKv } from './commands/kv.js';
 import { registerLogin } from './commands/login.js';
 import { registerOperator, registerStatus } from './commands/operator.js';
 import { registerPolicy } from './commands/policy.js';
+import { registerRole } from './commands/role.js';
+import { registerRun } from './commands/run.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerServer } from './commands/server.js';
 import { registerToken } from './commands/token.js';
@@ -54,6 +59,11 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   registerToken(program, env);
   registerUnwrap(program, env);
   registerAudit(program, env);
+  registerKeyvault(program, env);
+  registerAd(program, env);
+  registerIdentity(program, env);
+  registerRole(program, env);
+  registerRun(program, env);
   registerGeneric(program, env);
   program
     .command('version')
