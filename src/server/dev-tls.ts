@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type * as X509 from '@peculiar/x509';
 import { ConfigError } from './config.js';
+import { normalizeBaseDomain as validateBaseDomain } from '../api/azure/host.js';
 
 /** Options of ensureDevTls. */
 export interface DevTlsOptions {
@@ -58,25 +59,13 @@ const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/**
- * Validates and lower-cases a base domain: DNS labels, at least two of them (Node rejects
- * two-label wildcards such as `*.localhost`, so `*.<base>` must have three or more labels).
- */
+/** The shared base-domain rules (api/azure/host.ts), reported as a configuration error. */
 export function normalizeBaseDomain(raw: string): string {
-  const d = raw.trim().toLowerCase().replace(/\.$/, '');
-  if (d === '') throw new ConfigError('the Key Vault base domain is empty: use a name of two or more labels, e.g. vault.localhost');
-  if (isIP(d) !== 0) throw new ConfigError(`the Key Vault base domain "${raw}" is an IP address: use a DNS name of two or more labels, e.g. vault.localhost`);
-  const labels = d.split('.');
-  if (labels.some((l) => !LABEL.test(l))) {
-    throw new ConfigError(`the Key Vault base domain "${raw}" is not a valid DNS name (labels of a-z, 0-9 and "-"), e.g. vault.localhost`);
+  try {
+    return validateBaseDomain(raw);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
   }
-  if (labels.length < 2) {
-    throw new ConfigError(
-      `the Key Vault base domain "${raw}" has one label: use two or more, e.g. vault.${d} ` +
-        `(TLS clients reject a wildcard certificate for *.${d}, and vault URLs are <vault>.<base domain>)`,
-    );
-  }
-  return d;
 }
 
 /** Validates one extra SAN: an IP address, a DNS name, or a wildcard of three or more labels. */

@@ -13,7 +13,7 @@ describe('Key Vault base domain', () => {
   it('is read from the azure block, lower-cased; bad values and unknown keys are config errors', () => {
     assert.equal(parseServerConfig('storage "inmem" {}\nazure { base_domain = "KV.Example.Internal." }', 'c.hcl').azureBaseDomain, 'kv.example.internal');
     assert.equal(parseServerConfig('storage "inmem" {}', 'c.hcl').azureBaseDomain, undefined);
-    assert.throws(() => parseServerConfig('storage "inmem" {}\nazure { base_domain = "localhost" }', 'c.hcl'), (err: Error) => err instanceof ConfigError && /c\.hcl: azure: .*two or more labels/.test(err.message));
+    assert.throws(() => parseServerConfig('storage "inmem" {}\nazure { base_domain = "localhost" }', 'c.hcl'), (err: Error) => err instanceof ConfigError && /c\.hcl: azure: .*one label: use two or more/.test(err.message));
     assert.throws(() => parseServerConfig('storage "inmem" {}\nazure { base_domain = "a..b" }', 'c.hcl'), ConfigError);
     assert.throws(() => parseServerConfig('storage "inmem" {}\nazure { domain = "a.b" }', 'c.hcl'), /unknown setting "domain"/);
   });

@@ -18,12 +18,20 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * message says what is wrong.
  */
 export function normalizeBaseDomain(raw: string): string {
-  const domain = raw.trim().toLowerCase().replace(/\.$/, '');
-  const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((l) => LABEL.test(l)) || domain.length > 253 || isIP(domain) !== 0 || /^\d+$/.test(labels[labels.length - 1]!)) {
-    throw new Error(`invalid Azure base domain "${raw.slice(0, 80)}": use a DNS name of two or more labels, e.g. "vault.localhost" or "kv.example.internal"`);
+  const d = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (d === '') throw new Error('the Key Vault base domain is empty: use a name of two or more labels, e.g. vault.localhost');
+  if (isIP(d) !== 0) throw new Error(`the Key Vault base domain "${raw.slice(0, 80)}" is an IP address: use a DNS name of two or more labels, e.g. vault.localhost`);
+  const labels = d.split('.');
+  if (d.length > 253 || labels.some((l) => !LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
+    throw new Error(`the Key Vault base domain "${raw.slice(0, 80)}" is not a valid DNS name (labels of a-z, 0-9 and "-"), e.g. vault.localhost`);
   }
-  return domain;
+  if (labels.length < 2) {
+    throw new Error(
+      `the Key Vault base domain "${raw.slice(0, 80)}" has one label: use two or more, e.g. vault.${d} ` +
+        `(TLS clients reject a wildcard certificate for *.${d}, and vault URLs are <vault>.<base domain>)`,
+    );
+  }
+  return d;
 }
 
 function escapeRegExp(text: string): string {
