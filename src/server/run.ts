@@ -17,6 +17,8 @@ import { createStorage } from '../storage/index.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { ensureKeyFile, readKeyFile, writeSecretFile } from './keyfile.js';
+import { devTlsInstructions, ensureDevTls } from './dev-tls.js';
+import { homedir } from 'node:os';
 import { VERSION } from './version.js';
 
 /** Options of `coffer server`. */
@@ -33,6 +35,12 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Extra mountable features (tests and embedders). */
   extraFeatures?: BackendFactory[];
+  /**
+   * Dev mode with HTTPS: a local CA and a server certificate (SANs localhost, 127.0.0.1 and
+   * `*.<base domain>`) are created in `<dev-persist>/tls` or `~/.coffer/dev-tls` and reused.
+   * Implies `dev`.
+   */
+  devTls?: boolean;
   /** Key Vault front: serve vaults at `<v>.<devBaseDomain>` (overrides the config's `azure { base_domain }`; default `vault.localhost`). */
   devBaseDomain?: string;
   /**
@@ -67,6 +75,7 @@ export function parseAddress(address: string): { host: string; port: number } {
 
 /** Starts a server and returns once it listens. */
 export async function runServer(options: ServerOptions): Promise<RunningServer> {
+  if (options.devTls && !options.config) options = { ...options, dev: true };
   if (!options.dev && !options.config) throw new ConfigError('give --config FILE for a production server, or --dev for a development server');
   if (options.dev && options.config) throw new ConfigError('--dev and --config cannot be combined');
   const logger = pino({
@@ -101,6 +110,10 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  let devTls: Awaited<ReturnType<typeof ensureDevTls>> | undefined;
+  if (options.dev && options.devTls && !options.tls) {
+    devTls = await ensureDevTls({ dir: persistDir ? join(persistDir, 'tls') : join(homedir(), '.coffer', 'dev-tls'), baseDomain: azureBaseDomain });
+  }
   storage = await createStorage(config.storage);
 
   const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
@@ -117,6 +130,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   let tls: { cert: Buffer; key: Buffer } | undefined;
   if (options.tls) {
     tls = { cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) };
+  } else if (devTls) {
+    tls = { cert: devTls.cert, key: devTls.key };
   } else if (!config.listener.tlsDisable && config.listener.tlsCertFile && config.listener.tlsKeyFile) {
     try {
       tls = { cert: readFileSync(config.listener.tlsCertFile), key: readFileSync(config.listener.tlsKeyFile) };
@@ -148,7 +163,13 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     await core.close();
   };
   if (!options.quiet) {
-    printBanner({ url, dev: !!options.dev, rootToken, unsealKey, persistDir, sealed: core.sealed, initialized: await core.initialized(), storageType: storage.type });
+    printBanner({
+      url, dev: !!options.dev, rootToken, unsealKey, persistDir, sealed: core.sealed, initialized: await core.initialized(), storageType: storage.type,
+      azure: {
+        baseDomain: azureBaseDomain, port: boundPort, caFile: devTls?.caFile, https: !!tls,
+        vaults: core.sealed ? [] : core.mounts.list('secret').filter((m) => m.entry.type === 'keyvault').map((m) => m.entry.path.split('/')[1]!),
+      },
+    });
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       void close().then(() => process.exit(0), () => process.exit(1));
@@ -176,7 +197,19 @@ async function setUpDev(core: Core, options: ServerOptions, persistDir?: string)
   return { rootToken, unsealKey };
 }
 
-function printBanner(b: { url: string; dev: boolean; rootToken?: string; unsealKey?: string; persistDir?: string; sealed: boolean; initialized: boolean; storageType: string }): void {
+interface BannerInfo {
+  url: string;
+  dev: boolean;
+  rootToken?: string;
+  unsealKey?: string;
+  persistDir?: string;
+  sealed: boolean;
+  initialized: boolean;
+  storageType: string;
+  azure: { baseDomain: string; port: number; caFile?: string; https: boolean; vaults: string[] };
+}
+
+function printBanner(b: BannerInfo): void {
   const lines = [
     '',
     `==> Coffer server started (version ${VERSION}). Listening on ${b.url}  [storage: ${b.storageType}]`,
@@ -197,6 +230,16 @@ function printBanner(b: { url: string; dev: boolean; rootToken?: string; unsealK
     if (b.rootToken) lines.push(`Root Token: ${b.rootToken}`);
     else if (b.persistDir) lines.push(`Root Token: as printed at the first start (saved in ${join(b.persistDir, 'INSECURE-dev-root-token')})`);
     lines.push('', 'Log in with:  coffer login <root token>   (or export COFFER_TOKEN=<root token>)', '');
+    if (b.azure.caFile) {
+      lines.push(
+        `Key Vault API: vaults are served at https://<vault>.${b.azure.baseDomain}:${b.azure.port}/ (create one with: coffer keyvault create --name <vault>)`,
+        `The CLI trusts the development CA with:  export COFFER_CACERT=${b.azure.caFile}`,
+        ...devTlsInstructions({ caFile: b.azure.caFile, baseDomain: b.azure.baseDomain, port: b.azure.port, vaults: b.azure.vaults }),
+        '',
+      );
+    } else if (!b.azure.https) {
+      lines.push('Azure SDK clients need HTTPS: restart with --dev-tls to serve the Key Vault API with a local CA.', '');
+    }
   } else if (!b.initialized) {
     lines.push('The server is not initialized. Run:  COFFER_ADDR=' + b.url + ' coffer operator init', '');
   } else if (b.sealed) {

@@ -15,6 +15,7 @@ export interface ServerCliOptions {
   devPersist?: string;
   config?: string;
   devTls?: boolean;
+  devBaseDomain?: string;
   logLevel?: string;
 }
 
@@ -33,13 +34,14 @@ export function registerServer(
     .option('--dev-root-token-id <id>', 'dev mode: use this root token instead of a random one')
     .option('--dev-listen-address <host:port>', 'dev mode: listen here (default 127.0.0.1:8200)')
     .option('--dev-persist <dir>', 'dev mode: keep data (and an INSECURE unseal key) in this directory')
-    .option('--dev-tls', 'dev mode: serve https with a generated local CA')
+    .option('--dev-tls', 'dev mode with https: a generated local CA, certificates for localhost and *.<base domain> (implies --dev)')
+    .option('--dev-base-domain <domain>', 'Key Vault API: serve vaults at <vault>.<domain> (default vault.localhost)')
     .option('--config <file>', 'server configuration file (production mode)')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .action(
       action(env, async (opts: ServerCliOptions) => {
         const options: ServerCliOptions = {};
-        for (const key of ['dev', 'devRootTokenId', 'devListenAddress', 'devPersist', 'config', 'devTls', 'logLevel'] as const) {
+        for (const key of ['dev', 'devRootTokenId', 'devListenAddress', 'devPersist', 'config', 'devTls', 'devBaseDomain', 'logLevel'] as const) {
           if (opts[key] !== undefined) (options as Record<string, unknown>)[key] = opts[key];
         }
         const { runServer } = await load();
