@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isCofferError } from '../../src/core/errors.js';
-import { KeyedMutex } from '../../src/features/kv/lock.js';
+import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { mergePatch } from '../../src/features/kv/merge-patch.js';
 import { listPrefix, secretPath } from '../../src/features/kv/paths.js';
 import { subkeys } from '../../src/features/kv/subkeys.js';

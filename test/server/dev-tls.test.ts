@@ -72,13 +72,13 @@ test('the CA is a 10-year CA; the leaf lasts at most 397 days and is signed by i
 
 test('the CA carries keyCertSign (critical) and basicConstraints CA', async () => {
   const x509 = await loadX509();
-  const caCert = new x509.X509Certificate(ca);
+  const caCert = new x509.X509Certificate(ca.toString("utf8"));
   const ku = caCert.getExtension(x509.KeyUsagesExtension);
   assert.ok(ku && ku.critical);
   assert.ok((ku.usages & x509.KeyUsageFlags.keyCertSign) !== 0);
   const bc = caCert.getExtension(x509.BasicConstraintsExtension);
   assert.ok(bc && bc.ca && bc.critical);
-  const leafKu = new x509.X509Certificate(material.cert).getExtension(x509.KeyUsagesExtension);
+  const leafKu = new x509.X509Certificate(material.cert.toString("utf8")).getExtension(x509.KeyUsagesExtension);
   assert.ok(leafKu && (leafKu.usages & x509.KeyUsageFlags.keyCertSign) === 0);
 });
 

@@ -22,6 +22,7 @@ import { badRequest } from '../errors.js';
 import { newAccessor, newServiceToken } from './random.js';
 import { sanitizePolicies } from './policies.js';
 import { calculateTTL, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './ttl.js';
+import { KeyedMutex } from '../keyed-mutex.js';
 
 /** `numUses` of a token whose last use is in progress: it is invalid for any new request. */
 export const REVOCATION_PENDING = -1;
@@ -172,26 +173,6 @@ function freezeEntry(e: TokenEntry): TokenEntry {
 
 function isStorage(x: Storage | TokenStoreOptions): x is Storage {
   return typeof (x as Storage).get === 'function' && typeof (x as Storage).batch === 'function';
-}
-
-/** Serialises async work per key (read-modify-write of one token). Keys never nest in reverse order. */
-class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => { release = resolve; });
-    const tail = prev.then(() => mine);
-    this.tails.set(key, tail);
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
-  }
 }
 
 /** A tiny LRU on Map insertion order. */

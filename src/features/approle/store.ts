@@ -14,7 +14,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
-import { KeyedMutex } from '../auth-common/keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { decodeJson, encodeJson } from '../auth-common/names.js';
 import type { RoleEntry } from './role.js';
 

@@ -13,7 +13,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
-import { KeyedMutex } from '../auth-common/keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { decodeJson, encodeJson } from '../auth-common/names.js';
 
 /** An application (service principal) that logs in with a client secret. */

@@ -1,6 +1,6 @@
 /** What the vault's handlers share besides the request: core's services and per-name locks. */
 import type { BackendServices } from '../../core/backend.js';
-import type { KeyedMutex } from '../auth-common/keyed-mutex.js';
+import type { KeyedMutex } from '../../core/keyed-mutex.js';
 
 /** Handler dependencies of one mounted vault. */
 export interface VaultDeps {

@@ -7,7 +7,7 @@
 import type { Backend, BackendFactory, BackendRequest, Route } from '../../core/backend.js';
 import { CofferError } from '../../core/errors.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import { KeyedMutex } from '../auth-common/keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { accessPolicyTemplate } from './access-policy.js';
 import { backupSecret, restoreSecret } from './backup.js';
 import { getDeleted, listDeleted, purgeDeleted, purgeExpired, recoverDeleted } from './deleted.js';

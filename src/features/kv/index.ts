@@ -6,7 +6,7 @@ import type { BackendFactory } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { createKvV1 } from './kv-v1.js';
 import { createKvV2 } from './kv-v2.js';
-import { KeyedMutex } from './lock.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 
 /**
  * Normalises the mount options: `version` becomes the string "1" or "2" (numbers are accepted,

@@ -4,7 +4,7 @@
 import type { Handler, Route } from '../../core/backend.js';
 import { CofferError } from '../../core/errors.js';
 import type { Operation } from '../../core/logical.js';
-import type { KeyedMutex } from './lock.js';
+import type { KeyedMutex } from '../../core/keyed-mutex.js';
 
 /** What KV handlers need besides the request: the clock and the per-key locks of this mount. */
 export interface KvDeps {

@@ -7,7 +7,7 @@ import { isInCidrs } from '../../core/cidr.js';
 import { badRequest, notFound, permissionDenied } from '../../core/errors.js';
 import { optString } from '../../core/fields.js';
 import type { Storage } from '../../storage/types.js';
-import { KeyedMutex } from '../auth-common/keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { decodeJson, encodeJson, normalizeName } from '../auth-common/names.js';
 import { issueParams } from '../auth-common/token-fields.js';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password.js';

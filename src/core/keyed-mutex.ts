@@ -1,6 +1,8 @@
 /**
- * A per-key async mutex for read-modify-write sequences inside one process (a role update and
- * its role-id index, a secret-id's use count). Different keys never wait on each other.
+ * A per-key async mutex: read-modify-write sequences on one item (a token's use count, a KV
+ * secret's new version and metadata, a role and its index) run one at a time within this
+ * process. Different keys never wait on each other. Several nodes sharing one database need a
+ * storage-level guard on top (see the notes on multi-node operation).
  */
 
 /** Serialises async work per key. */
@@ -21,8 +23,13 @@ export class KeyedMutex {
       return await fn();
     } finally {
       release();
-      // Drop the entry when nobody queued behind us, so the map does not grow with every key.
+      // Drop the entry when nobody queued behind us, so the map does not grow with every key ever written.
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
+  }
+
+  /** Number of keys with work queued or running (for tests). */
+  get size(): number {
+    return this.tails.size;
   }
 }
