@@ -4,36 +4,25 @@
  * Coffer that holds the same storage (and is unsealed). Format: `CBK1` magic, then the
  * barrier's AEAD format with the purpose as additional data.
  */
-import { randomBytes } from 'node:crypto';
 import { DecryptError, open, seal } from '../barrier/aead.js';
 import type { Storage } from '../storage/types.js';
 import { badRequest } from './errors.js';
+import { StoredKey } from './stored-key.js';
 
 const KEY_PATH = 'core/envelope-key';
 const MAGIC = Buffer.from('CBK1');
 
 /** Seals and opens blobs under the server-wide envelope key. */
 export class Envelope {
-  private key: Buffer | undefined;
+  private readonly key: StoredKey;
 
-  constructor(private readonly barrier: Storage) {}
-
-  private async loadKey(): Promise<Buffer> {
-    if (this.key) return this.key;
-    const stored = await this.barrier.get(KEY_PATH);
-    if (stored) {
-      this.key = Buffer.from(stored);
-    } else {
-      const key = randomBytes(32);
-      await this.barrier.put(KEY_PATH, key);
-      this.key = key;
-    }
-    return this.key;
+  constructor(barrier: Storage) {
+    this.key = new StoredKey(barrier, KEY_PATH);
   }
 
   /** Encrypts `plaintext` for `purpose`. */
   async seal(purpose: string, plaintext: Uint8Array): Promise<Buffer> {
-    return Buffer.concat([MAGIC, seal(await this.loadKey(), 0, `envelope:${purpose}`, plaintext)]);
+    return Buffer.concat([MAGIC, seal(await this.key.get(), 0, `envelope:${purpose}`, plaintext)]);
   }
 
   /** Decrypts a blob made by `seal` for the same purpose; a 400 otherwise. */
@@ -41,7 +30,7 @@ export class Envelope {
     const buf = Buffer.from(blob);
     if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw badRequest('the blob is not a Coffer backup (unknown format)');
     try {
-      return open(await this.loadKey(), `envelope:${purpose}`, buf.subarray(MAGIC.length));
+      return open(await this.key.get(), `envelope:${purpose}`, buf.subarray(MAGIC.length));
     } catch (err) {
       if (err instanceof DecryptError) throw badRequest('the blob was not made by this Coffer or was altered (integrity check failed)');
       throw err;
@@ -50,7 +39,6 @@ export class Envelope {
 
   /** Forgets the key (on seal). */
   clear(): void {
-    this.key?.fill(0);
-    this.key = undefined;
+    this.key.clear();
   }
 }

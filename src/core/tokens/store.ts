@@ -16,13 +16,14 @@
  * cache is updated on every write (a second node sharing the storage would not see them: see
  * the note on `cacheSize`).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
 import { newAccessor, newServiceToken } from './random.js';
 import { sanitizePolicies } from './policies.js';
 import { calculateTTL, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './ttl.js';
 import { KeyedMutex } from '../keyed-mutex.js';
+import { StoredKey } from '../stored-key.js';
 
 /** `numUses` of a token whose last use is in progress: it is invalid for any new request. */
 export const REVOCATION_PENDING = -1;
@@ -202,9 +203,7 @@ export class TokenStore {
   private readonly cache: Lru<TokenEntry>;
   private readonly locks = new KeyedMutex();
   private readonly hooks: RevokeHook[] = [];
-  private saltPromise?: Promise<Buffer>;
-  /** The salt once loaded: lets the per-request hash skip an await. */
-  private saltValue?: Buffer;
+  private readonly saltKey: StoredKey;
 
   /**
    * `new TokenStore({ storage, now, ... })`, or the short form `new TokenStore(storage, now)`.
@@ -214,6 +213,7 @@ export class TokenStore {
       ? { ...extra, storage: storageOrOptions, now: now ?? (() => Date.now()) }
       : storageOrOptions;
     this.storage = options.storage;
+    this.saltKey = new StoredKey(this.storage, SALT);
     this.clock = options.now;
     this.defaultTTL = options.defaultTTL ?? SYSTEM_DEFAULT_TTL;
     this.maxTTL = options.maxTTL ?? SYSTEM_MAX_TTL;
@@ -237,28 +237,17 @@ export class TokenStore {
   // ---------------------------------------------------------------- hashing
 
   private salt(): Promise<Buffer> {
-    // Memoised so concurrent first calls share one salt; reset on failure so a later call retries.
-    this.saltPromise ??= (async () => {
-      const existing = await this.storage.get(SALT);
-      if (existing && existing.length >= 16) return (this.saltValue = Buffer.from(existing));
-      const fresh = randomBytes(32);
-      await this.storage.put(SALT, fresh);
-      return (this.saltValue = fresh);
-    })().catch((err: unknown) => {
-      this.saltPromise = undefined;
-      throw err;
-    });
-    return this.saltPromise;
+    return this.saltKey.get();
   }
 
   /** The storage id of a token: `"h" + hex(HMAC-SHA256(salt, token))`. Core uses it as RequestAuth.tokenId. */
   async hashToken(token: string): Promise<string> {
-    const salt = this.saltValue ?? (await this.salt());
+    const salt = this.saltKey.value ?? (await this.salt());
     return 'h' + createHmac('sha256', salt).update(token, 'utf8').digest('hex');
   }
 
   private async hashAccessor(accessor: string): Promise<string> {
-    const salt = this.saltValue ?? (await this.salt());
+    const salt = this.saltKey.value ?? (await this.salt());
     // Domain-separated from token hashes, so a custom token id equal to some accessor cannot collide.
     return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
   }
@@ -698,7 +687,6 @@ export class TokenStore {
   /** Drops the in-memory cache and salt (e.g. on seal: nothing derived from storage stays in memory). */
   clearCache(): void {
     this.cache.clear();
-    this.saltValue = undefined;
-    this.saltPromise = undefined;
+    this.saltKey.clear();
   }
 }

@@ -12,9 +12,10 @@
  * values (no KDF needed). `uid` is random per role, so a deleted and re-created role never sees
  * its predecessor's secret-ids.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
+import { StoredKey } from '../../core/stored-key.js';
 import { decodeJson, encodeJson } from '../auth-common/names.js';
 import type { RoleEntry } from './role.js';
 
@@ -65,24 +66,18 @@ export class ApproleStore {
   readonly roleLock = new KeyedMutex();
   /** Per secret-id locks: use counts are read-modify-write. */
   readonly secretLock = new KeyedMutex();
-  private saltPromise: Promise<Buffer> | undefined;
   private tidyRunning: Promise<number> | undefined;
   private tidyQueued: Promise<number> | undefined;
 
-  constructor(private readonly storage: Storage, private readonly now: () => number) {}
+  private readonly saltKey: StoredKey;
+
+  constructor(private readonly storage: Storage, private readonly now: () => number) {
+    this.saltKey = new StoredKey(storage, 'salt');
+  }
 
   /** The mount salt, created on first use. */
   salt(): Promise<Buffer> {
-    this.saltPromise ??= (async () => {
-      const raw = await this.storage.get('salt');
-      if (raw) return Buffer.from(raw);
-      const fresh = randomBytes(32);
-      await this.storage.put('salt', fresh);
-      return fresh;
-    })();
-    // A failed attempt (sealed mid-way) must not stick.
-    this.saltPromise.catch(() => { this.saltPromise = undefined; });
-    return this.saltPromise;
+    return this.saltKey.get();
   }
 
   private async roleIdKey(roleId: string): Promise<string> {

@@ -11,9 +11,10 @@
  * Secrets (client secrets, session secrets) are 256-bit random values, so a keyed HMAC is
  * enough to store them: no password KDF is needed, and a leaked database reveals nothing usable.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
+import { StoredKey } from '../../core/stored-key.js';
 import { decodeJson, encodeJson } from '../auth-common/names.js';
 
 /** An application (service principal) that logs in with a client secret. */
@@ -73,24 +74,16 @@ export function isUuid(value: string): boolean {
 export class AzureIdentityStore {
   /** Serialises writes to principals (a principal and its id index change together). */
   readonly lock = new KeyedMutex();
-  private saltPromise: Promise<Buffer> | undefined;
 
-  constructor(readonly storage: Storage) {}
+  private readonly saltKey: StoredKey;
+
+  constructor(readonly storage: Storage) {
+    this.saltKey = new StoredKey(storage, 'salt');
+  }
 
   /** The mount salt, created on first use. */
   salt(): Promise<Buffer> {
-    this.saltPromise ??= (async () => {
-      const raw = await this.storage.get('salt');
-      if (raw) return Buffer.from(raw);
-      const fresh = randomBytes(32);
-      await this.storage.put('salt', fresh);
-      return fresh;
-    })();
-    // A failed attempt (sealed mid-way) must not stick.
-    this.saltPromise.catch(() => {
-      this.saltPromise = undefined;
-    });
-    return this.saltPromise;
+    return this.saltKey.get();
   }
 
   /** HMAC-SHA256 of a secret under the mount salt, hex; `purpose` keeps secret kinds apart. */
