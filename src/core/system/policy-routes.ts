@@ -2,7 +2,7 @@
  * ACL policy routes: the current API (`sys/policies/acl/*`), the legacy one (`sys/policy/*`,
  * used by node-vault) and the capability queries.
  */
-import type { Route } from '../backend.js';
+import type { BackendRequest, Route } from '../backend.js';
 import type { Core } from '../core.js';
 import { badRequest, notFound } from '../errors.js';
 import { optString, optStringList } from '../fields.js';
@@ -19,9 +19,31 @@ function policyText(data: Record<string, unknown>): string {
   return text;
 }
 
+/**
+ * Read/write/delete of one policy. The legacy API (`sys/policy/:name`) answers the text as
+ * `rules` with the data also at the top level; the current one (`sys/policies/acl/:name`) as `policy`.
+ */
+function policyOperations(core: Core, textField: 'rules' | 'policy', inject: boolean): Route['operations'] {
+  return {
+    read: async (req) => {
+      const p = await core.policies.read(req.params.name!);
+      if (!p) throw notFound();
+      return { data: { name: p.name, [textField]: p.policy }, injectData: inject };
+    },
+    update: async (req) => {
+      await core.policies.write(req.params.name!, policyText(req.data));
+      return null;
+    },
+    delete: async (req) => {
+      await core.policies.delete(req.params.name!);
+      return null;
+    },
+  };
+}
+
 /** Builds the policy and capability routes. */
 export function policyRoutes(core: Core): Route[] {
-  const exists = async (name: string) => (await core.policies.read(name)) !== undefined;
+  const existenceCheck = async (req: BackendRequest) => (await core.policies.read(req.params.name!)) !== undefined;
   return [
     {
       pattern: /^policy\/?$/,
@@ -32,25 +54,7 @@ export function policyRoutes(core: Core): Route[] {
         },
       },
     },
-    {
-      pattern: /^policy\/(?<name>[^/]+)$/,
-      existenceCheck: async (req) => exists(req.params.name!),
-      operations: {
-        read: async (req) => {
-          const p = await core.policies.read(req.params.name!);
-          if (!p) throw notFound();
-          return { data: { name: p.name, rules: p.policy }, injectData: true };
-        },
-        update: async (req) => {
-          await core.policies.write(req.params.name!, policyText(req.data));
-          return null;
-        },
-        delete: async (req) => {
-          await core.policies.delete(req.params.name!);
-          return null;
-        },
-      },
-    },
+    { pattern: /^policy\/(?<name>[^/]+)$/, existenceCheck, operations: policyOperations(core, 'rules', true) },
     {
       pattern: /^policies\/acl\/?$/,
       operations: {
@@ -58,25 +62,7 @@ export function policyRoutes(core: Core): Route[] {
         read: async () => ({ data: { keys: await core.policies.list() } }),
       },
     },
-    {
-      pattern: /^policies\/acl\/(?<name>[^/]+)$/,
-      existenceCheck: async (req) => exists(req.params.name!),
-      operations: {
-        read: async (req) => {
-          const p = await core.policies.read(req.params.name!);
-          if (!p) throw notFound();
-          return { data: { name: p.name, policy: p.policy } };
-        },
-        update: async (req) => {
-          await core.policies.write(req.params.name!, policyText(req.data));
-          return null;
-        },
-        delete: async (req) => {
-          await core.policies.delete(req.params.name!);
-          return null;
-        },
-      },
-    },
+    { pattern: /^policies\/acl\/(?<name>[^/]+)$/, existenceCheck, operations: policyOperations(core, 'policy', false) },
     {
       pattern: /^capabilities-self$/,
       operations: {
