@@ -1,16 +1,16 @@
 /**
- * The HTTP(S) listener: one fastify instance serves every wire front. Today that is the
- * Vault API under `/v1/`; the Azure Key Vault front attaches to the same server by Host.
+ * The HTTP(S) listener serves every wire front: the Vault API under `/v1/` (a plain node
+ * handler, the hot path) and, through fastify, the Azure Key Vault front (by Host), the identity
+ * endpoints and everything else.
  */
 import http from 'node:http';
 import https from 'node:https';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Core } from '../core/core.js';
-import { errorSummary } from '../core/core.js';
 import { CofferError, isCofferError } from '../core/errors.js';
-import { LIST_ALIAS_METHOD, installListMethodSupport } from './http/list-method.js';
-import { renderError, renderResponse, type Rendered } from './vault/render.js';
-import { toLogicalRequest } from './vault/translate.js';
+import { installListMethodSupport } from './http/list-method.js';
+import { renderError, type Rendered } from './vault/render.js';
+import { createVaultHandler, toCofferError } from './vault/handler.js';
 import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
 
 /** Vault's request body limit. */
@@ -48,7 +48,9 @@ export function createApi(options: ApiOptions): FastifyInstance {
       const message = code === 'FST_ERR_BAD_URL' ? 'malformed percent-encoding in the request path' : 'invalid request';
       void send(reply, renderError(new CofferError('invalid_request', message)));
     },
-    serverFactory: (handler) => {
+    serverFactory: (fastifyHandler) => {
+      const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES);
+      const handler: http.RequestListener = (req, res) => (req.url?.startsWith('/v1/') ? vault(req, res) : fastifyHandler(req, res));
       const server = options.tls
         ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
         : http.createServer(handler);
@@ -56,35 +58,10 @@ export function createApi(options: ApiOptions): FastifyInstance {
       return server as http.Server;
     },
   });
-  app.addHttpMethod(LIST_ALIAS_METHOD, { hasBody: true });
 
-  // Bodies stay raw; the Vault front parses them leniently (no content type, form, null).
+  // Bodies stay raw; each front parses them itself (leniently, as its clients expect).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  const vaultHandler = async (request: FastifyRequest, reply: FastifyReply) => {
-    let requestId = '';
-    try {
-      const logical = toLogicalRequest({
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: request.body as Buffer | undefined,
-        remoteAddress: request.socket.remoteAddress,
-      });
-      requestId = logical.id;
-      const response = await core.handle(logical);
-      return send(reply, renderResponse(requestId, response));
-    } catch (err) {
-      return send(reply, renderError(toCofferError(err, core)));
-    }
-  };
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', LIST_ALIAS_METHOD],
-    url: '/v1/*',
-    handler: vaultHandler,
-  });
-  app.route({ method: 'OPTIONS', url: '/v1/*', handler: async (_req, reply) => reply.code(204).headers({ allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, LIST, OPTIONS' }).send() });
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
   createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN });
@@ -93,19 +70,17 @@ export function createApi(options: ApiOptions): FastifyInstance {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];
     return send(reply, { status: 404, body: JSON.stringify({ errors: message }) });
   });
-  app.setErrorHandler(async (error, _request, reply) => send(reply, renderError(toCofferError(error, core))));
+  app.setErrorHandler(async (error, _request, reply) => send(reply, renderError(fastifyError(error, core))));
   return app;
 }
 
-/** Maps any thrown value to a client-safe CofferError (unknown errors become a generic 500). */
-function toCofferError(err: unknown, core: Core): CofferError {
-  if (isCofferError(err)) return err;
+/** Maps fastify's own errors (body limits, content length) and anything else to a client-safe CofferError. */
+function fastifyError(err: unknown, core: Core): CofferError {
   const code = (err as { code?: string })?.code;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new CofferError('payload_too_large', `request body too large: the limit is ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new CofferError('unsupported_media_type', 'unsupported Content-Type');
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new CofferError('invalid_request', 'invalid request body');
   const status = (err as { statusCode?: number })?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return new CofferError('invalid_request', 'invalid request');
-  core.logger.error({ err: errorSummary(err) }, 'internal error while handling a request');
-  return new CofferError('internal', 'internal error');
+  if (!isCofferError(err) && typeof status === 'number' && status >= 400 && status < 500) return new CofferError('invalid_request', 'invalid request');
+  return toCofferError(err, core);
 }

@@ -27,6 +27,10 @@ export function createEntryFormatter(settings: AuditFormatSettings, salt: Buffer
   const hmacAccessor = settings.hmacAccessor;
   const elide = settings.elideListResponses;
   const prefix = settings.prefix;
+  // The response entry of a request carries the very same auth and request objects as its
+  // request entry: hash them once. Keyed weakly by those objects, so nothing outlives them.
+  const hashedAuth = new WeakMap<AuditAuth, unknown>();
+  const hashedRequest = new WeakMap<AuditRequest, unknown>();
   return (entry, ctx) => {
     // Per call, so a raw token is not kept alive between entries by a memo.
     const hs = logRaw ? RAW : hashers(salt, hmacAccessor);
@@ -35,14 +39,21 @@ export function createEntryFormatter(settings: AuditFormatSettings, salt: Buffer
     const out: Record<string, unknown> = {
       time: entry.time,
       type: entry.type,
-      auth: entry.auth ? hashAuth(entry.auth, hs) : undefined,
-      request: entry.request ? hashRequest(entry.request, hs, ctx?.nonHmacRequestKeys) : undefined,
+      auth: entry.auth ? memo(hashedAuth, entry.auth, () => hashAuth(entry.auth, hs)) : undefined,
+      request: entry.request ? memo(hashedRequest, entry.request, () => hashRequest(entry.request, hs, ctx?.nonHmacRequestKeys)) : undefined,
     };
     if (response) out.response = hashResponse(response, hs, ctx?.nonHmacResponseKeys);
     if (entry.error !== undefined && entry.error !== '') out.error = entry.error;
     const json = JSON.stringify(out);
     return prefix ? prefix + json : json;
   };
+}
+
+function memo<K extends object>(cache: WeakMap<K, unknown>, key: K, compute: () => unknown): unknown {
+  if (cache.has(key)) return cache.get(key);
+  const value = compute();
+  cache.set(key, value);
+  return value;
 }
 
 /** One-off form of createEntryFormatter (tests, tools). */
