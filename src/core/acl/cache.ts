@@ -20,6 +20,11 @@ export class AclCache {
   /** Promises, so concurrent requests with the same policy set share one load and compile. */
   private entries = new Map<string, Promise<ACL>>();
   private generation = 0;
+  /**
+   * Fast path keyed by the policy array itself: a token's (frozen) policy list is the same
+   * object on every request, so the sort-and-key step is skipped. Stale after invalidate().
+   */
+  private readonly byArray = new WeakMap<readonly string[], { generation: number; acl: Promise<ACL> }>();
 
   constructor(options: AclCacheOptions = {}) {
     this.maxEntries = Math.max(1, options.maxEntries ?? 1024);
@@ -30,6 +35,22 @@ export class AclCache {
    * is the root ACL without loading anything. Missing policies are skipped.
    */
   get(policyNames: readonly string[], load: PolicyLoader): Promise<ACL> {
+    const fast = this.byArray.get(policyNames);
+    if (fast && fast.generation === this.generation) return fast.acl;
+    const acl = this.lookup(policyNames, load);
+    // Only frozen arrays can be trusted not to change under the cached result.
+    if (Object.isFrozen(policyNames)) {
+      const memo = { generation: this.generation, acl };
+      this.byArray.set(policyNames, memo);
+      // A failed load is not remembered (same rule as the keyed entries).
+      acl.catch(() => {
+        if (this.byArray.get(policyNames) === memo) this.byArray.delete(policyNames);
+      });
+    }
+    return acl;
+  }
+
+  private lookup(policyNames: readonly string[], load: PolicyLoader): Promise<ACL> {
     const names = [...new Set(policyNames)].sort();
     if (names.includes('root')) return Promise.resolve(ACL.root());
     const key = JSON.stringify(names);
