@@ -3,7 +3,8 @@
  * tokens, accessors and every string in request/response data under the device's salt,
  * and adds the device's prefix. Builds a new object; the caller's entry is not modified.
  */
-import { hashStructure, hmacString } from './hash.js';
+import { createSecretKey } from 'node:crypto';
+import { hashStructure, hmacString, type HmacKey } from './hash.js';
 import type {
   AuditAuth,
   AuditEntry,
@@ -22,7 +23,9 @@ export type EntryFormatter = (entry: AuditEntry, ctx?: AuditLogContext) => strin
  * A renderer for one device with `settings` and `salt`; the broker builds it once when the
  * device is enabled. The line has no trailing newline.
  */
-export function createEntryFormatter(settings: AuditFormatSettings, salt: Buffer): EntryFormatter {
+export function createEntryFormatter(settings: AuditFormatSettings, saltBytes: Buffer): EntryFormatter {
+  // Import the key once: creating an HMAC from a KeyObject skips the per-call key import.
+  const salt = createSecretKey(saltBytes);
   const logRaw = settings.logRaw;
   const hmacAccessor = settings.hmacAccessor;
   const elide = settings.elideListResponses;
@@ -75,7 +78,7 @@ const identity: Mapper = (s) => s;
 /** log_raw: everything in the clear. */
 const RAW: Hashers = { token: identity, accessor: identity, data: (v) => v };
 
-function hashers(salt: Buffer, hmacAccessor: boolean): Hashers {
+function hashers(salt: HmacKey, hmacAccessor: boolean): Hashers {
   return {
     token: memoHmac(salt),
     accessor: hmacAccessor ? memoHmac(salt) : identity,
@@ -88,7 +91,7 @@ function hashers(salt: Buffer, hmacAccessor: boolean): Hashers {
  * (and the same accessor twice), so this saves two of the ~9 HMACs of a typical entry.
  * Empty strings (no token on an unauthenticated request) stay empty, as in Vault.
  */
-function memoHmac(salt: Buffer): Mapper {
+function memoHmac(salt: HmacKey): Mapper {
   let lastIn = '';
   let lastOut = '';
   return (s) => {

@@ -3,7 +3,10 @@
  * `hmac-sha256:<hex HMAC-SHA256(salt, value)>`, the way Vault's audit devices do, so a log
  * proves *that* a value was used (compare with `sys/audit-hash`) without revealing it.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
+
+/** An HMAC key: the salt's bytes, or (faster, ~17% here) a KeyObject made from them once. */
+export type HmacKey = Buffer | KeyObject;
 
 /** The prefix of every hashed value (Vault's format, so log tooling keeps working). */
 export const HMAC_PREFIX = 'hmac-sha256:';
@@ -14,7 +17,7 @@ export const HMAC_PREFIX = 'hmac-sha256:';
  * `createHmac` per value measured ~270k/s here; a cached inner/outer SHA-256 state with
  * `hash.copy()` was slower (~180k/s), so the plain form stays.
  */
-export function hmacString(salt: Buffer, value: string): string {
+export function hmacString(salt: HmacKey, value: string): string {
   return HMAC_PREFIX + createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 
@@ -33,7 +36,7 @@ export interface HashStructureOptions {
  * data (Buffer, typed arrays) is hashed as its base64 text rather than leaked as a list of
  * byte numbers, and a Date stays a raw ISO string (Vault leaves times unhashed).
  */
-export function hashStructure(value: unknown, salt: Buffer, opts: HashStructureOptions = {}): unknown {
+export function hashStructure(value: unknown, salt: HmacKey, opts: HashStructureOptions = {}): unknown {
   const hash = (s: string): string => hmacString(salt, s);
   const nonHmac = opts.nonHmacKeys;
   if (nonHmac && nonHmac.length > 0 && isPlainRecord(value)) {

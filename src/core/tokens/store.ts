@@ -16,7 +16,7 @@
  * cache is updated on every write (a second node sharing the storage would not see them: see
  * the note on `cacheSize`).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
 import { newAccessor, newServiceToken } from './random.js';
@@ -236,18 +236,21 @@ export class TokenStore {
 
   // ---------------------------------------------------------------- hashing
 
-  private salt(): Promise<Buffer> {
-    return this.saltKey.get();
+  /** The salt as an HMAC key object, imported once (per-request hashing skips the key import). */
+  private hmacKey: KeyObject | undefined;
+
+  private async loadHmacKey(): Promise<KeyObject> {
+    this.hmacKey ??= createSecretKey(await this.saltKey.get());
+    return this.hmacKey;
   }
 
   /** The storage id of a token: `"h" + hex(HMAC-SHA256(salt, token))`. Core uses it as RequestAuth.tokenId. */
   async hashToken(token: string): Promise<string> {
-    const salt = this.saltKey.value ?? (await this.salt());
-    return 'h' + createHmac('sha256', salt).update(token, 'utf8').digest('hex');
+    return 'h' + createHmac('sha256', this.hmacKey ?? (await this.loadHmacKey())).update(token, 'utf8').digest('hex');
   }
 
   private async hashAccessor(accessor: string): Promise<string> {
-    const salt = this.saltKey.value ?? (await this.salt());
+    const salt = this.hmacKey ?? (await this.loadHmacKey());
     // Domain-separated from token hashes, so a custom token id equal to some accessor cannot collide.
     return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
   }
@@ -688,5 +691,6 @@ export class TokenStore {
   clearCache(): void {
     this.cache.clear();
     this.saltKey.clear();
+    this.hmacKey = undefined;
   }
 }
