@@ -61,6 +61,11 @@ export class SqliteStorage implements NamedStorage {
 
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
+  /**
+   * Recently read or written values (ciphertext: this is below the barrier). Safe because the
+   * database file is locked exclusively: no other process can change it behind the cache.
+   */
+  private readonly cache = new ValueCache(20_000, 32 * 1024 * 1024);
   private closed = false;
 
   private constructor(db: Database.Database, path: string) {
@@ -144,7 +149,10 @@ export class SqliteStorage implements NamedStorage {
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkOpen();
     validateKey(key);
+    const cached = this.cache.get(key);
+    if (cached) return Buffer.from(cached);
     const value = this.getStmt.get(key) as Buffer | undefined;
+    if (value) this.cache.set(key, Buffer.from(value));
     return value ?? undefined;
   }
 
@@ -214,6 +222,7 @@ export class SqliteStorage implements NamedStorage {
     if (group.length === 0) return;
     try {
       this.applyAll(group);
+      for (const write of group) this.cache.apply(write.ops);
       for (const write of group) write.resolve();
       return;
     } catch (err) {
@@ -225,6 +234,7 @@ export class SqliteStorage implements NamedStorage {
     for (const write of group) {
       try {
         this.applyAll([write]);
+        this.cache.apply(write.ops);
         write.resolve();
       } catch (err) {
         write.reject(err);
@@ -236,6 +246,51 @@ export class SqliteStorage implements NamedStorage {
     for (const op of ops) {
       if (op.type === 'put') this.putStmt.run(op.key, op.value);
       else this.deleteStmt.run(op.key);
+    }
+  }
+}
+
+/** A small LRU of values by key, bounded by entries and bytes; updated only after a commit. */
+class ValueCache {
+  private readonly map = new Map<string, Buffer>();
+  private bytes = 0;
+
+  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
+
+  get(key: string): Buffer | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      // Refresh recency (Map iteration order is insertion order).
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, value: Buffer): void {
+    this.delete(key);
+    if (value.length > this.maxBytes / 64) return; // large values are not worth the memory
+    this.map.set(key, value);
+    this.bytes += value.length;
+    while (this.map.size > this.maxEntries || this.bytes > this.maxBytes) {
+      const oldest = this.map.keys().next().value as string;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    const v = this.map.get(key);
+    if (v) {
+      this.bytes -= v.length;
+      this.map.delete(key);
+    }
+  }
+
+  /** Mirrors committed operations. */
+  apply(ops: readonly BatchOp[]): void {
+    for (const op of ops) {
+      if (op.type === 'put') this.set(op.key, Buffer.from(op.value));
+      else this.delete(op.key);
     }
   }
 }
