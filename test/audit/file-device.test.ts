@@ -133,11 +133,17 @@ test('many concurrent log() calls all resolve, each line appears once, in order,
   const dev = await FileAuditDevice.open({ file_path: file });
   // Count write(2) calls by wrapping fs.write (visible to ESM importers after syncBuiltinESMExports).
   const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  // Regular files are written with writeSync, other outputs with write: count both.
   const original = cjsFs.write;
+  const originalSync = cjsFs.writeSync;
   let writes = 0;
   (cjsFs as { write: unknown }).write = (...args: unknown[]) => {
     writes++;
     return (original as (...a: unknown[]) => unknown).apply(cjsFs, args);
+  };
+  (cjsFs as { writeSync: unknown }).writeSync = (...args: unknown[]) => {
+    writes++;
+    return (originalSync as (...a: unknown[]) => unknown).apply(cjsFs, args);
   };
   syncBuiltinESMExports();
   try {
@@ -155,6 +161,7 @@ test('many concurrent log() calls all resolve, each line appears once, in order,
     await dev.close();
   } finally {
     (cjsFs as { write: unknown }).write = original;
+    (cjsFs as { writeSync: unknown }).writeSync = originalSync;
     syncBuiltinESMExports();
   }
   const lines = readLines(file).map((l) => JSON.parse(l).n as number);
