@@ -21,6 +21,13 @@ export class ManualClock implements Clock {
 
 /** RFC3339 with nanosecond digits, as Vault prints times (`2026-11-22T04:00:00.123000000Z`). */
 export function rfc3339Nano(ms: number): string {
+  // Called several times per request (audit entries, KV metadata), mostly for the same millisecond.
+  if (ms === lastMs) return lastText;
   const iso = new Date(ms).toISOString(); // 2026-11-22T04:00:00.123Z
-  return `${iso.slice(0, 23)}000000Z`;
+  lastMs = ms;
+  lastText = `${iso.slice(0, 23)}000000Z`;
+  return lastText;
 }
+
+let lastMs = NaN;
+let lastText = '';
