@@ -137,10 +137,10 @@ export function registerSecrets(program: Command, env: CommandEnv): void {
 
   secrets
     .command('tune')
-    .description('Change the settings of a secrets engine (kv: -version=2 upgrades a v1 mount)')
+    .description('Change the settings of a secrets engine (description, TTLs, options)')
     .argument('<path>')
     .option('--description <text>', 'a new description')
-    .option('--version <n>', 'the engine version (kv: 2)')
+    .option('--version <n>', 'the engine version (kv: switching 1 <-> 2 in place is refused; enable a new mount)')
     .option('--default-lease-ttl <duration>', 'default lease TTL')
     .option('--max-lease-ttl <duration>', 'maximum lease TTL')
     .option('--options <k=v>', 'an engine option (repeatable)', collectMap)
