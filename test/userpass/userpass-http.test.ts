@@ -118,6 +118,23 @@ describe('userpass over HTTP', () => {
     await loginOk('carol', 'carol-pw-1');
   });
 
+  it('lists locked users and unlocks one through sys/locked-users', async () => {
+    await createUser('frank', { password: 'frank-pw-1' });
+    for (let i = 0; i < 5; i++) await login('frank', `nope-${i}`);
+    assert.equal((await login('frank', 'frank-pw-1')).status, 403);
+    const listed = await s.request('GET', '/v1/sys/locked-users');
+    assert.equal(listed.status, 200);
+    assert.equal(listed.body.data.total, 1);
+    const mount = listed.body.data.by_namespace[0].mount_accessors[0];
+    assert.deepEqual(mount.alias_identifiers, ['frank']);
+    const accessor = (await s.request('GET', '/v1/sys/auth')).body.data['userpass/'].accessor;
+    assert.equal(mount.mount_accessor, accessor);
+    assert.equal((await s.request('POST', `/v1/sys/locked-users/${accessor}/unlock/frank`)).status, 204);
+    await loginOk('frank', 'frank-pw-1');
+    assert.equal((await s.request('GET', '/v1/sys/locked-users')).body.data.total, 0);
+    assert.equal((await s.request('POST', '/v1/sys/locked-users/nosuch/unlock/frank')).status, 400);
+  });
+
   it('changes the password', async () => {
     await createUser('erin', { password: 'erin-old-pw' });
     const change = await s.request('POST', '/v1/auth/userpass/users/erin/password', { body: { password: 'erin-new-pw' } });

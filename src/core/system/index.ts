@@ -7,6 +7,7 @@ import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { leaseRoutes } from './lease-routes.js';
+import { lockoutRoutes } from './lockout-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { sealRoutes } from './seal-routes.js';
@@ -14,5 +15,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core)] };
 }
