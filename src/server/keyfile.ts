@@ -14,7 +14,7 @@ export function readKeyFile(file: string): Buffer {
   try {
     st = statSync(file);
   } catch {
-    throw new ConfigError(`seal key file ${file} does not exist (create one with: coffer operator generate-key > ${file} && chmod 600 ${file})`);
+    throw new ConfigError(`seal key file ${file} does not exist (create one with: (umask 077; openssl rand -hex 32 > ${file}))`);
   }
   if ((st.mode & 0o077) !== 0) {
     throw new ConfigError(`seal key file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`);

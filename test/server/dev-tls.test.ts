@@ -169,3 +169,26 @@ test('devTlsInstructions prints the CA, hosts and Azure lines', () => {
   assert.ok(devTlsInstructions({ caFile: '/ca.pem', baseDomain: 'vault.localhost', port: 443 }).includes('export AZURE_AUTHORITY_HOST=https://localhost'));
   assert.throws(() => devTlsInstructions({ caFile: '/ca.pem', baseDomain: 'localhost', port: 8200 }), /one label/);
 });
+
+test('coffer server --dev-tls serves HTTPS with the development CA', async () => {
+  const { runServer } = await import('../../src/server/run.js');
+  const persist = join(dir, 'devtls-persist');
+  const server = await runServer({ devTls: true, devPersist: persist, devListenAddress: '127.0.0.1:0', quiet: true, logLevel: 'silent' });
+  try {
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const caPem = readFileSync(join(persist, 'tls', 'ca.pem'));
+    const port = Number(new URL(server.url).port);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port, path: '/v1/sys/health', servername: 'localhost', ca: caPem }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(JSON.parse(body).sealed, false);
+  } finally {
+    await server.close();
+  }
+});

@@ -154,3 +154,43 @@ describe('config errors are clear', () => {
     await assert.rejects(runServer({ config: bad, quiet: true, logLevel: 'silent' }), /line \d+/);
   });
 });
+
+describe('static seal (auto-unseal from a key file)', () => {
+  it('initializes without shares, stays unsealed, auto-unseals after a restart, refuses a loose key file', async () => {
+    const sdir = join(dir, 'static');
+    const { mkdirSync, chmodSync } = await import('node:fs');
+    const { randomBytes } = await import('node:crypto');
+    mkdirSync(sdir, { recursive: true });
+    const keyFile = join(sdir, 'unseal.key');
+    writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    const cfg = join(sdir, 'coffer.hcl');
+    writeFileSync(cfg, `storage "sqlite" { path = "${join(sdir, 'coffer.db')}" }\nlistener "tcp" { address = "127.0.0.1:0"\n tls_disable = true }\nseal "static" { key_file = "${keyFile}" }\n`);
+    let server = await runServer({ config: cfg, quiet: true, logLevel: 'silent' });
+    let token = '';
+    try {
+      const init = await httpRequest(server.url, 'PUT', '/v1/sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+      assert.equal(init.status, 200);
+      assert.deepEqual(init.body.keys, []);
+      token = init.body.root_token;
+      const status = await httpRequest(server.url, 'GET', '/v1/sys/seal-status');
+      assert.equal(status.body.sealed, false);
+      assert.equal(status.body.type, 'static');
+      await httpRequest(server.url, 'POST', '/v1/sys/mounts/kv', { token, body: { type: 'kv' } });
+      assert.equal((await httpRequest(server.url, 'PUT', '/v1/kv/app', { token, body: { k: 'v' } })).status, 204);
+    } finally {
+      await server.close();
+    }
+    server = await runServer({ config: cfg, quiet: true, logLevel: 'silent' });
+    try {
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/sys/seal-status')).body.sealed, false);
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/kv/app', { token })).body.data.k, 'v');
+    } finally {
+      await server.close();
+    }
+    chmodSync(keyFile, 0o644);
+    await assert.rejects(runServer({ config: cfg, quiet: true, logLevel: 'silent' }), /readable by group or others/);
+    chmodSync(keyFile, 0o600);
+    writeFileSync(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    await assert.rejects(runServer({ config: cfg, quiet: true, logLevel: 'silent' }), /does not match this storage/);
+  });
+});
