@@ -88,3 +88,32 @@ describe('leases', () => {
     assert.ok(revoked.includes(c.body.data.username));
   });
 });
+
+describe('leases across a restart', () => {
+  it('a lease issued before a restart is revoked on time after it', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-lease-restart-'));
+    try {
+      const first = await createTestServer({ dir, extraFeatures: [dynamicEngine], rootTokenId: 'root' });
+      await first.request('POST', '/v1/sys/mounts/db', { body: { type: 'test-dynamic' } });
+      const creds = await first.request('GET', '/v1/db/creds/restart');
+      assert.equal(creds.status, 200);
+      await first.close();
+
+      const second = await createTestServer({ dir, extraFeatures: [dynamicEngine], rootTokenId: 'root' });
+      try {
+        assert.equal((await second.request('PUT', '/v1/sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })).status, 200);
+        assert.equal(revoked.includes(creds.body.data.username), false);
+        second.clock.advance(61_000);
+        await second.core.tick();
+        assert.ok(revoked.includes(creds.body.data.username), 'revoked by the new process');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
