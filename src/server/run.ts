@@ -114,7 +114,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   if (options.dev && options.devTls && !options.tls) {
     devTls = await ensureDevTls({ dir: persistDir ? join(persistDir, 'tls') : join(homedir(), '.coffer', 'dev-tls'), baseDomain: azureBaseDomain });
   }
-  storage = await createStorage(config.storage);
+  // A server holds its storage exclusively (SQLite always does; PostgreSQL through an advisory lock).
+  storage = await createStorage({ ...config.storage, exclusive: true });
 
   const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
   let rootToken: string | undefined;

@@ -22,6 +22,8 @@ export interface StorageConfig {
   connectionUrl?: string;
   /** postgresql: table name (default `coffer_kv`). */
   table?: string;
+  /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
+  exclusive?: boolean;
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -72,7 +74,7 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
           'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
         );
       }
-      return PostgresStorage.open({ connectionUrl, table: option('table') });
+      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true });
     }
     default:
       throw new Error(

@@ -45,6 +45,11 @@ export interface PostgresStorageOptions {
   maxConnections?: number;
   /** How long to wait for a connection, in ms; default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * Hold a session advisory lock on the table while open, so only one Coffer server uses it at
+   * a time (its caches and per-key locks are per process). A second one fails at start.
+   */
+  exclusive?: boolean;
 }
 
 /** Replace the password in a connection URL so it can appear in a message. */
@@ -88,6 +93,10 @@ export class PostgresStorage implements NamedStorage {
     scanTail: string;
   };
   private closed = false;
+  /** The connection holding the advisory lock (exclusive mode). */
+  private lockClient: pg.Client | undefined;
+  /** Set when the lock connection dropped: another server may have taken over, so stop serving. */
+  private lockLost = false;
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
 
@@ -132,7 +141,34 @@ export class PostgresStorage implements NamedStorage {
         );
       }
     }
-    return new PostgresStorage(pool, table);
+    const storage = new PostgresStorage(pool, table);
+    if (options.exclusive) {
+      try {
+        await storage.takeLock(connectionUrl, options.connectTimeoutMs ?? 10_000);
+      } catch (err) {
+        await pool.end().catch(() => {});
+        throw err;
+      }
+    }
+    return storage;
+  }
+
+  /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
+  private async takeLock(connectionUrl: string, timeoutMs: number): Promise<void> {
+    const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: timeoutMs });
+    client.on('error', () => {
+      this.lockLost = true;
+    });
+    client.on('end', () => {
+      if (!this.closed) this.lockLost = true;
+    });
+    await client.connect();
+    const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
+    if (!res.rows[0]?.locked) {
+      await client.end().catch(() => {});
+      throw new Error(`postgresql storage: table ${this.table} is in use by another Coffer server (one active server per table)`);
+    }
+    this.lockClient = client;
   }
 
   /** Read a value (undefined when missing). */
@@ -232,6 +268,8 @@ export class PostgresStorage implements NamedStorage {
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
     await this.pool.end();
+    // Ending the session releases the advisory lock.
+    await this.lockClient?.end().catch(() => {});
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -263,5 +301,6 @@ export class PostgresStorage implements NamedStorage {
 
   private checkOpen(): void {
     if (this.closed) throw closedError();
+    if (this.lockLost) throw new Error(`postgresql storage: lost the lock on ${this.table} (database connection dropped); restart this server`);
   }
 }

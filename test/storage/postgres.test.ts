@@ -7,54 +7,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it, test } from 'node:test';
-import pg from 'pg';
 import { PostgresStorage, redactConnectionUrl } from '../../src/storage/postgres.js';
+import { pgAdmin, pgShown, pgUrl, requirePostgres } from '../helpers/postgres.js';
 import type { Storage } from '../../src/storage/types.js';
 import { runStorageConformance } from './conformance.js';
 
-const url = process.env.COFFER_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const shown = redactConnectionUrl(url);
+const url = pgUrl;
+const shown = pgShown;
+const admin = pgAdmin;
 const table = `coffer_kv_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 
-/** Resolve to undefined when the server answers, or to the reason it does not. */
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message || String(err);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-/** Run one statement on a short-lived admin connection. */
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-const unreachable = await probe();
-
-if (unreachable !== undefined) {
-  const reason = `PostgreSQL not reachable at ${shown} (${unreachable}); set COFFER_TEST_PG_URL to run these tests`;
-  console.log(reason);
-  if (process.env.CI) {
-    test('postgres storage', () => {
-      assert.fail(`${reason}; CI is set, so this is a failure`);
-    });
-  } else {
-    test('postgres storage', (t) => t.skip(reason));
-  }
-} else {
+if (await requirePostgres('postgres storage')) {
   const open = () => PostgresStorage.open({ connectionUrl: url, table });
 
   // Each conformance test gets the run's table, emptied first.
@@ -104,6 +67,17 @@ if (unreachable !== undefined) {
       } finally {
         await Promise.all([a.close(), b.close()]);
       }
+    });
+
+    it('exclusive mode: one server per table; the next one gets it after close', async () => {
+      const a = await PostgresStorage.open({ connectionUrl: url, table: extra, exclusive: true });
+      try {
+        await assert.rejects(PostgresStorage.open({ connectionUrl: url, table: extra, exclusive: true }), /in use by another Coffer server/);
+      } finally {
+        await a.close();
+      }
+      const b = await PostgresStorage.open({ connectionUrl: url, table: extra, exclusive: true });
+      await b.close();
     });
 
     it('a batch that fails in the database rolls back and leaves the pool usable', async () => {

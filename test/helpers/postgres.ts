@@ -1,0 +1,54 @@
+/**
+ * The PostgreSQL server tests use: COFFER_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test.
+ * When none answers within 2 s, tests that need it are skipped with the reason, unless CI is
+ * set, in which case they fail.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pg from 'pg';
+import { redactConnectionUrl } from '../../src/storage/postgres.js';
+
+/** The connection string tests use. */
+export const pgUrl = process.env.COFFER_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+/** The same, safe to print. */
+export const pgShown = redactConnectionUrl(pgUrl);
+
+/** Resolves to undefined when the server answers, or to the reason it does not. */
+export async function probePostgres(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message || String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Runs one statement on a short-lived admin connection. */
+export async function pgAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * True when PostgreSQL answers. Otherwise registers one test named `name` that is skipped
+ * with the reason (or fails under CI) and returns false.
+ */
+export async function requirePostgres(name: string): Promise<boolean> {
+  const unreachable = await probePostgres();
+  if (unreachable === undefined) return true;
+  const reason = `PostgreSQL not reachable at ${pgShown} (${unreachable}); set COFFER_TEST_PG_URL to run these tests`;
+  console.log(reason);
+  if (process.env.CI) test(name, () => assert.fail(`${reason}; CI is set, so this is a failure`));
+  else test(name, (t) => t.skip(reason));
+  return false;
+}
