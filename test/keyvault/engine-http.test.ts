@@ -375,16 +375,16 @@ describe('keyvault engine over the Vault HTTP API', () => {
 
   describe('backup and restore', () => {
     it('backup → delete → purge → restore brings back every version with its properties', async () => {
-      const v1 = (await kv('myvault', 'PUT', 'secrets/Precious', { body: { value: 'p1', tags: { k: 'v' }, contentType: 'ct' } })).body.data.version;
+      const v1 = (await kv('myvault', 'PUT', 'secrets/Precious', { body: { value: 'precious-value-one', tags: { k: 'v' }, contentType: 'ct' } })).body.data.version;
       s.clock.advance(1000);
-      const v2 = (await kv('myvault', 'PUT', 'secrets/Precious', { body: { value: 'p2', attributes: { enabled: false } } })).body.data.version;
+      const v2 = (await kv('myvault', 'PUT', 'secrets/Precious', { body: { value: 'precious-value-two', attributes: { enabled: false } } })).body.data.version;
       const before = (await list('myvault', 'secrets/precious/versions/')).body.data.items;
 
       const backup = await kv('myvault', 'POST', 'secrets/precious/backup');
       expectStatus(backup, 200, 'backup');
       const blob: string = backup.body.data.value;
       assert.match(blob, /^[A-Za-z0-9_-]+$/, 'base64url without padding');
-      assert.ok(!Buffer.from(blob, 'base64url').toString('latin1').includes('p1'), 'the blob is encrypted');
+      assert.ok(!Buffer.from(blob, 'base64url').toString('latin1').includes('precious-value-one'), 'the blob is encrypted');
 
       expectStatus(await kv('myvault', 'POST', 'restore', { body: { value: blob } }), 409, 'restore over a live secret');
       await kv('myvault', 'DELETE', 'secrets/precious');
@@ -401,14 +401,14 @@ describe('keyvault engine over the Vault HTTP API', () => {
       const after = (await list('myvault', 'secrets/precious/versions/')).body.data.items;
       assert.deepEqual(after, before, 'versions, dates and properties survive');
       const old = await kv('myvault', 'GET', `secrets/precious/${v1}`);
-      assert.equal(old.body.data.value, 'p1');
+      assert.equal(old.body.data.value, 'precious-value-one');
       assert.equal(old.body.data.contentType, 'ct');
       expectStatus(await kv('myvault', 'GET', 'secrets/precious'), 403, 'the disabled latest stays disabled');
 
       await mount('second');
       const other = await kv('second', 'POST', 'restore', { body: { value: blob } });
       expectStatus(other, 200, 'restore into another vault of the same server');
-      assert.equal((await kv('second', 'GET', `secrets/precious/${v1}`)).body.data.value, 'p1');
+      assert.equal((await kv('second', 'GET', `secrets/precious/${v1}`)).body.data.value, 'precious-value-one');
     });
 
     it('an altered, foreign or malformed blob is refused with 400', async () => {
