@@ -7,8 +7,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,20 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { createTestServer, type TestServer } from '../helpers/server.js';
+import { fakeVault } from '../helpers/fake-vault.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
-interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: any;
-}
-type Reply = { status: number; body?: unknown };
-type Handler = (req: Recorded) => Reply;
 
 const TOKEN = 'hvs.current-token-123456';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -42,32 +31,6 @@ const WRAP = {
   wrapped_accessor: 'child-acc-9',
 };
 
-async function fakeVault(t: { after(fn: () => Promise<void> | void): void }, handler: Handler) {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const text = Buffer.concat(chunks).toString('utf8');
-      const rec: Recorded = {
-        method: req.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        text,
-        body: text ? JSON.parse(text) : undefined,
-      };
-      requests.push(rec);
-      const reply = handler(rec);
-      if (reply.body === undefined) res.writeHead(reply.status).end();
-      else res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
-}
 
 function tempHome(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-cli-auth-'));

@@ -4,48 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
 import { applyQuery, azDate, parseScope, printAz } from '../../src/cli/azure.js';
+import { fakeVault } from '../helpers/fake-vault.js';
 
-interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-}
-type Reply = { status: number; body?: unknown };
 
 const TOKEN = 'hvs.test-token-123456';
 const T0 = 1795317801; // 2026-11-22T...Z as unix seconds
 const VER = 'a83f459a39b09c3d6df6876d0484b060';
 
-async function fakeVault(t: { after(fn: () => Promise<void> | void): void }, handler: (r: Recorded) => Reply) {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const text = Buffer.concat(chunks).toString('utf8');
-      const rec: Recorded = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: text ? JSON.parse(text) : undefined };
-      requests.push(rec);
-      const reply = handler(rec);
-      if (reply.body === undefined) res.writeHead(reply.status).end();
-      else res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, port, requests };
-}
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-az-'));

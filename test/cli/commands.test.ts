@@ -11,50 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import type { CliContext } from '../../src/cli/context.js';
+import { fakeVault } from '../helpers/fake-vault.js';
 
-interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  body: any;
-}
-type Reply = { status: number; body?: unknown };
-type Handler = (req: Recorded) => Reply;
 
 const TOKEN = 'hvs.test-token-123456';
 
-async function fakeVault(t: { after(fn: () => Promise<void> | void): void }, handler: Handler) {
-  const requests: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const text = Buffer.concat(chunks).toString('utf8');
-      const rec: Recorded = {
-        method: req.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        text,
-        body: text ? JSON.parse(text) : undefined,
-      };
-      requests.push(rec);
-      const reply = handler(rec);
-      if (reply.body === undefined) {
-        res.writeHead(reply.status).end();
-      } else {
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests };
-}
 
 function tempHome(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-cli-'));
