@@ -332,12 +332,8 @@ export class ListMethodRewriter {
           break;
 
         case HEADER_OTHER: {
-          let j = i;
-          let c = b;
-          while (c !== CR && c !== LF) {
-            if (++j === len) break;
-            c = chunk[j]!;
-          }
+          const j = lineEnd(chunk, i, len);
+          const c = chunk[j];
           i = j;
           if (j === len) break;
           if (c === LF) return this.pass();
@@ -384,12 +380,8 @@ export class ListMethodRewriter {
         case HEADER_VALUE:
           if (this.header === H_OTHER) {
             // Fast skip to the end of a value we do not care about.
-            let j = i;
-            let c = b;
-            while (c !== CR && c !== LF) {
-              if (++j === len) break;
-              c = chunk[j]!;
-            }
+            const j = lineEnd(chunk, i, len);
+            const c = chunk[j];
             i = j;
             if (j === len) break;
             if (c === LF) return this.pass();
@@ -444,12 +436,8 @@ export class ListMethodRewriter {
         }
 
         case CHUNK_EXT: {
-          let j = i;
-          let c = b;
-          while (c !== CR && c !== LF) {
-            if (++j === len) break;
-            c = chunk[j]!;
-          }
+          const j = lineEnd(chunk, i, len);
+          const c = chunk[j];
           if (j === len) {
             i = j;
             break;
@@ -506,12 +494,8 @@ export class ListMethodRewriter {
           break;
 
         case TRAILER_TEXT: {
-          let j = i;
-          let c = b;
-          while (c !== CR && c !== LF) {
-            if (++j === len) break;
-            c = chunk[j]!;
-          }
+          const j = lineEnd(chunk, i, len);
+          const c = chunk[j];
           i = j;
           if (j === len) break;
           if (c === LF) return this.pass();
@@ -703,4 +687,15 @@ export function installListMethodSupport(server: http.Server | https.Server): vo
   // For HTTPS the plain 'connection' socket carries TLS records; HTTP lives on the TLS socket.
   const event = server instanceof tls.Server ? 'secureConnection' : 'connection';
   server.on(event, attach);
+}
+
+/** Index of the first CR or LF in `chunk` at or after `from`, or `len` when the line goes on past the chunk. */
+function lineEnd(chunk: Uint8Array, from: number, len: number): number {
+  let j = from;
+  while (j < len) {
+    const c = chunk[j];
+    if (c === CR || c === LF) return j;
+    j++;
+  }
+  return len;
 }
