@@ -2,8 +2,8 @@
 
 import type { Command } from 'commander';
 import { action, addOutputOptions, cleanPath, intArg, makeClient, printOptions, type CommandEnv } from '../common.js';
-import { formatTable, printJson } from '../output.js';
-import { mountEntries } from './secrets.js';
+import { printJson } from '../output.js';
+import { mountEntries, mountTable } from './secrets.js';
 
 type TuneOpts = {
   description?: string;
@@ -91,12 +91,7 @@ export function registerAuth(program: Command, env: CommandEnv): void {
       const entries = mountEntries(res.body);
       // Like vault: JSON is the map of mounts by path, not the response envelope.
       if (po.format === 'json') return printJson(ctx.io, Object.fromEntries(entries));
-      ctx.io.out(
-        formatTable(
-          entries.map(([p, e]) => [p, e.type ?? '', e.accessor ?? '', e.description ?? '']),
-          ['Path', 'Type', 'Accessor', 'Description'],
-        ),
-      );
+      ctx.io.out(mountTable(entries));
     }),
   );
 

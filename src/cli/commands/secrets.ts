@@ -15,6 +15,14 @@ type MountEntry = {
 };
 
 /** The mount entries of a sys/mounts (or sys/audit) answer, keyed by path, sorted. */
+/** The Path / Type / Accessor / Description table of `secrets list` and `auth list`. */
+export function mountTable(entries: [string, MountEntry][]): string {
+  return formatTable(
+    entries.map(([p, e]) => [p, e.type ?? '', e.accessor ?? '', e.description ?? '']),
+    ['Path', 'Type', 'Accessor', 'Description'],
+  );
+}
+
 export function mountEntries(body: unknown): [string, MountEntry][] {
   const b = (body ?? {}) as { data?: Record<string, unknown> };
   // These routes also copy data to the top level; `data` alone has only the entries.
@@ -126,12 +134,7 @@ export function registerSecrets(program: Command, env: CommandEnv): void {
         );
         return;
       }
-      ctx.io.out(
-        formatTable(
-          entries.map(([p, e]) => [p, e.type ?? '', e.accessor ?? '', e.description ?? '']),
-          ['Path', 'Type', 'Accessor', 'Description'],
-        ),
-      );
+      ctx.io.out(mountTable(entries));
     }),
   );
 
