@@ -41,6 +41,25 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Collects a response: status, headers, text, and the body parsed as JSON when it is JSON. */
+export function readResponse(res: http.IncomingMessage): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body, text });
+    });
+  });
+}
+
 /** Sends one HTTP request to `url` + `path`. */
 export function httpRequest(url: string, method: string, path: string, opts: RequestOptions & { defaultToken?: string } = {}): Promise<TestResponse> {
   // Keep the path exactly as given (URL parsing would resolve `..` segments before sending).
@@ -57,18 +76,7 @@ export function httpRequest(url: string, method: string, path: string, opts: Req
   if (payload) headers['content-length'] = String(payload.length);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: base.hostname, port: base.port, path, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body, text });
-      });
+      readResponse(res).then(resolve, reject);
     });
     req.on('error', reject);
     if (payload) req.write(payload);
