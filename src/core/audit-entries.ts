@@ -4,7 +4,7 @@
  */
 import { rfc3339Nano } from './clock.js';
 import type { MountEntry, RequestAuth } from './backend.js';
-import { isCofferError } from './errors.js';
+import { PERMISSION_DENIED_TEXT, isCofferError } from './errors.js';
 import type { LogicalRequest, LogicalResponse, Operation } from './logical.js';
 import type { AuditAuth, AuditRequestEntry, AuditResponseEntry } from './audit/types.js';
 
@@ -35,7 +35,8 @@ export function buildRequestEntry(req: LogicalRequest, operation: Operation, aut
       mount_type: mount?.type ?? '',
       mount_accessor: mount?.accessor,
       mount_point: mount?.path,
-      client_token: auth?.clientToken ?? '',
+      // A refused token (bogus, expired, revoked) is still recorded; the broker HMACs it like any token.
+      client_token: auth?.clientToken ?? req.token ?? '',
       client_token_accessor: auth?.accessor ?? '',
       namespace: { id: 'root' },
       path: req.path,
@@ -80,11 +81,38 @@ export function buildResponseEntry(request: AuditRequestEntry, response: Logical
       ...(res?.wrapInfo ? { wrap_info: { ...res.wrapInfo } } : {}),
       ...(res?.warnings?.length ? { warnings: res.warnings } : {}),
     },
-    ...(error ? { error: errorText(error) } : {}),
+    ...(error ? { error: auditErrorText(error) } : {}),
   };
 }
 
-function errorText(error: unknown): string {
-  if (isCofferError(error)) return error.messages.join('; ') || error.code;
+/**
+ * The request entry of a request refused before its entry was written (bad path, missing or
+ * invalid token, permission denied, ...): like buildRequestEntry, with the refusal as `error`.
+ */
+export function buildRefusedRequestEntry(req: LogicalRequest, operation: Operation, auth: RequestAuth | undefined, mount: MountEntry | undefined, error: unknown, now: number): AuditRequestEntry {
+  const entry = buildRequestEntry(req, operation, auth, mount, now);
+  entry.error = auditErrorText(error);
+  return entry;
+}
+
+/**
+ * Vault's test probe (`update sys/audit/test`, no auth): written through a new device
+ * before it is enabled, to prove it can write.
+ */
+export function buildTestProbeEntry(id: string, now: number): AuditRequestEntry {
+  return {
+    time: rfc3339Nano(now),
+    type: 'request',
+    auth: NO_AUTH,
+    request: {
+      id, operation: 'update', mount_type: '', client_token: '', client_token_accessor: '', namespace: { id: 'root' },
+      path: 'sys/audit/test', data: null, remote_address: '',
+    },
+  };
+}
+
+/** The error as written in an entry: the client's messages ("permission denied" as Vault logs it), or "internal error". */
+function auditErrorText(error: unknown): string {
+  if (isCofferError(error)) return error.messages.map((m) => (m === PERMISSION_DENIED_TEXT ? 'permission denied' : m)).join('; ') || error.code;
   return 'internal error';
 }

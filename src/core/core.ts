@@ -21,7 +21,7 @@ import { PolicyStore } from './policy-store.js';
 import { TokenStore } from './tokens/store.js';
 import { createTokenBackend } from './tokens/routes.js';
 import { authResponse } from './tokens/format.js';
-import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
+import { buildRefusedRequestEntry, buildRequestEntry, buildResponseEntry, buildTestProbeEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
 import { isInCidrs } from './cidr.js';
 import { LoginLockout } from './lockout.js';
@@ -72,6 +72,25 @@ interface Resolved {
   params: Record<string, string>;
 }
 
+/** What is known about a request so far: a refusal is audited with it. */
+interface Seen {
+  operation: Operation;
+  auth?: RequestAuth;
+  mount?: MountEntry;
+}
+
+/** A request that passed authentication and the ACL, ready for audit and dispatch. */
+interface Admitted {
+  resolved: Resolved;
+  unauthenticated: boolean;
+  tokenEntry: Awaited<ReturnType<TokenStore['lookup']>>;
+  auth?: RequestAuth;
+  breq: BackendRequest;
+  operation: Operation;
+  /** The operator's way out of a failing audit device: see isAuditRecovery. */
+  auditRecovery: boolean;
+}
+
 /** The secrets-manager core. */
 export class Core {
   readonly barrier: Barrier;
@@ -104,7 +123,9 @@ export class Core {
     const now = () => this.clock.now();
     this.lockout = new LoginLockout(now);
     this.audit = new AuditBroker({
-      onDeviceError: (path, err) => this.logger.error({ device: path, err: errorSummary(err) }, 'audit device problem'),
+      onDeviceError: (path, err) =>
+        this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
+      onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),
     });
     this.barrier = new Barrier(options.storage, now);
     this.envelope = new Envelope(this.barrier);
@@ -249,9 +270,12 @@ export class Core {
 
   // ---------------------------------------------------------------- audit devices
 
-  /** Enables an audit device and persists the audit table. */
+  /**
+   * Enables an audit device and persists the audit table. The device first writes Vault's
+   * test probe: one that cannot write is refused with a 400 and nothing is saved.
+   */
   async enableAudit(config: AuditDeviceConfig): Promise<void> {
-    await this.audit.enable(config);
+    await this.audit.enable(config, { probe: buildTestProbeEntry(randomUUID(), this.clock.now()) });
     try {
       await this.persistAuditTable();
     } catch (err) {
@@ -344,9 +368,8 @@ export class Core {
   /** Handles one logical request end to end. */
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
     const sealedOk = SEALED_OK.has(req.path);
+    // Not audited while sealed, as in Vault (no device is open then).
     if (this.sealed && !sealedOk) throw sealedError();
-    // One check for every route: no `..`, NUL or control characters can reach a backend.
-    assertSafePath(req.path);
     try {
       return await this.handleUnsealed(req, sealedOk);
     } catch (err) {
@@ -365,69 +388,29 @@ export class Core {
   }
 
   private async handleUnsealed(req: LogicalRequest, sealedOk: boolean): Promise<LogicalResponse> {
-    const resolved = this.resolve(req.path);
-    const { mounted, route } = resolved;
-    const unauthenticated = route?.unauthenticated?.includes(req.operation) ?? false;
     const audited = !NOT_AUDITED.has(req.path);
-
-    // Authentication: unauthenticated routes skip it; everything else needs a live token.
-    // Unauthenticated routes still see a valid token when one is sent (the UI-mounts
-    // preflight authorizes itself with it); a bad one is simply ignored there.
-    let auth: RequestAuth | undefined;
-    let tokenEntry: Awaited<ReturnType<TokenStore['lookup']>>;
-    if (!sealedOk && (req.token || !unauthenticated)) {
-      tokenEntry = req.token ? await this.tokens.lookup(req.token) : undefined;
-      if (tokenEntry?.boundCidrs?.length && !isInCidrs(req.clientAddress, tokenEntry.boundCidrs)) tokenEntry = undefined;
-      if (!tokenEntry && !unauthenticated) throw permissionDenied(req.token ? 'invalid token' : undefined);
+    const seen: Seen = { operation: req.operation };
+    let admitted: Admitted;
+    try {
+      admitted = await this.admit(req, sealedOk, seen);
+    } catch (err) {
+      // Every refusal (bad path, missing/invalid/expired/revoked token, CIDR, ACL) is audited once.
+      if (audited) await this.auditRefusal(req, seen, err);
+      throw err;
     }
-    if (tokenEntry) {
-      auth = {
-        clientToken: req.token!,
-        accessor: tokenEntry.accessor,
-        policies: tokenEntry.policies,
-        displayName: tokenEntry.displayName,
-        metadata: tokenEntry.meta ?? {},
-        tokenId: tokenEntry.id,
-        isRoot: tokenEntry.policies.includes('root'),
-        entityId: '',
-      };
-    }
-
-    const breq: BackendRequest = {
-      operation: req.operation,
-      path: resolved.relPath,
-      params: resolved.params,
-      data: req.data,
-      storage: mounted?.storage as BackendRequest['storage'],
-      mount: mounted?.entry as MountEntry,
-      auth,
-      clientAddress: req.clientAddress,
-      requestId: req.id,
-      fullPath: req.path,
-    };
-
-    // POST/PUT become create when the route can tell the target does not exist yet.
-    let operation: Operation = req.operation;
-    if (operation === 'update' && route?.existenceCheck && mounted) {
-      operation = (await route.existenceCheck(breq)) ? 'update' : 'create';
-      breq.operation = operation;
-    }
-
-    let acl: ACL | undefined;
-    if (auth && !unauthenticated) {
-      acl = await this.policies.acl(auth.policies);
-      const verdict = acl.check({ operation, path: req.path, data: req.data, wrapTTL: req.wrapTTL });
-      const needsSudo = route?.sudo === true;
-      if (!verdict.allowed || (needsSudo && !verdict.sudo && !auth.isRoot)) {
-        if (audited) await this.auditDenied(req, auth, mounted?.entry, operation);
-        throw permissionDenied();
-      }
-    }
+    const { resolved, unauthenticated, tokenEntry, auth, breq, operation, auditRecovery } = admitted;
+    const { mounted } = resolved;
 
     const requestEntry = audited ? buildRequestEntry(req, operation, auth, mounted?.entry, this.clock.now()) : undefined;
     // The mount may ask for some top-level keys to be logged raw (audit_non_hmac_*_keys).
-    const auditCtx = mounted ? { nonHmacRequestKeys: mounted.entry.config.auditNonHmacRequestKeys, nonHmacResponseKeys: mounted.entry.config.auditNonHmacResponseKeys } : undefined;
-    if (requestEntry) await this.audit.logRequest(requestEntry, auditCtx);
+    const auditCtx = auditContext(mounted?.entry);
+    let recoveryLogged = false;
+    if (requestEntry) {
+      await this.audit.logRequest(requestEntry, auditCtx).catch((err: unknown) => {
+        if (!auditRecovery) throw err; // fail closed
+        recoveryLogged = this.logAuditRecovery(req, operation, auth);
+      });
+    }
 
     let response: LogicalResponse | null = null;
     let failure: unknown;
@@ -459,10 +442,109 @@ export class Core {
     }
     if (revokeAfterRequest && tokenEntry) await this.tokens.revoke(tokenEntry.id);
     if (requestEntry) {
-      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx);
+      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx).catch((err: unknown) => {
+        if (!auditRecovery) throw err;
+        if (!recoveryLogged) this.logAuditRecovery(req, operation, auth);
+      });
     }
     if (failure) throw failure;
     return response ?? {};
+  }
+
+  /**
+   * Everything before the request entry: path check, routing, authentication, create/update
+   * resolution and the ACL. Throws the refusal; `seen` tells the caller what was learnt.
+   */
+  private async admit(req: LogicalRequest, sealedOk: boolean, seen: Seen): Promise<Admitted> {
+    // One check for every route: no `..`, NUL or control characters can reach a backend.
+    assertSafePath(req.path);
+    const resolved = this.resolve(req.path);
+    const { mounted, route } = resolved;
+    seen.mount = mounted?.entry;
+    const unauthenticated = route?.unauthenticated?.includes(req.operation) ?? false;
+
+    // Authentication: unauthenticated routes skip it; everything else needs a live token.
+    // Unauthenticated routes still see a valid token when one is sent (the UI-mounts
+    // preflight authorizes itself with it); a bad one is simply ignored there.
+    let auth: RequestAuth | undefined;
+    let tokenEntry: Awaited<ReturnType<TokenStore['lookup']>>;
+    if (!sealedOk && (req.token || !unauthenticated)) {
+      tokenEntry = req.token ? await this.tokens.lookup(req.token) : undefined;
+      if (tokenEntry?.boundCidrs?.length && !isInCidrs(req.clientAddress, tokenEntry.boundCidrs)) tokenEntry = undefined;
+      if (!tokenEntry && !unauthenticated) throw permissionDenied(req.token ? 'invalid token' : undefined);
+    }
+    if (tokenEntry) {
+      auth = {
+        clientToken: req.token!,
+        accessor: tokenEntry.accessor,
+        policies: tokenEntry.policies,
+        displayName: tokenEntry.displayName,
+        metadata: tokenEntry.meta ?? {},
+        tokenId: tokenEntry.id,
+        isRoot: tokenEntry.policies.includes('root'),
+        entityId: '',
+      };
+      seen.auth = auth;
+    }
+
+    const breq: BackendRequest = {
+      operation: req.operation,
+      path: resolved.relPath,
+      params: resolved.params,
+      data: req.data,
+      storage: mounted?.storage as BackendRequest['storage'],
+      mount: mounted?.entry as MountEntry,
+      auth,
+      clientAddress: req.clientAddress,
+      requestId: req.id,
+      fullPath: req.path,
+    };
+
+    // POST/PUT become create when the route can tell the target does not exist yet.
+    let operation: Operation = req.operation;
+    if (operation === 'update' && route?.existenceCheck && mounted) {
+      operation = (await route.existenceCheck(breq)) ? 'update' : 'create';
+      breq.operation = operation;
+      seen.operation = operation;
+    }
+
+    let sudo = false;
+    if (auth && !unauthenticated) {
+      const acl: ACL = await this.policies.acl(auth.policies);
+      const verdict = acl.check({ operation, path: req.path, data: req.data, wrapTTL: req.wrapTTL });
+      sudo = auth.isRoot || verdict.sudo;
+      if (!verdict.allowed || (route?.sudo === true && !sudo)) throw permissionDenied();
+    }
+    const auditRecovery = sudo && !unauthenticated && isAuditDeviceChange(req, resolved, operation);
+    return { resolved, unauthenticated, tokenEntry, auth, breq, operation, auditRecovery };
+  }
+
+  /**
+   * Audits a request refused before its request entry was written: one request entry (with
+   * the error) and one response entry. The refusal stands whether or not a device could
+   * write it, as in Vault: nothing was done, and the broker has logged a failing device.
+   */
+  private async auditRefusal(req: LogicalRequest, seen: Seen, err: unknown): Promise<void> {
+    const ctx = auditContext(seen.mount);
+    const entry = buildRefusedRequestEntry(req, seen.operation, seen.auth, seen.mount, err, this.clock.now());
+    try {
+      await this.audit.logRequest(entry, ctx);
+      await this.audit.logResponse(buildResponseEntry(entry, undefined, err, this.clock.now()), ctx);
+    } catch {
+      // see above
+    }
+  }
+
+  /**
+   * The operator's escape hatch, written to the server log (no token, no request data) when
+   * no audit device could record a recovery request. Returns true (logged).
+   */
+  private logAuditRecovery(req: LogicalRequest, operation: Operation, auth: RequestAuth | undefined): true {
+    this.logger.warn(
+      { requestId: req.id, operation, path: req.path, remoteAddress: req.clientAddress, displayName: auth?.displayName, policies: auth?.policies },
+      'no audit device could record this request; allowed anyway because a root or sudo token is disabling or enabling an audit device (operator recovery)',
+    );
+    return true;
   }
 
   private async dispatch(req: LogicalRequest, breq: BackendRequest, resolved: Resolved, operation: Operation): Promise<LogicalResponse | null> {
@@ -481,14 +563,22 @@ export class Core {
     if (!handler) throw new CofferError('unsupported_operation', `unsupported operation: ${operation} is not supported on ${req.path}`);
     return handler(breq);
   }
+}
 
-  private async auditDenied(req: LogicalRequest, auth: RequestAuth, mount: MountEntry | undefined, operation: Operation): Promise<void> {
-    const entry = buildRequestEntry(req, operation, auth, mount, this.clock.now());
-    const denied = permissionDenied();
-    entry.error = 'permission denied';
-    await this.audit.logRequest(entry);
-    await this.audit.logResponse(buildResponseEntry(entry, undefined, denied, this.clock.now()));
-  }
+/**
+ * True for the only requests that may proceed when no audit device can write (together
+ * with a root or sudo token): enabling or disabling an audit device at `sys/audit/<path>`,
+ * so an operator can always recover from a failing device without editing storage. Never
+ * with response wrapping (that would create a token unaudited).
+ */
+function isAuditDeviceChange(req: LogicalRequest, resolved: Resolved, operation: Operation): boolean {
+  return resolved.mounted?.entry.type === 'system' && /^audit\/.+/.test(resolved.relPath) && !req.wrapTTL &&
+    (operation === 'delete' || operation === 'update' || operation === 'create');
+}
+
+/** The mount's non-HMAC keys for the broker (audit_non_hmac_*_keys). */
+function auditContext(mount: MountEntry | undefined) {
+  return mount ? { nonHmacRequestKeys: mount.config.auditNonHmacRequestKeys, nonHmacResponseKeys: mount.config.auditNonHmacResponseKeys } : undefined;
 }
 
 /** A loggable summary of an error that never includes request data. */

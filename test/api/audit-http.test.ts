@@ -64,20 +64,84 @@ describe('audit over HTTP', () => {
     }
   });
 
-  it('fails closed: when no device can write, requests are refused and nothing is changed', async () => {
-    if (!existsSync('/dev/full')) return;
+  it('refuses a device that cannot write with a 400, saves nothing, and keeps serving (/dev/full)', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async () => {
     const s = await createTestServer();
     try {
-      // /dev/full accepts the open and fails every write (ENOSPC). Even the enable call's own
-      // response cannot be audited, so it already answers 500.
+      // /dev/full accepts the open and fails every write (ENOSPC): only a test write finds out.
       const enable = await s.request('PUT', '/v1/sys/audit/full', { body: { type: 'file', options: { file_path: '/dev/full' } } });
-      assert.equal(enable.status, 500);
-      const write = await s.request('POST', '/v1/secret/data/never', { body: { data: { a: 'b' } } });
-      assert.equal(write.status, 500);
-      assert.match(write.body.errors[0], /audit/);
-      // The write did not land: check through core directly, which bypasses the HTTP audit path.
-      const mounted = s.core.mounts.match('secret/data/never');
-      assert.deepEqual(await mounted!.storage.list(''), []);
+      assert.equal(enable.status, 400);
+      assert.match(enable.body.errors[0], /audit device full\/ failed its test write \(ENOSPC/);
+      assert.match(enable.body.errors[0], /nothing was enabled/);
+      assert.deepEqual(Object.keys((await s.request('GET', '/v1/sys/audit')).body.data), []);
+      assert.equal((await s.request('POST', '/v1/secret/data/after', { body: { data: { a: 'b' } } })).status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('writes Vault\'s test probe (update sys/audit/test) when a device is enabled', async () => {
+    const s = await createTestServer();
+    try {
+      const file = join(dir, 'probe.log');
+      assert.equal((await s.request('PUT', '/v1/sys/audit/probe', { body: { type: 'file', options: { file_path: file } } })).status, 204);
+      const first = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!);
+      assert.equal(first.type, 'request');
+      assert.equal(first.request.path, 'sys/audit/test');
+      assert.equal(first.request.operation, 'update');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('audits every refusal once, as a request and a response entry, with a bogus token HMACed', async () => {
+    const s = await createTestServer();
+    try {
+      const file = join(dir, 'refusals.log');
+      assert.equal((await s.request('PUT', '/v1/sys/audit/file', { body: { type: 'file', options: { file_path: file } } })).status, 204);
+      const create = async (body: object, path = '/v1/auth/token/create') => (await s.request('POST', path, { body })).body.auth.client_token as string;
+      const expired = await create({ policies: ['default'], ttl: '60s' });
+      const revoked = await create({ policies: ['default'] });
+      assert.equal((await s.request('POST', '/v1/auth/token/revoke', { body: { token: revoked } })).status, 204);
+      assert.equal((await s.request('POST', '/v1/auth/token/roles/far', { body: { token_bound_cidrs: '10.0.0.0/8' } })).status, 204);
+      const elsewhere = await create({ policies: ['default'] }, '/v1/auth/token/create/far');
+      const limited = await create({ policies: ['default'] });
+      s.clock.advance(120_000);
+      const BOGUS = 'hvs.bogus-token-never-in-the-log-42';
+
+      const cases: Array<[string, string, string, string | null, number]> = [
+        ['none', 'GET', '/v1/secret/data/r-none', null, 403],
+        ['bogus', 'GET', '/v1/secret/data/r-bogus', BOGUS, 403],
+        ['expired', 'GET', '/v1/secret/data/r-expired', expired, 403],
+        ['revoked', 'GET', '/v1/secret/data/r-revoked', revoked, 403],
+        ['cidr', 'GET', '/v1/secret/data/r-cidr', elsewhere, 403],
+        ['denied', 'GET', '/v1/secret/data/r-denied', limited, 403],
+        ['unknown', 'GET', '/v1/no-such-mount/r-unknown', s.rootToken, 404],
+        ['unsupported', 'DELETE', '/v1/sys/audit-hash/r-unsupported', s.rootToken, 405],
+        ['badpath', 'GET', '/v1/secret/data/a/%2e%2e/r-badpath', s.rootToken, 400],
+      ];
+      for (const [name, method, path, token, status] of cases) {
+        assert.equal((await s.request(method, path, { token })).status, status, name);
+      }
+      // Not audited, as in Vault.
+      assert.equal((await s.request('GET', '/v1/sys/health')).status, 200);
+
+      const text = readFileSync(file, 'utf8');
+      for (const raw of [BOGUS, expired, revoked, elsewhere, limited, s.rootToken]) assert.equal(text.includes(raw), false, 'a raw token in the audit log');
+      const entries = text.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(entries.some((e) => e.request?.path?.startsWith('sys/health')), false);
+      const hashOf = async (input: string) => (await s.request('POST', '/v1/sys/audit-hash/file', { body: { input } })).body.data.hash as string;
+      for (const [name, , , token] of cases) {
+        const mine = entries.filter((e) => typeof e.request?.path === 'string' && e.request.path.endsWith(`r-${name}`));
+        assert.deepEqual(mine.map((e) => e.type), ['request', 'response'], `${name}: one request and one response entry`);
+        assert.equal(mine[0].request.id, mine[1].request.id, name);
+        assert.ok(mine[1].error, `${name}: the response entry has the error`);
+        // Refused before the backend runs: the request entry carries it too (Vault's OuterErr).
+        if (name !== 'unknown' && name !== 'unsupported') assert.ok(mine[0].error, `${name}: the request entry has the error`);
+        assert.equal(mine[0].request.client_token, token ? await hashOf(token) : '', `${name}: the client token is HMACed`);
+      }
+      const bogus = entries.find((e) => e.request?.path === 'secret/data/r-bogus');
+      assert.match(bogus.error, /permission denied/);
+      assert.equal(bogus.auth.client_token, '', 'a refused token has no auth block');
     } finally {
       await s.close();
     }

@@ -112,14 +112,28 @@ test('each device has its own salt; options apply per device; non-HMAC keys come
   assert.equal(eb.auth.client_token, hmacString(saltB, SECRETS.token));
 });
 
-test('fail closed: when the only device cannot write, logRequest rejects with audit_failed', async () => {
+test('fail closed: when the only device cannot write, logRequest rejects with audit_failed; reported once, not per line', async () => {
   const errors: string[] = [];
   const broker = new AuditBroker({ onDeviceError: (p) => errors.push(p) });
   await broker.enable(fileConfig('full', '/dev/full', { mode: '0000' }));
   await rejectsFailClosed(broker.logRequest(requestEntry()));
   await rejectsFailClosed(broker.logResponse(kvReadResponseEntry()));
-  assert.deepEqual(errors, ['full/', 'full/']);
+  assert.deepEqual(errors, ['full/']);
   await broker.close();
+});
+
+test('enable with a probe writes it first; a device that cannot write it is refused with a 400 and not added', async () => {
+  const file = path.join(dir(), 'audit.log');
+  const broker = new AuditBroker();
+  const probe = requestEntry('probe-1', null);
+  await broker.enable(fileConfig('file', file), { probe });
+  await assert.rejects(
+    broker.enable(fileConfig('full', '/dev/full', { mode: '0000' }), { probe }),
+    (err: unknown) => err instanceof CofferError && err.status === 400 && /full\/ failed its test write \(ENOSPC/.test(err.message),
+  );
+  assert.deepEqual(broker.list().map((c) => c.path), ['file/']);
+  await broker.close();
+  assert.deepEqual(readEntries(file).map((e) => e.request.id), ['probe-1']);
 });
 
 test('fail closed: two devices, one failing, still succeeds and the healthy one has the line', async () => {

@@ -186,6 +186,39 @@ test('rotation by size: rotated files appear, none exceeds max_bytes, the curren
   assert.equal(readLines(file).map((l) => JSON.parse(l).n).at(-1), 39);
 });
 
+test('fail closed: a rotation that cannot open the next file refuses writes until it can, then resumes', async () => {
+  const d = path.join(dir(), 'logs');
+  fs.mkdirSync(d);
+  const file = path.join(d, 'audit.log');
+  const reported: unknown[] = [];
+  const dev = await FileAuditDevice.open({ file_path: file, max_bytes: '200' }, { now: steppingClock(), onError: (err) => reported.push(err) });
+  for (let i = 0; i < 3; i++) await dev.log(line(i));
+  fs.rmSync(d, { recursive: true });
+  // The next rotation finds no directory: no line may go to the deleted file.
+  let refused = 0;
+  for (let i = 3; i < 10; i++) {
+    await dev.log(line(i)).then(
+      () => assert.equal(refused, 0, 'a line was accepted after a refusal'),
+      (err: Error) => {
+        assert.match(err.message, /directory ".*logs" does not exist; .*audit writes are refused until a new file can be opened/);
+        refused++;
+      },
+    );
+  }
+  assert.ok(refused >= 5, `refused ${refused} of 7 lines`);
+  fs.mkdirSync(d);
+  // Opening is retried at most once a second: within two seconds a write lands in the new file.
+  let landed = false;
+  for (let i = 0; i < 20 && !landed; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    landed = await dev.log(line(100 + i)).then(() => true, () => false);
+  }
+  assert.ok(landed, 'writing resumed once the directory was back');
+  await dev.close();
+  assert.equal(readLines(file).length, 1);
+  assert.deepEqual(reported, [], 'refused writes carry the error; the device does not report it once per line');
+});
+
 test('rotation splits a large batch across files', async () => {
   const file = path.join(dir(), 'audit.log');
   const dev = await FileAuditDevice.open({ file_path: file, max_bytes: '200', max_files: '0' }, { now: steppingClock() });

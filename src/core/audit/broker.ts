@@ -5,6 +5,9 @@
  * Fail closed: with devices enabled, logRequest/logResponse resolve as soon as one device
  * has written the line and reject with `audit_failed` (500) when every device failed; core
  * then refuses the request. With no device enabled they resolve at once.
+ *
+ * Device trouble is reported once per state change (a device starts failing, a failing
+ * device writes again), not once per request, so a broken disk does not flood the log.
  */
 import { CofferError, badRequest } from '../errors.js';
 import { normalizeMountPath } from '../paths.js';
@@ -24,7 +27,9 @@ import type {
 } from './types.js';
 
 /** The message of the fail-closed error (no secret, no path: it goes to the client). */
-export const AUDIT_FAILED_MESSAGE = 'audit log could not be written; request refused (fail closed)';
+export const AUDIT_FAILED_MESSAGE =
+  'audit log could not be written; request refused (fail closed). The server log names the failing audit device; ' +
+  'a root or sudo token can still disable it (DELETE sys/audit/<path>) or enable a working one (PUT sys/audit/<path>)';
 
 /** Default pause before a device that could not be opened is tried again. */
 const DEFAULT_RETRY_OPEN_MS = 10_000;
@@ -34,10 +39,13 @@ export interface AuditBrokerOptions {
   /** Device types by name; defaults to `{ file: FileAuditDevice.factory }`. */
   factories?: Record<string, AuditDeviceFactory>;
   /**
-   * Called when a device fails to write a line or reports trouble (e.g. rotation), with its
-   * path and the error (file-system errors name a path and an errno, never a secret).
+   * Called when a device starts failing to write (once, not per line) or reports other
+   * trouble (e.g. a rotation that could not happen), with its path and the error
+   * (file-system errors name a path and an errno, never a secret).
    */
   onDeviceError?: (path: string, err: unknown) => void;
+  /** Called when a device that was failing has written a line again. */
+  onDeviceRecovered?: (path: string) => void;
   /** Pause in ms before a device that could not be opened (markFailed) is tried again; default 10 s. */
   retryOpenMs?: number;
 }
@@ -51,6 +59,18 @@ interface Slot {
   /** When an unopened device may be tried again (ms). */
   retryAt: number;
   retrying: boolean;
+  /** The last write (or open) failed; flips report once per change, not per line. */
+  failing: boolean;
+}
+
+/** Options of AuditBroker.enable. */
+export interface EnableOptions {
+  /**
+   * A test entry (Vault's `sys/audit/test` probe) written through the new device before it
+   * is added: a device that opens but cannot write (e.g. `/dev/full`, a full disk) is then
+   * refused with a 400 instead of locking every later request out.
+   */
+  probe?: AuditEntry;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -65,11 +85,13 @@ export class AuditBroker {
   private readonly opening = new Set<string>();
   private readonly factories: Record<string, AuditDeviceFactory>;
   private readonly onDeviceError?: (path: string, err: unknown) => void;
+  private readonly onDeviceRecovered?: (path: string) => void;
   private readonly retryOpenMs: number;
 
   constructor(opts: AuditBrokerOptions = {}) {
     this.factories = opts.factories ?? { file: FileAuditDevice.factory };
     this.onDeviceError = opts.onDeviceError;
+    this.onDeviceRecovered = opts.onDeviceRecovered;
     this.retryOpenMs = opts.retryOpenMs ?? DEFAULT_RETRY_OPEN_MS;
   }
 
@@ -80,10 +102,10 @@ export class AuditBroker {
 
   /**
    * Opens a device and starts logging to it. Throws a 400 for a path in use, an unknown
-   * type, bad options, a file path another device already writes, or a file that cannot
-   * be opened (missing or unwritable directory).
+   * type, bad options, a file path another device already writes, a file that cannot be
+   * opened (missing or unwritable directory), or (with `probe`) a device that cannot write.
    */
-  async enable(config: AuditDeviceConfig): Promise<void> {
+  async enable(config: AuditDeviceConfig, opts: EnableOptions = {}): Promise<void> {
     const cfg = this.check(config);
     const factory = this.factories[cfg.type]!;
     this.opening.add(cfg.path);
@@ -91,7 +113,9 @@ export class AuditBroker {
       const device = await factory(cfg, { onError: (err) => this.report(cfg.path, err) });
       // The salt's UTF-8 bytes are the HMAC key, as in Vault (where it is a UUID string).
       const salt = Buffer.from(cfg.salt, 'utf8');
-      this.add({ config: cfg, salt, device, format: createEntryFormatter(device.format, salt), retryAt: 0, retrying: false });
+      const format = createEntryFormatter(device.format, salt);
+      if (opts.probe) await probeDevice(cfg.path, device, format, opts.probe);
+      this.add({ config: cfg, salt, device, format, retryAt: 0, retrying: false, failing: false });
     } finally {
       this.opening.delete(cfg.path);
     }
@@ -105,7 +129,8 @@ export class AuditBroker {
    */
   markFailed(config: AuditDeviceConfig): void {
     const cfg = this.check(config);
-    this.add({ config: cfg, salt: Buffer.from(cfg.salt, 'utf8'), device: null, format: null, retryAt: Date.now() + this.retryOpenMs, retrying: false });
+    // Core has logged why it could not be opened: the slot starts in the failing state.
+    this.add({ config: cfg, salt: Buffer.from(cfg.salt, 'utf8'), device: null, format: null, retryAt: Date.now() + this.retryOpenMs, retrying: false, failing: true });
   }
 
   /** Stops logging to the device at `path` and closes it (after its pending lines). False when there was none. */
@@ -164,7 +189,7 @@ export class AuditBroker {
     return Promise.any(writes).then(undefined, failClosed);
   }
 
-  /** Renders the entry for one device and writes it; failures are reported, then rethrown. */
+  /** Renders the entry for one device and writes it; a failure is reported (on a state change), then rethrown. */
   private writeTo(slot: Slot, entry: AuditEntry, ctx?: AuditLogContext): Promise<void> {
     const { device, format } = slot;
     if (!device || !format) {
@@ -175,13 +200,34 @@ export class AuditBroker {
     try {
       line = format(entry, ctx);
     } catch (err) {
-      this.report(slot.config.path, err);
+      this.failed(slot, err);
       return Promise.reject(err);
     }
-    return device.log(line).catch((err: unknown) => {
-      this.report(slot.config.path, err);
-      throw err;
-    });
+    return device.log(line).then(
+      () => {
+        if (slot.failing) this.recovered(slot);
+      },
+      (err: unknown) => {
+        this.failed(slot, err);
+        throw err;
+      },
+    );
+  }
+
+  /** Marks a slot failing; reports only the change from writing to failing. */
+  private failed(slot: Slot, err: unknown): void {
+    if (slot.failing) return;
+    slot.failing = true;
+    this.report(slot.config.path, err);
+  }
+
+  private recovered(slot: Slot): void {
+    slot.failing = false;
+    try {
+      this.onDeviceRecovered?.(slot.config.path);
+    } catch {
+      // a failing reporter must not break logging
+    }
   }
 
   /** Tries to open a device registered with markFailed, in the background, at most once per retryOpenMs. */
@@ -199,10 +245,10 @@ export class AuditBroker {
         slot.format = createEntryFormatter(device.format, slot.salt);
         slot.device = device;
       },
-      (err: unknown) => {
+      () => {
+        // Still failing: already reported when it first failed, so no log line per attempt.
         slot.retrying = false;
         slot.retryAt = Date.now() + this.retryOpenMs;
-        this.report(slot.config.path, err);
       },
     );
   }
@@ -276,6 +322,21 @@ function outputOf(options: Record<string, string>): string | undefined {
   const p = options.file_path || options.path;
   if (!p || p === 'stdout' || p === 'discard') return undefined;
   return nodePath.resolve(p);
+}
+
+/**
+ * Writes the probe through a freshly opened device; on failure closes it and throws a 400
+ * that says why (the errno, never a secret) and that nothing was enabled.
+ */
+async function probeDevice(path: string, device: AuditDevice, format: EntryFormatter, probe: AuditEntry): Promise<void> {
+  try {
+    await device.log(format(probe));
+  } catch (err) {
+    await device.close().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException;
+    const why = e?.code ? `${e.code}${e.code === 'ENOSPC' ? ', no space left on the device' : ''}` : 'write failed';
+    throw badRequest(`audit device ${path} failed its test write (${why}); nothing was enabled: give a target the server can write to`);
+  }
 }
 
 function failClosed(): never {

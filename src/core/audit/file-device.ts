@@ -11,6 +11,11 @@
  * renamed `audit.log.<UTC yyyymmddThhmmss.mmmZ>` (with `.1`, `.2`, ... appended if that name
  * is taken), a new file is opened with the device's mode, and the oldest rotated files
  * beyond `max_files` are deleted.
+ *
+ * Fail closed: once the file has been moved aside (rotation, reopen) and no new file can be
+ * opened at the path (directory removed, disk full, ...), every write is refused, so core
+ * refuses requests rather than writing into a file nobody will read. Opening is retried at
+ * most once per second on later writes; service resumes by itself when it succeeds.
  */
 import { constants as FS, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
@@ -80,8 +85,10 @@ function parseSize(value: unknown): number {
   return Number(m[1]) * unit;
 }
 
-/** Pause between rotation attempts after one failed. */
+/** Pause between rotation attempts after a rename failed (the current file is still in place and written). */
 const ROTATION_RETRY_MS = 10_000;
+/** Pause between attempts to open a new file while writes are refused (short: requests are failing meanwhile). */
+const REOPEN_RETRY_MS = 1_000;
 
 /** A pending line and the promise to settle once it is written. */
 interface Pending {
@@ -216,8 +223,15 @@ class FileSink implements Sink {
   private size = 0;
   /** A failed write left a partial line: start the next write on a new line. */
   private brokenLine = false;
-  /** The current file should be replaced by a new one at `path` (a rotation half-done). */
+  /**
+   * The current file was moved aside (a rotation or reopen half-done) and must be replaced
+   * by a new one at `path`; until then writes are refused with `openFailure`.
+   */
   private needOpen = false;
+  /** Why the new file could not be opened (what refused writes reject with). */
+  private openFailure: Error | undefined;
+  /** No new open attempt before this time (ms) while writes are refused. */
+  private reopenBlockedUntil = 0;
   /** Only regular files rotate (not /dev/..., FIFOs). */
   private readonly rotates: boolean;
   /** After a failed rotation, no new attempt before this time (ms), so a broken directory does not cost a syscall per write. */
@@ -263,7 +277,10 @@ class FileSink implements Sink {
   }
 
   async write(lines: string[]): Promise<void> {
-    if (this.needOpen) await this.tryOpenNew();
+    if (this.needOpen) {
+      if (Date.now() >= this.reopenBlockedUntil) await this.tryOpenNew();
+      if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
+    }
     let text = lines.join('\n') + '\n';
     if (this.brokenLine) text = '\n' + text;
     const buf = Buffer.from(text, 'utf8');
@@ -283,6 +300,8 @@ class FileSink implements Sink {
         chunk = [];
         chunkBytes = 0;
         await this.rotate();
+        // The file was moved aside and no new one could be opened: refuse the rest (fail closed).
+        if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
       }
       chunk.push(line);
       chunkBytes += bytes;
@@ -305,15 +324,11 @@ class FileSink implements Sink {
   }
 
   /**
-   * Moves the current file aside and starts a new one. A failure here never loses lines:
-   * writing continues in the current file and rotation is tried again at the next write.
+   * Moves the current file aside and starts a new one. If the move fails, writing continues
+   * in the current file (still at its path) and rotation is tried again later. If the file
+   * was moved (or is gone) but no new one can be opened, writes are refused until one can.
    */
   private async rotate(): Promise<void> {
-    if (this.needOpen) {
-      await this.tryOpenNew();
-      if (!this.needOpen && this.settings.maxFiles > 0) await this.prune();
-      return;
-    }
     const keepNone = this.settings.maxFiles === -1;
     try {
       if (keepNone) await fsp.unlink(this.path);
@@ -326,10 +341,13 @@ class FileSink implements Sink {
     }
     this.needOpen = true;
     await this.tryOpenNew();
-    if (!keepNone && this.settings.maxFiles > 0) await this.prune();
+    if (!this.needOpen && !keepNone && this.settings.maxFiles > 0) await this.prune();
   }
 
-  /** Opens a fresh file at `path` and switches to it; on failure keeps the old descriptor. */
+  /**
+   * Opens a fresh file at `path` and switches to it. On failure keeps the old descriptor
+   * (never written while needOpen) and records why, for the refused writes.
+   */
   private async tryOpenNew(): Promise<void> {
     try {
       const fd = await openAppend(this.path, this.settings.mode);
@@ -339,10 +357,18 @@ class FileSink implements Sink {
       this.size = st.size;
       this.brokenLine = false;
       this.needOpen = false;
+      this.openFailure = undefined;
+      this.reopenBlockedUntil = 0;
       this.rotationBlockedUntil = 0;
       fs.close(old, () => {});
     } catch (err) {
-      this.failedRotation(err);
+      // No onError here: the refused writes carry this error, and the broker logs the
+      // change to failing once.
+      this.reopenBlockedUntil = Date.now() + REOPEN_RETRY_MS;
+      this.openFailure = Object.assign(
+        new Error(`${openError(this.path, err).message}; the previous file was moved aside, so audit writes are refused until a new file can be opened`),
+        { code: (err as NodeJS.ErrnoException).code },
+      );
     }
   }
 
@@ -350,10 +376,11 @@ class FileSink implements Sink {
     return this.rotationBlockedUntil === 0 || Date.now() >= this.rotationBlockedUntil;
   }
 
-  /** Reports a rotation problem and pauses further attempts for a while. */
+  /** Pauses further rotation attempts for a while; reports only the first failure in a row. */
   private failedRotation(err: unknown): void {
+    const first = this.rotationBlockedUntil === 0;
     this.rotationBlockedUntil = Date.now() + ROTATION_RETRY_MS;
-    this.onError?.(err);
+    if (first) this.onError?.(err);
   }
 
   /** `audit.log.20250102T030405.678Z`, or with `.1`, `.2`, ... if that name exists. */
@@ -384,7 +411,7 @@ class FileSink implements Sink {
   async reopen(): Promise<void> {
     this.needOpen = true;
     await this.tryOpenNew();
-    if (this.needOpen) throw new Error('audit file could not be reopened');
+    if (this.needOpen) throw this.openFailure ?? new Error('audit file could not be reopened');
   }
 
   close(): Promise<void> {
