@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -76,6 +76,27 @@ describe('audit over HTTP', () => {
       assert.equal((await s.request('POST', '/v1/secret/data/after', { body: { data: { a: 'b' } } })).status, 200);
     } finally {
       await s.close();
+    }
+  });
+
+  it('a device from the audit table that cannot be opened at restart can still be disabled by root (SQLite)', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'coffer-audit-restart-'));
+    const sub = join(dir, 'gone-at-restart');
+    mkdirSync(sub);
+    let s = await createTestServer({ storage: 'sqlite', dir: data });
+    try {
+      assert.equal((await s.request('PUT', '/v1/sys/audit/file', { body: { type: 'file', options: { file_path: join(sub, 'audit.log') } } })).status, 204);
+      await s.close();
+      rmSync(sub, { recursive: true });
+      s = await createTestServer({ storage: 'sqlite', dir: data });
+      const refused = await s.request('GET', '/v1/sys/mounts');
+      assert.equal(refused.status, 500);
+      assert.match(refused.body.errors[0], /fail closed/);
+      assert.equal((await s.request('DELETE', '/v1/sys/audit/file')).status, 204);
+      assert.equal((await s.request('GET', '/v1/sys/mounts')).status, 200);
+    } finally {
+      await s.close();
+      rmSync(data, { recursive: true, force: true });
     }
   });
 
