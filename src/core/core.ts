@@ -406,10 +406,12 @@ export class Core {
     const auditCtx = auditContext(mounted?.entry);
     let recoveryLogged = false;
     if (requestEntry) {
-      await this.audit.logRequest(requestEntry, auditCtx).catch((err: unknown) => {
+      try {
+        await this.audit.logRequest(requestEntry, auditCtx);
+      } catch (err) {
         if (!auditRecovery) throw err; // fail closed
         recoveryLogged = this.logAuditRecovery(req, operation, auth);
-      });
+      }
     }
 
     let response: LogicalResponse | null = null;
@@ -442,10 +444,13 @@ export class Core {
     }
     if (revokeAfterRequest && tokenEntry) await this.tokens.revoke(tokenEntry.id);
     if (requestEntry) {
-      await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx).catch((err: unknown) => {
+      try {
+        await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx);
+      } catch (err) {
+        // A recovery request has done its change (e.g. disabled the last working device): report it, do not fail it.
         if (!auditRecovery) throw err;
         if (!recoveryLogged) this.logAuditRecovery(req, operation, auth);
-      });
+      }
     }
     if (failure) throw failure;
     return response ?? {};
