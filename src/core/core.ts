@@ -87,7 +87,7 @@ interface Admitted {
   auth?: RequestAuth;
   breq: BackendRequest;
   operation: Operation;
-  /** The operator's way out of a failing audit device: see isAuditRecovery. */
+  /** A root/sudo token changing an audit device: may proceed when no device can write (see isAuditDeviceChange). */
   auditRecovery: boolean;
 }
 
