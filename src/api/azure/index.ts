@@ -54,7 +54,6 @@ export interface AzureFrontOptions {
 interface CallState {
   vault: string;
   call: AzureCall | Unrecognised;
-  pathname: string;
   query: URLSearchParams;
   /** The token core gets ('' for none). */
   token: string;
@@ -157,7 +156,6 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
     const st: CallState = {
       vault: vaultLabel(request.headers.host ?? '', baseDomain) ?? '',
       call: translateCall(request.method, pathname),
-      pathname,
       // URLSearchParams decodes keys too: the SDK sends `api%2Dversion`.
       query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),
       token: '',
