@@ -24,6 +24,10 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Key Vault front: vaults are served at `<v>.<azureBaseDomain>` (default `vault.localhost`). */
   azureBaseDomain?: string;
+  /** Key Vault front: the configured token issuer (default `https://<base domain>:<port>/adfs`). */
+  azureIssuer?: () => string;
+  /** Key Vault front: answer on plain HTTP (only behind a TLS-terminating proxy). */
+  azureAllowPlaintext?: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -64,7 +68,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
-  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN });
+  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];

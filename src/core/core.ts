@@ -554,7 +554,7 @@ export class Core {
 
   private async dispatch(req: LogicalRequest, breq: BackendRequest, resolved: Resolved, operation: Operation): Promise<LogicalResponse | null> {
     const { mounted, route } = resolved;
-    if (!mounted) {
+    if (!mounted || (req.mountType !== undefined && mounted.entry.type !== req.mountType)) {
       throw new CofferError('unsupported_path', `no handler for route "${req.path}". route entry not found.`);
     }
     if (!route) {

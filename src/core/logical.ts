@@ -24,6 +24,12 @@ export interface LogicalRequest {
   wrapTTL?: number;
   /** Which front the request came through (for the audit log). */
   via?: 'vault' | 'azure' | 'internal';
+  /**
+   * The request is only for a mount of this type (the Key Vault front's `keyvault`): on any
+   * other mount core answers unsupported_path after authentication, ACL and audit, so a front
+   * never has to look the mount up before core's door.
+   */
+  mountType?: string;
 }
 
 /** The authentication block of a login or token-create response. */

@@ -9,6 +9,7 @@
  *   tls_cert_file = "/etc/coffer/tls/server.crt"
  *   tls_key_file  = "/etc/coffer/tls/server.key"
  *   # tls_disable = true
+ *   # azure_allow_plaintext = true   # Key Vault API on plain HTTP: only behind a TLS-terminating proxy
  * }
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
@@ -23,7 +24,14 @@ import { normalizeBaseDomain } from '../api/azure/host.js';
 /** Parsed server configuration. */
 export interface ServerConfig {
   storage: { type: 'inmem' | 'sqlite' | 'postgresql'; path?: string; connectionUrl?: string; table?: string };
-  listener: { address: string; tlsCertFile?: string; tlsKeyFile?: string; tlsDisable: boolean };
+  listener: {
+    address: string;
+    tlsCertFile?: string;
+    tlsKeyFile?: string;
+    tlsDisable: boolean;
+    /** Serve the Key Vault API on this plain-HTTP listener (a TLS-terminating proxy is in front). */
+    azureAllowPlaintext?: boolean;
+  };
   seal?: { type: 'static'; keyFile: string };
   logLevel: string;
   clusterName?: string;
@@ -112,6 +120,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     tlsCertFile: optPath(str(lb, 'tls_cert_file', lwhere), baseDir),
     tlsKeyFile: optPath(str(lb, 'tls_key_file', lwhere), baseDir),
     tlsDisable: bool(lb, 'tls_disable'),
+    azureAllowPlaintext: bool(lb, 'azure_allow_plaintext'),
   };
   if (!listener.tlsDisable && (!!listener.tlsCertFile !== !!listener.tlsKeyFile)) {
     throw new ConfigError(`${lwhere}: set both tls_cert_file and tls_key_file, or tls_disable = true`);

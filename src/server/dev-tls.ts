@@ -383,7 +383,8 @@ function shellQuote(value: string): string {
  */
 export function devTlsInstructions(options: DevTlsInstructionOptions): string[] {
   const base = normalizeBaseDomain(options.baseDomain);
-  const hostPort = options.port === 443 ? 'localhost' : `localhost:${options.port}`;
+  // The authority host must be the server's configured token issuer (base domain and port).
+  const hostPort = options.port === 443 ? base : `${base}:${options.port}`;
   const vaultHosts = (options.vaults ?? []).map((v) => `${v.trim().toLowerCase()}.${base}`).filter((h, i, a) => a.indexOf(h) === i);
   return [
     '# Trust the development CA (Node reads this when a process starts):',

@@ -8,11 +8,12 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createApi } from '../api/server.js';
-import { DEFAULT_BASE_DOMAIN, normalizeBaseDomain } from '../api/azure/host.js';
+import { DEFAULT_BASE_DOMAIN, configuredIssuer, normalizeBaseDomain } from '../api/azure/host.js';
 import { Core } from '../core/core.js';
 import type { Clock } from '../core/clock.js';
 import type { BackendFactory } from '../core/backend.js';
 import { features } from '../features/index.js';
+import { createAzureIdentityFactory } from '../features/azure-identity/index.js';
 import { createStorage } from '../storage/index.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
@@ -105,11 +106,16 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
   // Validated before anything is opened: a bad base domain must not leave storage half set up.
   let azureBaseDomain: string;
+  // The Azure token issuer comes from configuration only: api_addr, else the base domain and the
+  // listener's port (known once it is bound).
+  let azureIssuer: string | undefined;
   try {
     azureBaseDomain = normalizeBaseDomain(options.devBaseDomain ?? config.azureBaseDomain ?? DEFAULT_BASE_DOMAIN);
+    if (config.apiAddr) azureIssuer = configuredIssuer({ apiAddr: config.apiAddr, baseDomain: azureBaseDomain, port: 0 });
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  const issuer = () => azureIssuer ?? configuredIssuer({ baseDomain: azureBaseDomain, port: 443 });
   let devTls: Awaited<ReturnType<typeof ensureDevTls>> | undefined;
   if (options.dev && options.devTls && !options.tls) {
     devTls = await ensureDevTls({ dir: persistDir ? join(persistDir, 'tls') : join(homedir(), '.coffer', 'dev-tls'), baseDomain: azureBaseDomain });
@@ -117,7 +123,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   // A server holds its storage exclusively (SQLite always does; PostgreSQL through an advisory lock).
   storage = await createStorage({ ...config.storage, exclusive: true });
 
-  const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
+  const wired = features.map((f) => (f.type === 'azure-ad' ? createAzureIdentityFactory({ issuer }) : f));
+  const core = new Core({ storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;
   try {
@@ -141,7 +148,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       throw new ConfigError(`cannot read TLS files: ${(err as Error).message}`);
     }
   }
-  const app = createApi({ core, tls, azureBaseDomain });
+  const app = createApi({ core, tls, azureBaseDomain, azureIssuer: issuer, azureAllowPlaintext: config.listener.azureAllowPlaintext });
   const { host, port } = parseAddress(config.listener.address);
   try {
     await app.listen({ host, port });
@@ -153,6 +160,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
   const addr = app.server.address();
   const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+  azureIssuer ??= configuredIssuer({ baseDomain: azureBaseDomain, port: boundPort });
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
 

@@ -1,13 +1,13 @@
 /**
  * The Key Vault base domain: `azure { base_domain = "..." }` in the server config and
  * `devBaseDomain` on the server options, validated (two or more DNS labels) and used for host
- * routing and the challenge resource.
+ * routing, the challenge resource and (without api_addr) the token issuer.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { httpRequest } from '../helpers/server.js';
 import { ConfigError, parseServerConfig } from '../../src/server/config.js';
 import { runServer } from '../../src/server/run.js';
+import { startTlsServer } from './fixtures/harness.js';
 
 describe('Key Vault base domain', () => {
   it('is read from the azure block, lower-cased; bad values and unknown keys are config errors', () => {
@@ -18,14 +18,16 @@ describe('Key Vault base domain', () => {
     assert.throws(() => parseServerConfig('storage "inmem" {}\nazure { domain = "a.b" }', 'c.hcl'), /unknown setting "domain"/);
   });
 
-  it('devBaseDomain moves the vault hosts and the challenge resource', async () => {
-    const server = await runServer({ dev: true, devListenAddress: '127.0.0.1:0', devBaseDomain: 'KV.Example.Internal', quiet: true, logLevel: 'silent' });
+  it('devBaseDomain moves the vault hosts, the challenge resource and the token issuer', async () => {
+    const server = await startTlsServer({ devBaseDomain: 'KV.Example.Internal' });
     try {
-      const port = new URL(server.url).port;
-      const res = await httpRequest(server.url, 'GET', '/secrets?api-version=7.4', { headers: { host: `myvault.kv.example.internal:${port}` } });
+      const port = server.port;
+      const res = await server.raw('GET', '/secrets?api-version=7.4', { host: `myvault.kv.example.internal:${port}` });
       assert.equal(res.status, 401);
-      assert.equal(res.headers['www-authenticate'], `Bearer authorization="http://kv.example.internal:${port}/adfs", resource="http://kv.example.internal:${port}"`);
-      const old = await httpRequest(server.url, 'GET', '/secrets?api-version=7.4', { headers: { host: `myvault.vault.localhost:${port}` } });
+      assert.equal(res.headers['www-authenticate'], `Bearer authorization="https://kv.example.internal:${port}/adfs", resource="https://kv.example.internal:${port}"`);
+      const oidc = await server.raw('GET', '/adfs/.well-known/openid-configuration');
+      assert.equal(oidc.body.issuer, `https://kv.example.internal:${port}/adfs`);
+      const old = await server.raw('GET', '/secrets?api-version=7.4', { host: `myvault.vault.localhost:${port}` });
       assert.equal(old.status, 404);
       assert.ok(Array.isArray(old.body.errors), 'not a Key Vault host any more');
     } finally {

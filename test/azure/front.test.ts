@@ -1,6 +1,6 @@
 /**
- * The Key Vault wire front with raw HTTP (Host headers chosen per request, the test server's
- * controllable clock): host routing, the challenge before the body, bearer checks (expiry,
+ * The Key Vault wire front with raw HTTPS (Host headers chosen per request, a controllable
+ * clock): host routing, the challenge before the body, bearer checks (expiry,
  * audience, forgery, revocation, `hvs.` tokens), any api-version, the exact shapes of bundles,
  * pages and errors (403 naming the permission and the principal, VaultNotFound, BadParameter),
  * the identity endpoints on any host, and that the Vault API is untouched.
@@ -8,11 +8,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
-import { createTestServer, httpRequest, type TestResponse, type TestServer } from '../helpers/server.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { startTlsServer, type Answer, type TlsServer } from './fixtures/harness.js';
 
 describe('Key Vault front', () => {
-  let s: TestServer;
+  let s: TlsServer;
+  const clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 0, 0));
   let host: string;
+  /** Any HTTPS request (Host header of your choice). */
+  const raw = (method: string, path: string, opts: { rawBody?: string; headers?: Record<string, string> } = {}) =>
+    s.raw(method, path, { headers: opts.headers, body: opts.rawBody });
+  /** A Vault API call with the root token. */
+  const api = (method: string, path: string, opts: { body?: unknown } = {}) => s.api(method, path.replace(/^\/v1\//, ''), opts.body);
   let officer: { appId: string; objectId: string; password: string };
   let officerJwt: string;
 
@@ -20,10 +27,10 @@ describe('Key Vault front', () => {
     const headers: Record<string, string> = { host: opts.host ?? host, ...(opts.headers ?? {}) };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    return httpRequest(s.url, method, path, { rawBody: opts.body, headers, token: null });
+    return raw(method, path, { rawBody: opts.body, headers });
   };
   const tokenFor = async (appId: string, password: string, scope = `https://vault.localhost:${s.port}/.default`): Promise<string> => {
-    const res = await httpRequest(s.url, 'POST', '/adfs/oauth2/token', {
+    const res = await raw('POST', '/adfs/oauth2/token', {
       rawBody: new URLSearchParams({ grant_type: 'client_credentials', client_id: appId, client_secret: password, scope }).toString(),
       headers: { host: `localhost:${s.port}`, 'content-type': 'application/x-www-form-urlencoded' },
     });
@@ -31,25 +38,25 @@ describe('Key Vault front', () => {
     return res.body.access_token;
   };
   const policyFor = async (name: string, vault: string, permissions: string) => {
-    const tpl = await s.request('GET', `/v1/keyvault/${vault}/access-policy-template?permissions=${permissions}`);
+    const tpl = await api('GET', `/v1/keyvault/${vault}/access-policy-template?permissions=${permissions}`);
     assert.equal(tpl.status, 200, tpl.text);
-    assert.equal((await s.request('PUT', `/v1/sys/policy/${name}`, { body: { policy: tpl.body.data.policy } })).status, 204);
+    assert.equal((await api('PUT', `/v1/sys/policy/${name}`, { body: { policy: tpl.body.data.policy } })).status, 204);
   };
-  const expectAzureError = (res: TestResponse, status: number, code: string) => {
+  const expectAzureError = (res: Answer, status: number, code: string) => {
     assert.equal(res.status, status, res.text);
     assert.equal(res.body?.error?.code, code, res.text);
     assert.equal(typeof res.body.error.message, 'string');
   };
 
   before(async () => {
-    s = await createTestServer();
+    s = await startTlsServer({ clock });
     host = `myvault.vault.localhost:${s.port}`;
     for (const v of ['myvault', 'other']) {
-      assert.equal((await s.request('POST', `/v1/sys/mounts/keyvault/${v}`, { body: { type: 'keyvault' } })).status, 204);
+      assert.equal((await api('POST', `/v1/sys/mounts/keyvault/${v}`, { body: { type: 'keyvault' } })).status, 204);
     }
     await policyFor('myvault-all', 'myvault', 'all');
     await policyFor('myvault-get', 'myvault', 'get');
-    officer = (await s.request('POST', '/v1/auth/azure/sp/create', { body: { display_name: 'officer', policies: ['myvault-all'] } })).body.data;
+    officer = (await api('POST', '/v1/auth/azure/sp/create', { body: { display_name: 'officer', policies: ['myvault-all'] } })).body.data;
     officerJwt = await tokenFor(officer.appId, officer.password);
   });
   after(async () => {
@@ -61,7 +68,7 @@ describe('Key Vault front', () => {
       const res = await kv('PUT', '/secrets/s1?api%2Dversion=2025-07-01', { body: '' });
       expectAzureError(res, 401, 'Unauthorized');
       assert.equal(res.body.error.message, 'AKV10000: Request is missing a Bearer or PoP token.');
-      assert.equal(res.headers['www-authenticate'], `Bearer authorization="http://vault.localhost:${s.port}/adfs", resource="http://vault.localhost:${s.port}"`);
+      assert.equal(res.headers['www-authenticate'], `Bearer authorization="https://vault.localhost:${s.port}/adfs", resource="https://vault.localhost:${s.port}"`);
     });
 
     it('challenges before looking at the body (even invalid JSON) and on any path of a vault host', async () => {
@@ -72,7 +79,7 @@ describe('Key Vault front', () => {
 
     it('the resource in the challenge leaves out the default port', async () => {
       const res = await kv('GET', '/secrets', { host: 'myvault.vault.localhost' });
-      assert.equal(res.headers['www-authenticate'], 'Bearer authorization="http://vault.localhost/adfs", resource="http://vault.localhost"');
+      assert.equal(res.headers['www-authenticate'], `Bearer authorization="https://vault.localhost:${s.port}/adfs", resource="https://vault.localhost"`);
     });
 
     it('a JWT from the token endpoint works; the port and case of the Host do not matter', async () => {
@@ -81,12 +88,12 @@ describe('Key Vault front', () => {
       const get = await kv('GET', '/secrets/s1/?api-version=7.4', { token: officerJwt, host: 'MyVault.Vault.LocalHost:1234' });
       assert.equal(get.status, 200, get.text);
       assert.equal(get.body.value, 'v1');
-      assert.match(get.body.id, /^http:\/\/MyVault\.Vault\.LocalHost:1234\/secrets\/s1\/[0-9a-f]{32}$/, 'ids use the request host');
+      assert.match(get.body.id, /^https:\/\/MyVault\.Vault\.LocalHost:1234\/secrets\/s1\/[0-9a-f]{32}$/, 'ids use the request host');
     });
 
     it('an expired JWT is refused with 401 and the challenge', async () => {
       const jwt = await tokenFor(officer.appId, officer.password);
-      s.clock.advance(3601_000);
+      clock.advance(3601_000);
       const res = await kv('GET', '/secrets/s1', { token: jwt });
       expectAzureError(res, 401, 'Unauthorized');
       assert.match(res.body.error.message, /expired/);
@@ -121,7 +128,7 @@ describe('Key Vault front', () => {
       const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
       const inner = JSON.parse((await s.core.envelope.open('azure-access-token', Buffer.from(payload.ctk, 'base64url'))).toString('utf8'));
       assert.equal((await kv('GET', '/secrets/s1', { token: jwt })).status, 200);
-      assert.equal((await s.request('POST', '/v1/auth/token/revoke', { body: { token: inner.t } })).status, 204);
+      assert.equal((await api('POST', '/v1/auth/token/revoke', { body: { token: inner.t } })).status, 204);
       const res = await kv('GET', '/secrets/s1', { token: jwt });
       expectAzureError(res, 401, 'Unauthorized');
       assert.ok(res.headers['www-authenticate']);
@@ -130,7 +137,7 @@ describe('Key Vault front', () => {
     it('a Coffer token (hvs. or the root token) is accepted as a bearer; an unknown one is a 401', async () => {
       const get = await kv('GET', '/secrets/s1', { token: s.rootToken });
       assert.equal(get.status, 200, get.text);
-      const created = await s.request('POST', '/v1/auth/token/create', { body: { policies: ['myvault-get'] } });
+      const created = await api('POST', '/v1/auth/token/create', { body: { policies: ['myvault-get'] } });
       const hvs = created.body.auth.client_token as string;
       assert.match(hvs, /^hvs\./);
       assert.equal((await kv('GET', '/secrets/s1', { token: hvs })).status, 200);
@@ -140,7 +147,7 @@ describe('Key Vault front', () => {
 
   describe('authorization', () => {
     it('403 names the missing permission and the principal like Key Vault', async () => {
-      const reader = (await s.request('POST', '/v1/auth/azure/sp/create', { body: { display_name: 'reader', policies: ['myvault-get'] } })).body.data;
+      const reader = (await api('POST', '/v1/auth/azure/sp/create', { body: { display_name: 'reader', policies: ['myvault-get'] } })).body.data;
       const jwt = await tokenFor(reader.appId, reader.password);
       assert.equal((await kv('GET', '/secrets/s1', { token: jwt })).status, 200);
       const cases: Array<[string, string, string | undefined, string]> = [
@@ -155,7 +162,7 @@ describe('Key Vault front', () => {
         expectAzureError(res, 403, 'Forbidden');
         assert.equal(
           res.body.error.message,
-          `The user, group or application 'appid=${reader.appId};oid=${reader.objectId};iss=http://localhost:${s.port}/adfs' does not have secrets ${permission} permission on key vault 'myvault;location=coffer'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+          `The user, group or application 'appid=${reader.appId};oid=${reader.objectId};iss=https://vault.localhost:${s.port}/adfs' does not have secrets ${permission} permission on key vault 'myvault;location=coffer'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
         );
         assert.deepEqual(res.body.error.innererror, { code: 'AccessDenied' });
       }
@@ -168,7 +175,7 @@ describe('Key Vault front', () => {
     });
 
     it('a plain Coffer token is named by display name and accessor', async () => {
-      const created = await s.request('POST', '/v1/auth/token/create', { body: { policies: ['myvault-get'] } });
+      const created = await api('POST', '/v1/auth/token/create', { body: { policies: ['myvault-get'] } });
       const res = await kv('GET', '/secrets', { token: created.body.auth.client_token });
       expectAzureError(res, 403, 'Forbidden');
       assert.match(res.body.error.message, new RegExp(`'name=token;accessor=${created.body.auth.accessor}'`));
@@ -178,7 +185,7 @@ describe('Key Vault front', () => {
   describe('routing and shapes', () => {
     it('an unknown vault is 404 VaultNotFound, also when the mount is not a keyvault engine', async () => {
       expectAzureError(await kv('GET', '/secrets', { token: officerJwt, host: `nosuch.vault.localhost:${s.port}` }), 404, 'VaultNotFound');
-      assert.equal((await s.request('POST', '/v1/sys/mounts/keyvault/kvthing', { body: { type: 'kv' } })).status, 204);
+      assert.equal((await api('POST', '/v1/sys/mounts/keyvault/kvthing', { body: { type: 'kv' } })).status, 204);
       expectAzureError(await kv('GET', '/secrets', { token: s.rootToken, host: `kvthing.vault.localhost:${s.port}` }), 404, 'VaultNotFound');
     });
 
@@ -196,9 +203,9 @@ describe('Key Vault front', () => {
       const first = await kv('GET', '/secrets?api%2Dversion=2025-07-01&maxresults=2', { token: officerJwt });
       assert.equal(first.status, 200, first.text);
       assert.equal(first.body.value.length, 2);
-      assert.match(first.body.nextLink, new RegExp(`^http://myvault\\.vault\\.localhost:${s.port}/secrets\\?api-version=2025-07-01&\\$skiptoken=[A-Za-z0-9_-]+&maxresults=2$`));
+      assert.match(first.body.nextLink, new RegExp(`^https://myvault\\.vault\\.localhost:${s.port}/secrets\\?api-version=2025-07-01&\\$skiptoken=[A-Za-z0-9_-]+&maxresults=2$`));
       for (const item of first.body.value) {
-        assert.match(item.id, new RegExp(`^http://${host.replace(/\./g, '\\.')}/secrets/[\\w-]+$`), 'list ids are unversioned');
+        assert.match(item.id, new RegExp(`^https://${host.replace(/\./g, '\\.')}/secrets/[\\w-]+$`), 'list ids are unversioned');
         assert.equal(item.value, undefined);
         assert.equal(typeof item.attributes.created, 'number');
       }
@@ -219,11 +226,11 @@ describe('Key Vault front', () => {
       assert.equal((await kv('PUT', '/secrets/gone?api-version=7.4', { token: officerJwt, body: '{"value":"x"}' })).status, 200);
       const del = await kv('DELETE', '/secrets/gone?api-version=7.4', { token: officerJwt });
       assert.equal(del.status, 200, del.text);
-      assert.equal(del.body.recoveryId, `http://${host}/deletedsecrets/gone`);
+      assert.equal(del.body.recoveryId, `https://${host}/deletedsecrets/gone`);
       assert.equal(typeof del.body.deletedDate, 'number');
       assert.equal(typeof del.body.scheduledPurgeDate, 'number');
       const deleted = await kv('GET', '/deletedsecrets?api-version=7.4', { token: officerJwt });
-      assert.equal(deleted.body.value[0].recoveryId, `http://${host}/deletedsecrets/gone`);
+      assert.equal(deleted.body.value[0].recoveryId, `https://${host}/deletedsecrets/gone`);
       const purge = await kv('DELETE', '/deletedsecrets/gone?api-version=7.4', { token: officerJwt });
       assert.equal(purge.status, 204);
       assert.equal(purge.text, '');
@@ -247,52 +254,53 @@ describe('Key Vault front', () => {
     });
 
     it('the Vault API is served on a vault host too, and /secrets on other hosts is not Azure', async () => {
-      const health = await httpRequest(s.url, 'GET', '/v1/sys/health', { headers: { host } });
+      const health = await raw('GET', '/v1/sys/health', { headers: { host } });
       assert.equal(health.status, 200);
       assert.equal(health.body.initialized, true);
-      const plain = await httpRequest(s.url, 'GET', '/secrets/s1', { headers: { host: `localhost:${s.port}` } });
+      const plain = await raw('GET', '/secrets/s1', { headers: { host: `localhost:${s.port}` } });
       assert.equal(plain.status, 404);
       assert.ok(Array.isArray(plain.body.errors), 'Vault-style 404');
-      const deeper = await httpRequest(s.url, 'GET', '/secrets/s1', { headers: { host: `a.b.vault.localhost:${s.port}` } });
+      const deeper = await raw('GET', '/secrets/s1', { headers: { host: `a.b.vault.localhost:${s.port}` } });
       assert.ok(Array.isArray(deeper.body.errors), 'only one label in front of the base domain');
     });
   });
 
   describe('identity endpoints', () => {
-    it('serve the OpenID configuration built from the request host, on any host', async () => {
-      for (const h of [`localhost:${s.port}`, `myvault.vault.localhost:${s.port}`, '127.0.0.1:9']) {
-        const res = await httpRequest(s.url, 'GET', '/adfs/.well-known/openid-configuration', { headers: { host: h } });
+    it('serve the OpenID configuration of the configured issuer on any host; a forged Host changes nothing', async () => {
+      const issuer = `https://vault.localhost:${s.port}/adfs`;
+      for (const h of [`localhost:${s.port}`, `myvault.vault.localhost:${s.port}`, '127.0.0.1:9', 'evil.example']) {
+        const res = await raw('GET', '/adfs/.well-known/openid-configuration', { headers: { host: h } });
         assert.equal(res.status, 200);
-        assert.equal(res.body.issuer, `http://${h}/adfs`);
-        assert.equal(res.body.token_endpoint, `http://${h}/adfs/oauth2/token`);
-        assert.equal(res.body.authorization_endpoint, `http://${h}/adfs/oauth2/authorize`);
-        assert.equal(res.body.jwks_uri, `http://${h}/adfs/discovery/keys`);
+        assert.equal(res.body.issuer, issuer, `Host ${h}`);
+        assert.equal(res.body.token_endpoint, `${issuer}/oauth2/token`);
+        assert.equal(res.body.authorization_endpoint, `${issuer}/oauth2/authorize`);
+        assert.equal(res.body.jwks_uri, `${issuer}/discovery/keys`);
       }
-      const jwks = await httpRequest(s.url, 'GET', '/adfs/discovery/keys', { headers: { host } });
+      const jwks = await raw('GET', '/adfs/discovery/keys', { headers: { host } });
       assert.equal(jwks.body.keys[0].kty, 'EC');
       assert.equal(jwks.body.keys[0].d, undefined, 'no private key material');
     });
 
     it('a body that is not a form is an OAuth invalid_request', async () => {
-      const res = await httpRequest(s.url, 'POST', '/adfs/oauth2/token', { rawBody: '{"oops"', headers: { 'content-type': 'application/json' } });
+      const res = await raw('POST', '/adfs/oauth2/token', { rawBody: '{"oops"', headers: { 'content-type': 'application/json' } });
       assert.equal(res.status, 400);
       assert.equal(res.body.error, 'invalid_request');
     });
 
     it('without an azure-ad mount the token endpoint says how to enable one', async () => {
-      assert.equal((await s.request('DELETE', '/v1/sys/auth/azure')).status, 204);
-      const res = await httpRequest(s.url, 'POST', '/adfs/oauth2/token', {
+      assert.equal((await api('DELETE', '/v1/sys/auth/azure')).status, 204);
+      const res = await raw('POST', '/adfs/oauth2/token', {
         rawBody: 'grant_type=client_credentials&client_id=x&client_secret=y&scope=https%3A%2F%2Fa.b%2F.default',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(res.status, 400);
       assert.equal(res.body.error, 'invalid_request');
       assert.match(res.body.error_description, /^AADSTS90002: .*coffer auth enable -path=azure azure-ad/);
-      assert.equal((await s.request('POST', '/v1/sys/auth/azure', { body: { type: 'azure-ad' } })).status, 204);
+      assert.equal((await api('POST', '/v1/sys/auth/azure', { body: { type: 'azure-ad' } })).status, 204);
     });
 
     it('while sealed, the front answers 503 ServiceUnavailable', async () => {
-      assert.equal((await s.request('POST', '/v1/sys/seal')).status, 204);
+      assert.equal((await api('POST', '/v1/sys/seal')).status, 204);
       expectAzureError(await kv('GET', '/secrets/s1', { token: officerJwt }), 503, 'ServiceUnavailable');
       expectAzureError(await kv('GET', '/secrets/s1'), 503, 'ServiceUnavailable');
     });

@@ -120,7 +120,7 @@ describe('azure-ad auth method', () => {
       const jwt = res.body.access_token as string;
       assert.equal(decodeProtectedHeader(jwt).alg, 'ES256');
       const jwks = await httpRequest(s.url, 'GET', '/adfs/discovery/keys');
-      const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks.body), { issuer: 'http://localhost:8443/adfs', audience: 'https://vault.localhost:8443', currentDate: new Date(s.clock.now()) });
+      const { payload } = await jwtVerify(jwt, createLocalJWKSet(jwks.body), { issuer: `https://vault.localhost:${s.port}/adfs`, audience: 'https://vault.localhost:8443', currentDate: new Date(s.clock.now()) });
       const nowSec = Math.floor(s.clock.now() / 1000);
       assert.equal(payload.oid, sp.objectId);
       assert.equal(payload.appid, sp.appId);
@@ -131,7 +131,8 @@ describe('azure-ad auth method', () => {
       assert.equal(payload.exp, nowSec + 3600);
 
       const opened = JSON.parse((await s.core.envelope.open('azure-access-token', Buffer.from(payload.ctk as string, 'base64url'))).toString('utf8'));
-      assert.deepEqual(Object.keys(opened).sort(), ['aud', 'exp', 't']);
+      assert.deepEqual(Object.keys(opened).sort(), ['aud', 'exp', 'iss', 't']);
+      assert.equal(opened.iss, `https://vault.localhost:${s.port}/adfs`, 'the issuer is bound into the authenticated envelope');
       assert.equal(opened.aud, 'https://vault.localhost:8443');
       assert.equal(opened.exp, nowSec + 3600);
       assert.ok(!jwt.includes(opened.t), 'the Coffer token is not readable in the JWT');

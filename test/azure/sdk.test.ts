@@ -137,7 +137,6 @@ describe('Azure SDK clients against Coffer (real SDKs, TLS)', () => {
     const endpoint = await startMsiEndpoint({
       identityName: 'web-app',
       sessionSecret: session.body.data.session_secret,
-      issuer: `${s.authority}/adfs`,
       request: async (method, path, options) => {
         logins++;
         const res = await s.api(method, path, options.body, options.token);

@@ -164,9 +164,9 @@ test('devTlsInstructions prints the CA, hosts and Azure lines', () => {
   const lines = devTlsInstructions({ caFile: '/tmp/coffer tls/ca.pem', baseDomain: 'vault.localhost', port: 8200, vaults: ['MyVault', 'other'] });
   assert.ok(lines.includes("export NODE_EXTRA_CA_CERTS='/tmp/coffer tls/ca.pem'"));
   assert.ok(lines.includes('127.0.0.1 vault.localhost myvault.vault.localhost other.vault.localhost'));
-  assert.ok(lines.includes('export AZURE_AUTHORITY_HOST=https://localhost:8200'));
+  assert.ok(lines.includes('export AZURE_AUTHORITY_HOST=https://vault.localhost:8200'));
   assert.ok(lines.includes('export AZURE_TENANT_ID=adfs'));
-  assert.ok(devTlsInstructions({ caFile: '/ca.pem', baseDomain: 'vault.localhost', port: 443 }).includes('export AZURE_AUTHORITY_HOST=https://localhost'));
+  assert.ok(devTlsInstructions({ caFile: '/ca.pem', baseDomain: 'vault.localhost', port: 443 }).includes('export AZURE_AUTHORITY_HOST=https://vault.localhost'));
   assert.throws(() => devTlsInstructions({ caFile: '/ca.pem', baseDomain: 'localhost', port: 8200 }), /one label/);
 });
 

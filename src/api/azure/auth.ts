@@ -1,11 +1,15 @@
 /**
- * Bearer tokens on the Key Vault front.
+ * Bearer tokens on the Key Vault front: turns the Authorization header into the token of the
+ * request's LogicalRequest. It authenticates nothing and refuses nothing itself — core does, at
+ * its one door, where every refusal is audited.
  *
  * - A JWT from the `azure-ad` auth method: its payload is decoded WITHOUT trusting it; the only
  *   thing relied on is the `ctk` claim, opened with core's envelope key (authenticated
- *   encryption: only this Coffer can make one). Its content {t, aud, exp} must name an audience
- *   under our base domain and must not have expired; `t` then becomes the request's Coffer token,
- *   and core checks it like any other (revoked, expired, ACL).
+ *   encryption: only this Coffer can make one). Its content {t, aud, exp, iss} must name an
+ *   audience under our base domain and the configured issuer, and must not have expired; `t` is
+ *   then the request's Coffer token, and core checks it like any other (revoked, expired, ACL).
+ * - A JWT that fails any of that is passed on as it is: no Coffer token has that form, so core
+ *   refuses it (and audits the refusal); `reason` keeps the precise cause for the 401 message.
  * - Anything else (`hvs.…`, a dev root token id) is taken as a Coffer token as it is.
  */
 import { decodeJwt } from 'jose';
@@ -13,17 +17,17 @@ import { isCofferError } from '../../core/errors.js';
 import { ACCESS_TOKEN_PURPOSE, type AccessTokenContent } from '../../features/azure-identity/index.js';
 import { splitHost } from './host.js';
 
-/** What a bearer resolved to. */
+/** What a bearer resolved to: the token for core, or nothing (no bearer at all). */
 export type BearerResult =
-  | { ok: true; token: string; kind: 'jwt' | 'coffer'; issuer?: string }
-  | { ok: false; missing: boolean; message: string };
+  | { kind: 'missing' }
+  | { kind: 'jwt' | 'coffer'; token: string }
+  | { kind: 'unusable'; token: string; reason: string };
 
 /** The opener core offers (core.envelope). */
 export interface EnvelopeOpener {
   open(purpose: string, blob: Uint8Array): Promise<Buffer>;
 }
 
-const MISSING = 'AKV10000: Request is missing a Bearer or PoP token.';
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /** The bearer value of an Authorization header, if it has one. */
@@ -34,35 +38,28 @@ export function bearerOf(header: string | string[] | undefined): string | undefi
   return m ? m[1] : undefined;
 }
 
-function invalid(message: string): BearerResult {
-  return { ok: false, missing: false, message };
-}
-
-/** A short, safe-to-echo issuer from an unverified claim (used in messages only). */
-function issuerClaim(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length <= 200 && /^https?:\/\/[A-Za-z0-9.\-:[\]]+\/adfs$/.test(value) ? value : undefined;
-}
-
 /**
- * Resolves the Authorization header of a Key Vault request to a Coffer token.
- * `nowMs` is core's clock. A sealed or failing envelope propagates its error.
+ * Resolves the Authorization header of a Key Vault request to the token core gets.
+ * `nowMs` is core's clock, `issuer` the configured one. A sealed or failing envelope
+ * propagates its error.
  */
 export async function resolveBearer(
   header: string | string[] | undefined,
-  opts: { envelope: EnvelopeOpener; baseDomain: string; nowMs: number },
+  opts: { envelope: EnvelopeOpener; baseDomain: string; issuer: string; nowMs: number },
 ): Promise<BearerResult> {
   const bearer = bearerOf(header);
-  if (!bearer) return { ok: false, missing: true, message: MISSING };
-  if (!JWT_SHAPE.test(bearer)) return { ok: true, token: bearer, kind: 'coffer' };
+  if (!bearer) return { kind: 'missing' };
+  if (!JWT_SHAPE.test(bearer)) return { kind: 'coffer', token: bearer };
+  const unusable = (reason: string): BearerResult => ({ kind: 'unusable', token: bearer, reason });
 
   let payload: Record<string, unknown>;
   try {
     payload = decodeJwt(bearer) as Record<string, unknown>;
   } catch {
-    return invalid('AKV10001: The access token is malformed; get a new one from the token endpoint.');
+    return unusable('AKV10001: The access token is malformed; get a new one from the token endpoint.');
   }
   if (typeof payload.ctk !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload.ctk)) {
-    return invalid('AKV10032: The access token was not issued by this Coffer server (use AZURE_AUTHORITY_HOST pointing at it, tenant adfs).');
+    return unusable('AKV10032: The access token was not issued by this Coffer server (use AZURE_AUTHORITY_HOST pointing at it, tenant adfs).');
   }
   let content: AccessTokenContent;
   try {
@@ -70,20 +67,23 @@ export async function resolveBearer(
     content = JSON.parse(plain.toString('utf8')) as AccessTokenContent;
   } catch (err) {
     // The envelope answers 400 for foreign or altered blobs; anything else (sealed) is not ours to hide.
-    if (isCofferError(err) && err.status === 400) {
-      return invalid('AKV10032: The access token was not issued by this Coffer server or was altered.');
-    }
-    if (err instanceof SyntaxError) return invalid('AKV10032: The access token was not issued by this Coffer server.');
+    if (isCofferError(err) && err.status === 400) return unusable('AKV10032: The access token was not issued by this Coffer server or was altered.');
+    if (err instanceof SyntaxError) return unusable('AKV10032: The access token was not issued by this Coffer server.');
     throw err;
   }
   if (typeof content?.t !== 'string' || typeof content.aud !== 'string' || typeof content.exp !== 'number') {
-    return invalid('AKV10032: The access token was not issued by this Coffer server.');
+    return unusable('AKV10032: The access token was not issued by this Coffer server.');
   }
-  if (content.exp * 1000 <= opts.nowMs) return invalid('AKV10013: The access token has expired; get a new one.');
+  if (content.exp * 1000 <= opts.nowMs) return unusable('AKV10013: The access token has expired; get a new one.');
+  if (content.iss !== opts.issuer) {
+    // `iss` sits inside the authenticated envelope, so it is ours to show.
+    const was = typeof content.iss === 'string' ? ` ${JSON.stringify(content.iss.slice(0, 200))}` : ' an earlier configuration';
+    return unusable(`AKV10032: Invalid issuer: the access token was issued by${was}, this server issues tokens as ${JSON.stringify(opts.issuer)}; get a new one (AZURE_AUTHORITY_HOST=${opts.issuer.replace(/\/adfs$/, '')}).`);
+  }
   if (!audienceMatches(content.aud, opts.baseDomain)) {
-    return invalid(`AKV10022: Invalid audience: the token is for ${JSON.stringify(content.aud.slice(0, 100))}, not for the vaults under ${opts.baseDomain}.`);
+    return unusable(`AKV10022: Invalid audience: the token is for ${JSON.stringify(content.aud.slice(0, 100))}, not for the vaults under ${opts.baseDomain}.`);
   }
-  return { ok: true, token: content.t, kind: 'jwt', issuer: issuerClaim(payload.iss) };
+  return { kind: 'jwt', token: content.t };
 }
 
 /** True when `aud` names the base domain (any port; `https://<base-domain>[:port][/]`). */

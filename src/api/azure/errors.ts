@@ -20,7 +20,14 @@ export interface ErrorContext {
   principal: () => Promise<string>;
   /** The WWW-Authenticate challenge for a 401. */
   challenge: string;
+  /** Why the bearer cannot be used (none sent; an expired, foreign or altered JWT), for core's 401. */
+  bearerProblem?: string;
+  /** Whether the vault exists; asked only once core has accepted the caller's token. */
+  vaultExists: () => boolean;
 }
+
+/** The 401 message of a request without a bearer token (the SDK's first, challenge-seeking request). */
+export const MISSING_BEARER = 'AKV10000: Request is missing a Bearer or PoP token.';
 
 /** Core's messages for a token that is unknown, expired or used up. */
 function isInvalidToken(err: CofferError): boolean {
@@ -53,14 +60,23 @@ export async function renderCallError(err: unknown, ctx: ErrorContext): Promise<
   if (!isCofferError(err)) return undefined;
   const message = err.messages.filter((m) => m.trim() !== '').join('; ');
   if (err.detail) return renderAzureError(err.status, err.detail.code, message || err.detail.code, err.detail.inner);
-  if (isInvalidToken(err)) {
-    return renderAzureError(401, 'Unauthorized', 'AKV10013: The access token is invalid, expired or revoked; get a new one.', undefined, { 'www-authenticate': ctx.challenge });
+  // Core refused the token: every vault host answers the same challenge, so nobody without
+  // credentials learns which vaults exist.
+  if (err.code === 'permission_denied' && (ctx.bearerProblem !== undefined || isInvalidToken(err))) {
+    return renderAzureError(401, 'Unauthorized', ctx.bearerProblem ?? 'AKV10013: The access token is invalid, expired or revoked; get a new one.', undefined, { 'www-authenticate': ctx.challenge });
   }
+  // From here on the caller is authenticated: it may learn that a vault does not exist.
   if (err.code === 'permission_denied') {
+    if (!ctx.vaultExists()) return vaultNotFound(ctx.vault);
     return renderAzureError(403, 'Forbidden', accessDeniedMessage(await ctx.principal(), ctx.permission, ctx.vault), 'AccessDenied');
   }
   if (err.code === 'sealed') return renderAzureError(503, 'ServiceUnavailable', 'The Coffer server is sealed; an operator must unseal it.');
-  if (err.code === 'unsupported_path') return renderAzureError(404, 'VaultNotFound', `The vault '${ctx.vault}' does not exist on this server.`);
+  if (err.code === 'unsupported_path') return vaultNotFound(ctx.vault);
   if (err.status >= 500) return renderAzureError(err.status, 'InternalServerError', 'Internal error.');
   return renderAzureError(err.status, CODE_BY_STATUS[err.status] ?? 'BadParameter', message || 'The request failed.');
+}
+
+function vaultNotFound(vault: string): AzureRendered {
+  const v = vault.slice(0, 63);
+  return renderAzureError(404, 'VaultNotFound', `The vault '${v}' does not exist on this server (an operator creates it with: coffer keyvault create --name ${v}).`);
 }

@@ -59,17 +59,43 @@ export function vaultLabel(host: string, baseDomain: string): string | undefined
   return label !== '' && !label.includes('.') ? label : undefined;
 }
 
-/** `scheme://host[:port]` exactly as the client addressed us. */
-export function requestOrigin(scheme: string, host: string): string {
-  return `${scheme}://${host.trim()}`;
+/**
+ * `https://host[:port]` exactly as the client addressed us. Always https: the Key Vault API is
+ * HTTPS-only, and a plain-HTTP listener serves it only behind a TLS-terminating proxy
+ * (`azure_allow_plaintext`), where the client's URL is https too.
+ */
+export function requestOrigin(host: string): string {
+  return `https://${host.trim()}`;
 }
 
 /**
  * The resource (token audience) of every vault under the base domain:
- * `scheme://<base-domain>[:port]`, the port being the request's when it is not the default.
+ * `https://<base-domain>[:port]`, the port being the request's when it is not 443.
  */
-export function baseResource(scheme: string, host: string, baseDomain: string): string {
+export function baseResource(host: string, baseDomain: string): string {
   const { port } = splitHost(host);
-  const defaultPort = scheme === 'https' ? 443 : 80;
-  return `${scheme}://${baseDomain}${port !== undefined && port !== defaultPort ? `:${port}` : ''}`;
+  return `https://${baseDomain}${port !== undefined && port !== 443 ? `:${port}` : ''}`;
+}
+
+/**
+ * The issuer of access tokens and of the OpenID configuration, from configuration only (never
+ * from a request's Host header): `<origin of api_addr>/adfs` when api_addr is set, else
+ * `https://<base-domain>[:port]/adfs` with the listener's port. Clients set AZURE_AUTHORITY_HOST
+ * to the same origin (MSAL refuses metadata whose issuer has another scheme, host or port).
+ * Throws an Error naming the problem when api_addr is not an http(s) URL.
+ */
+export function configuredIssuer(options: { apiAddr?: string; baseDomain: string; port: number }): string {
+  if (options.apiAddr !== undefined && options.apiAddr.trim() !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.apiAddr.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+      throw new Error(`api_addr "${options.apiAddr.slice(0, 100)}" is not a URL: use the address clients reach this server at, e.g. https://coffer.example.com:8200`);
+    }
+    return `${url.origin}/adfs`;
+  }
+  return `https://${options.baseDomain}${options.port !== 443 ? `:${options.port}` : ''}/adfs`;
 }

@@ -3,19 +3,19 @@
  * `AZURE_AUTHORITY_HOST=https://<coffer>` (spec §4a). They are served on any Host, because the
  * authority host is usually `localhost:<port>` while vaults live under the base domain:
  *
- *   GET  /adfs/.well-known/openid-configuration   built from the request's scheme, host and port
+ *   GET  /adfs/.well-known/openid-configuration   built from the configured issuer
  *   POST /adfs/oauth2/token                        → update auth/<mount>/oauth2/token
  *   GET  /adfs/discovery/keys                      → read auth/<mount>/keys (JWKS)
  *
  * The issuer must have exactly the scheme, host and port of AZURE_AUTHORITY_HOST, or MSAL
- * refuses the metadata; building it from the Host header guarantees that.
+ * refuses the metadata. It comes from configuration (api_addr or the base domain), never from the
+ * Host header: a forged Host must not make the server advertise, or sign tokens for, another issuer.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { errorSummary } from '../../core/core.js';
 import { isCofferError } from '../../core/errors.js';
-import { requestOrigin } from './host.js';
 
 /** Form fields passed on to the token route (MSAL's telemetry fields are dropped). */
 const TOKEN_FIELDS = ['grant_type', 'client_id', 'client_secret', 'scope', 'client_assertion', 'client_assertion_type'];
@@ -49,14 +49,16 @@ function parseTokenBody(body: unknown, contentType: string | undefined): Record<
   return out;
 }
 
-/** Registers the identity endpoints. `mountPath` is the azure-ad mount, e.g. `auth/azure/`. */
-export function registerIdentityRoutes(app: FastifyInstance, opts: { core: Core; mountPath: string }): void {
-  const { core, mountPath } = opts;
-  const origin = (request: FastifyRequest) => requestOrigin(request.protocol, request.headers.host ?? 'localhost');
+/**
+ * Registers the identity endpoints. `mountPath` is the azure-ad mount, e.g. `auth/azure/`;
+ * `issuer` the configured issuer (`https://host[:port]/adfs`).
+ */
+export function registerIdentityRoutes(app: FastifyInstance, opts: { core: Core; mountPath: string; issuer: () => string }): void {
+  const { core, mountPath, issuer } = opts;
   const notEnabled = `the azure-ad auth method is not enabled at ${mountPath}; enable it with: coffer auth enable -path=${mountPath.replace(/^auth\//, '').replace(/\/$/, '')} azure-ad`;
 
-  app.get('/adfs/.well-known/openid-configuration', async (request, reply) => {
-    const base = `${origin(request)}/adfs`;
+  app.get('/adfs/.well-known/openid-configuration', async (_request, reply) => {
+    const base = issuer();
     return sendJson(reply, 200, {
       issuer: base,
       authorization_endpoint: `${base}/oauth2/authorize`,
@@ -81,7 +83,6 @@ export function registerIdentityRoutes(app: FastifyInstance, opts: { core: Core;
     if (!form) return sendJson(reply, 400, oauthBody('invalid_request', 'AADSTS900144: The request body must be form-encoded (application/x-www-form-urlencoded).', [900144]));
     const data: Record<string, unknown> = {};
     for (const key of TOKEN_FIELDS) if (form[key] !== undefined) data[key] = form[key];
-    data.issuer = `${origin(request)}/adfs`;
     try {
       const res = await core.handle({ id: randomUUID(), operation: 'update', path: `${mountPath}oauth2/token`, data, clientAddress: request.socket.remoteAddress, via: 'azure' });
       const d = res.data ?? {};

@@ -1,14 +1,19 @@
 /**
  * The Azure Key Vault wire front (docs/dev/AZURE.md, specs/azure-keyvault-api.md). It shares the
- * fastify app with the Vault front and owns no authorization logic: each Key Vault call becomes
- * one LogicalRequest on the vault's `keyvault/<v>/` mount, handled by core's one door.
+ * fastify app with the Vault front and owns no authentication or authorization: each Key Vault
+ * call becomes one LogicalRequest on the vault's `keyvault/<v>/` mount, handled by core's one
+ * door, which refuses bad tokens and audits every request, refused or not.
  *
  * Requests whose Host is `<v>.<base-domain>[:port]` are Key Vault calls (except `/v1/*`, which
  * stays the Vault API on any host). For each one, in this order:
- *   1. sealed → 503;
- *   2. the 401 challenge when there is no usable bearer — in an onRequest hook, i.e. before the
- *      body is read (the SDK's first request is an empty-bodied probe that expects exactly this);
- *   3. the vault must exist (404 VaultNotFound), then the call is translated, handled, rendered.
+ *   1. plain HTTP → 403 (the API is HTTPS-only) unless the listener sits behind a TLS proxy
+ *      (`azure_allow_plaintext`); sealed → 503;
+ *   2. no bearer at all → the 401 challenge, in an onRequest hook, i.e. before the body is read
+ *      (the SDK's first request is an empty-bodied probe that expects exactly this); a recognised
+ *      call is still handed to core first, without a token, so the refusal is audited;
+ *   3. the call is translated and handed to core with the bearer's token (an unusable JWT as it
+ *      is, which core refuses); core's answer is rendered. Only a caller core accepted can learn
+ *      that a vault does not exist (404 VaultNotFound); everyone else gets the same challenge.
  * The identity endpoints under `/adfs/` are served on any host (identity.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -18,13 +23,13 @@ import { errorSummary } from '../../core/core.js';
 import type { LogicalRequest } from '../../core/logical.js';
 import { requiredPermission } from '../../features/keyvault/index.js';
 import { resolveBearer } from './auth.js';
-import { renderCallError } from './errors.js';
-import { baseResource, normalizeBaseDomain, requestOrigin, vaultHostPattern, vaultLabel } from './host.js';
+import { MISSING_BEARER, renderCallError } from './errors.js';
+import { baseResource, configuredIssuer, normalizeBaseDomain, requestOrigin, vaultHostPattern, vaultLabel } from './host.js';
 import { registerIdentityRoutes } from './identity.js';
 import { renderAzureError, renderSuccess, type AzureRendered } from './render.js';
-import { fallbackPermission, translateCall } from './translate.js';
+import { fallbackPermission, translateCall, type AzureCall, type Unrecognised } from './translate.js';
 
-export { DEFAULT_BASE_DOMAIN, normalizeBaseDomain } from './host.js';
+export { DEFAULT_BASE_DOMAIN, configuredIssuer, normalizeBaseDomain } from './host.js';
 
 /** Settings of the Azure front. */
 export interface AzureFrontOptions {
@@ -33,18 +38,32 @@ export interface AzureFrontOptions {
   baseDomain: string;
   /** The azure-ad auth mount the identity endpoints use (default `auth/azure/`). */
   identityMount?: string;
+  /**
+   * The configured token issuer (see configuredIssuer); by default
+   * `https://<baseDomain>:<listening port>/adfs`.
+   */
+  issuer?: () => string;
+  /**
+   * Serve the Key Vault API on a plain-HTTP listener: only behind a TLS-terminating proxy
+   * (listener `azure_allow_plaintext = true`). Otherwise plain-HTTP calls get a 403 saying to use https.
+   */
+  allowPlaintext?: boolean;
 }
 
 /** What the onRequest hook learnt about a request. */
 interface CallState {
   vault: string;
+  call: AzureCall | Unrecognised;
+  query: URLSearchParams;
+  /** The token core gets ('' for none). */
   token: string;
-  kind: 'jwt' | 'coffer';
-  issuer?: string;
+  /** Why the bearer cannot be used (core will refuse it), for the 401 message. */
+  bearerProblem?: string;
 }
 
 const VAULT_MOUNT_PREFIX = 'keyvault/';
 const METHODS = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'] as const;
+const SEALED = 'The Coffer server is sealed; an operator must unseal it.';
 
 function send(reply: FastifyReply, rendered: AzureRendered): FastifyReply {
   reply.code(rendered.status).headers({ 'cache-control': 'no-cache', ...(rendered.headers ?? {}) });
@@ -78,51 +97,100 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
   const baseDomain = normalizeBaseDomain(options.baseDomain);
   const identityMount = options.identityMount ?? 'auth/azure/';
   const state = new WeakMap<FastifyRequest, CallState>();
+  const issuer = options.issuer ?? (() => {
+    const addr = app.server.address();
+    return configuredIssuer({ baseDomain, port: typeof addr === 'object' && addr ? addr.port : 443 });
+  });
 
-  registerIdentityRoutes(app, { core, mountPath: identityMount });
+  registerIdentityRoutes(app, { core, mountPath: identityMount, issuer });
 
-  const challengeFor = (request: FastifyRequest): string => {
-    const resource = baseResource(request.protocol, request.headers.host ?? baseDomain, baseDomain);
-    return `Bearer authorization="${resource}/adfs", resource="${resource}"`;
+  const challengeFor = (request: FastifyRequest): string =>
+    `Bearer authorization="${issuer()}", resource="${baseResource(request.headers.host ?? baseDomain, baseDomain)}"`;
+
+  /** Hands one LogicalRequest to core and renders its answer or refusal. */
+  const callCore = async (request: FastifyRequest, requestId: string, st: CallState, azureCall: AzureCall, data: Record<string, unknown>): Promise<AzureRendered> => {
+    const logical: LogicalRequest = {
+      id: requestId,
+      operation: azureCall.operation,
+      path: `${VAULT_MOUNT_PREFIX}${st.vault}/${azureCall.path}`,
+      mountType: 'keyvault',
+      data,
+      token: st.token || undefined,
+      clientAddress: request.socket.remoteAddress,
+      via: 'azure',
+    };
+    try {
+      const response = await core.handle(logical);
+      return renderSuccess(azureCall.render, response.data, {
+        origin: requestOrigin(request.headers.host ?? ''),
+        apiVersion: st.query.get('api-version') ?? undefined,
+        maxResults: st.query.get('maxresults') ?? undefined,
+        collection: azureCall.collection,
+      });
+    } catch (err) {
+      const rendered = await renderCallError(err, {
+        vault: st.vault,
+        permission: requiredPermission(logical.operation, azureCall.path) ?? fallbackPermission(azureCall),
+        principal: () => describePrincipal(core, st.token, issuer()),
+        challenge: challengeFor(request),
+        bearerProblem: st.bearerProblem,
+        vaultExists: () => core.mounts.get(`${VAULT_MOUNT_PREFIX}${st.vault}/`)?.entry.type === 'keyvault',
+      });
+      if (rendered) return rendered;
+      core.logger.error({ err: errorSummary(err) }, 'internal error while handling a Key Vault request');
+      return renderAzureError(500, 'InternalServerError', 'Internal error.');
+    }
   };
 
   // Steps 1 and 2: before any body is read.
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (core.sealed) return send(reply, renderAzureError(503, 'ServiceUnavailable', 'The Coffer server is sealed; an operator must unseal it.'));
-    const vault = vaultLabel(request.headers.host ?? '', baseDomain) ?? '';
-    let result;
+    if (request.protocol !== 'https' && !options.allowPlaintext) {
+      const host = (request.headers.host ?? '').slice(0, 300);
+      return send(reply, renderAzureError(403, 'Forbidden',
+        `The Key Vault API is served over HTTPS only: use https://${host}${request.url.split('?')[0]!.slice(0, 300)}. ` +
+        '(Operators: serve TLS on this listener, or set azure_allow_plaintext = true only behind a TLS-terminating proxy.)', 'HttpsRequired'));
+    }
+    if (core.sealed) return send(reply, renderAzureError(503, 'ServiceUnavailable', SEALED));
+    const q = request.url.indexOf('?');
+    const pathname = q < 0 ? request.url : request.url.slice(0, q);
+    const st: CallState = {
+      vault: vaultLabel(request.headers.host ?? '', baseDomain) ?? '',
+      call: translateCall(request.method, pathname),
+      // URLSearchParams decodes keys too: the SDK sends `api%2Dversion`.
+      query: new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1)),
+      token: '',
+    };
+    let bearer;
     try {
-      result = await resolveBearer(request.headers.authorization, { envelope: core.envelope, baseDomain, nowMs: core.clock.now() });
+      bearer = await resolveBearer(request.headers.authorization, { envelope: core.envelope, baseDomain, issuer: issuer(), nowMs: core.clock.now() });
     } catch (err) {
-      if (core.sealed) return send(reply, renderAzureError(503, 'ServiceUnavailable', 'The Coffer server is sealed; an operator must unseal it.'));
+      if (core.sealed) return send(reply, renderAzureError(503, 'ServiceUnavailable', SEALED));
       core.logger.error({ err: errorSummary(err) }, 'key vault token check failed');
       return send(reply, renderAzureError(500, 'InternalServerError', 'Internal error.'));
     }
-    if (!result.ok) {
-      return send(reply, renderAzureError(401, 'Unauthorized', result.message, undefined, { 'www-authenticate': challengeFor(request) }));
+    if (bearer.kind === 'missing') {
+      // A recognised call goes through core's door without a token (refused there, and audited as
+      // Vault audits a request without a token); anything else just gets the challenge.
+      const rendered = 'error' in st.call
+        ? renderAzureError(401, 'Unauthorized', MISSING_BEARER, undefined, { 'www-authenticate': challengeFor(request) })
+        : await callCore(request, randomUUID(), { ...st, bearerProblem: MISSING_BEARER }, st.call, {});
+      return send(reply, rendered);
     }
-    state.set(request, { vault, token: result.token, kind: result.kind, issuer: result.issuer });
+    st.token = bearer.token;
+    if (bearer.kind === 'unusable') st.bearerProblem = bearer.reason;
+    state.set(request, st);
     return undefined;
   };
 
   // Step 3.
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const call = state.get(request);
-    if (!call) return send(reply, renderAzureError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', undefined, { 'www-authenticate': challengeFor(request) }));
-    const requestId = randomUUID();
+    const st = state.get(request);
+    if (!st) return send(reply, renderAzureError(401, 'Unauthorized', MISSING_BEARER, undefined, { 'www-authenticate': challengeFor(request) }));
     const clientRequestId = firstHeader(request.headers['x-ms-client-request-id']);
+    const requestId = randomUUID();
     reply.headers({ 'x-ms-request-id': requestId, ...(clientRequestId && /^[\w-]{1,100}$/.test(clientRequestId) ? { 'x-ms-client-request-id': clientRequestId } : {}) });
 
-    const mount = /^[a-z0-9-]+$/.test(call.vault) ? core.mounts.get(`${VAULT_MOUNT_PREFIX}${call.vault}/`) : undefined;
-    if (!mount || mount.entry.type !== 'keyvault') {
-      return send(reply, renderAzureError(404, 'VaultNotFound', `The vault '${call.vault.slice(0, 63)}' does not exist on this server (an operator creates it with: coffer keyvault create --name ${call.vault.slice(0, 63)}).`));
-    }
-
-    const q = request.url.indexOf('?');
-    const pathname = q < 0 ? request.url : request.url.slice(0, q);
-    // URLSearchParams decodes keys too: the SDK sends `api%2Dversion`.
-    const query = new URLSearchParams(q < 0 ? '' : request.url.slice(q + 1));
-    const azureCall = translateCall(request.method, pathname);
+    const azureCall = st.call;
     if ('error' in azureCall) {
       const status = azureCall.error === 'not-found' ? 404 : azureCall.error === 'method' ? 405 : 400;
       const code = azureCall.error === 'not-found' ? 'NotFound' : azureCall.error === 'method' ? 'MethodNotAllowed' : 'BadParameter';
@@ -135,41 +203,13 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
       if (!parsed.ok) return send(reply, parsed.rendered);
       data = parsed.data;
     }
-    const maxResults = query.get('maxresults') ?? undefined;
     if (azureCall.operation === 'list') {
-      const skipToken = query.get('$skiptoken') ?? query.get('skiptoken');
-      if (maxResults !== undefined) data.maxresults = maxResults;
+      const maxResults = st.query.get('maxresults');
+      const skipToken = st.query.get('$skiptoken') ?? st.query.get('skiptoken');
+      if (maxResults !== null) data.maxresults = maxResults;
       if (skipToken !== null) data.skiptoken = skipToken;
     }
-
-    const logical: LogicalRequest = {
-      id: requestId,
-      operation: azureCall.operation,
-      path: `${mount.entry.path}${azureCall.path}`,
-      data,
-      token: call.token,
-      clientAddress: request.socket.remoteAddress,
-      via: 'azure',
-    };
-    try {
-      const response = await core.handle(logical);
-      return send(reply, renderSuccess(azureCall.render, response.data, {
-        origin: requestOrigin(request.protocol, request.headers.host ?? ''),
-        apiVersion: query.get('api-version') ?? undefined,
-        maxResults,
-        collection: azureCall.collection,
-      }));
-    } catch (err) {
-      const rendered = await renderCallError(err, {
-        vault: call.vault,
-        permission: requiredPermission(logical.operation, azureCall.path) ?? fallbackPermission(azureCall),
-        principal: () => describePrincipal(core, call, baseResource(request.protocol, request.headers.host ?? baseDomain, baseDomain)),
-        challenge: challengeFor(request),
-      });
-      if (rendered) return send(reply, rendered);
-      core.logger.error({ err: errorSummary(err) }, 'internal error while handling a Key Vault request');
-      return send(reply, renderAzureError(500, 'InternalServerError', 'Internal error.'));
-    }
+    return send(reply, await callCore(request, requestId, st, azureCall, data));
   };
 
   const constraints = { host: vaultHostPattern(baseDomain) };
@@ -180,21 +220,20 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
 /**
  * How Key Vault names the caller in a 403: `appid=…;oid=…;iss=…` for an azure-ad token (from
  * the token's own metadata, which core wrote at login), the display name and accessor for other
- * Coffer tokens. Never the token.
+ * Coffer tokens. Never the token. Asked only after core refused an accepted token.
  */
-async function describePrincipal(core: Core, call: CallState, resource: string): Promise<string> {
+async function describePrincipal(core: Core, token: string, issuer: string): Promise<string> {
   let entry;
   try {
-    entry = await core.tokens.lookup(call.token);
+    entry = token ? await core.tokens.lookup(token) : undefined;
   } catch {
     entry = undefined;
   }
   const meta = entry?.meta ?? {};
   const clean = (s: string) => s.replace(/[^\w.@:/-]/g, '').slice(0, 100);
   if (meta.app_id || meta.principal_id) {
-    return `appid=${clean(meta.app_id ?? '')};oid=${clean(meta.principal_id ?? '')};iss=${call.issuer ?? `${resource}/adfs`}`;
+    return `appid=${clean(meta.app_id ?? '')};oid=${clean(meta.principal_id ?? '')};iss=${issuer}`;
   }
   if (entry) return `name=${clean(entry.displayName)};accessor=${clean(entry.accessor)}`;
   return 'unknown';
 }
-

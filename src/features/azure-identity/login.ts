@@ -14,13 +14,15 @@ import type { BackendServices, Handler } from '../../core/backend.js';
 import { optString } from '../../core/fields.js';
 import type { SigningKeys } from './signing-key.js';
 import { sameDigest, type AzureIdentityStore } from './store.js';
-import { audienceOf, issueAccessToken, issuerFrom, oauthError, type TokenSubject } from './token.js';
+import { audienceOf, issueAccessToken, oauthError, type TokenSubject } from './token.js';
 
 /** What the login handlers need. */
 export interface LoginDeps {
   store: AzureIdentityStore;
   services: BackendServices;
   keys: SigningKeys;
+  /** The configured issuer (server configuration; never taken from a request). */
+  issuer: () => string;
 }
 
 /** OpenID scopes MSAL may add next to the resource scope; they name no audience. */
@@ -58,7 +60,7 @@ function validAudience(audience: string): string {
   return audience;
 }
 
-/** `POST oauth2/token` {grant_type, client_id, client_secret, scope[, issuer]}. */
+/** `POST oauth2/token` {grant_type, client_id, client_secret, scope}. */
 export function oauth2TokenHandler(deps: LoginDeps): Handler {
   const { store, services } = deps;
   return async (req) => {
@@ -89,7 +91,7 @@ export function oauth2TokenHandler(deps: LoginDeps): Handler {
     services.lockout.succeeded(req.mount, clientId);
 
     const subject: TokenSubject = { kind: 'sp', objectId: sp.objectId, appId: sp.appId, displayName: sp.displayName, policies: sp.policies };
-    const issued = await issueAccessToken(deps, req, subject, audience, issuerFrom(req.data.issuer));
+    const issued = await issueAccessToken(deps, req, subject, audience);
     return {
       data: {
         token_type: 'Bearer',
@@ -101,7 +103,7 @@ export function oauth2TokenHandler(deps: LoginDeps): Handler {
   };
 }
 
-/** `POST identity/login` {name, session_secret, resource[, issuer]}. */
+/** `POST identity/login` {name, session_secret, resource}. */
 export function identityLoginHandler(deps: LoginDeps): Handler {
   const { store, services } = deps;
   return async (req) => {
@@ -131,7 +133,7 @@ export function identityLoginHandler(deps: LoginDeps): Handler {
     services.lockout.succeeded(req.mount, alias);
 
     const subject: TokenSubject = { kind: 'mi', objectId: mi.principalId, appId: mi.clientId, displayName: mi.name, policies: mi.policies };
-    const issued = await issueAccessToken(deps, req, subject, audience, issuerFrom(req.data.issuer));
+    const issued = await issueAccessToken(deps, req, subject, audience);
     return {
       data: {
         access_token: issued.accessToken,

@@ -30,6 +30,8 @@ export interface AccessTokenContent {
   aud: string;
   /** Expiry, unix seconds. */
   exp: number;
+  /** The issuer the server was configured with when it issued the token (checked by the front). */
+  iss: string;
 }
 
 /** The principal a token is issued to. */
@@ -65,14 +67,8 @@ export function oauthError(status: 400 | 401, error: string, description: string
   });
 }
 
-/** The issuer used when the caller did not say (direct Vault-API calls). */
-export const DEFAULT_ISSUER = 'https://localhost/adfs';
-
-/** The `iss` claim: the issuer the front passed, if it is a plausible URL, else the default. */
-export function issuerFrom(value: unknown): string {
-  if (typeof value === 'string' && value.length <= 300 && /^https?:\/\/[A-Za-z0-9.\-:[\]]+\/adfs$/.test(value)) return value;
-  return DEFAULT_ISSUER;
-}
+/** The issuer when the server wiring configures none (embedders; `coffer server` always sets one). */
+export const DEFAULT_ISSUER = 'https://vault.localhost/adfs';
 
 /** Removes the `/.default` suffix of a scope or resource (the audience is the bare resource). */
 export function audienceOf(scopeOrResource: string): string {
@@ -80,17 +76,18 @@ export function audienceOf(scopeOrResource: string): string {
 }
 
 /**
- * Issues a Coffer login token for `subject` and wraps it in a signed JWT for `audience`.
+ * Issues a Coffer login token for `subject` and wraps it in a signed JWT for `audience`, with
+ * the configured issuer (in `iss` and inside `ctk`, where it is authenticated).
  * The token's TTL is the mount's default lease TTL (one hour when not tuned), capped by the
  * mount's max TTL inside core; the JWT expires with the Coffer token.
  */
 export async function issueAccessToken(
-  deps: { services: BackendServices; keys: SigningKeys },
+  deps: { services: BackendServices; keys: SigningKeys; issuer: () => string },
   req: BackendRequest,
   subject: TokenSubject,
   audience: string,
-  issuer: string,
 ): Promise<IssuedToken> {
+  const issuer = deps.issuer();
   const ttl = req.mount.config.defaultLeaseTTL > 0 ? req.mount.config.defaultLeaseTTL : DEFAULT_TOKEN_TTL;
   const auth = await deps.services.issueToken(req.mount, {
     policies: subject.policies,
@@ -103,7 +100,7 @@ export async function issueAccessToken(
   const lifetime = auth.lease_duration > 0 ? auth.lease_duration : ttl;
   const iat = Math.floor(deps.services.now() / 1000);
   const exp = iat + lifetime;
-  const content: AccessTokenContent = { t: auth.client_token, aud: audience, exp };
+  const content: AccessTokenContent = { t: auth.client_token, aud: audience, exp, iss: issuer };
   const ctk = (await deps.services.envelope.seal(ACCESS_TOKEN_PURPOSE, Buffer.from(JSON.stringify(content), 'utf8'))).toString('base64url');
   const key = await deps.keys.get();
   const accessToken = await new SignJWT({ oid: subject.objectId, appid: subject.appId, tid: TENANT, idtyp: 'app', ctk })
