@@ -23,8 +23,10 @@ import { createTokenBackend } from './tokens/routes.js';
 import { authResponse } from './tokens/format.js';
 import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
+import { mountHelp, routeHelp } from './system/help.js';
 import { isInCidrs } from './cidr.js';
 import { LoginLockout } from './lockout.js';
+import { withUnrecognizedFieldsWarning } from './fields.js';
 import { assertSafePath } from './paths.js';
 import { ResponseWrapper } from './wrapping.js';
 import { LeaseManager } from './leases/manager.js';
@@ -470,16 +472,18 @@ export class Core {
     if (!mounted) {
       throw new CofferError('unsupported_path', `no handler for route "${req.path}". route entry not found.`);
     }
+    if (operation === 'help') {
+      // As in Vault, help on a mount's root describes the whole backend.
+      if (resolved.relPath === '') return mountHelp(mounted.entry, mounted.backend, this.version);
+      if (route) return routeHelp(mounted.entry, route, resolved.relPath, this.version);
+    }
     if (!route) {
       throw new CofferError('unsupported_path', `unsupported path: no route for "${req.path}" on the ${mounted.entry.type} mount at ${mounted.entry.path}`);
-    }
-    if (operation === 'help') {
-      return { data: { help: route.help ?? `Path ${req.path} on a ${mounted.entry.type} mount.`, openapi: {} } };
     }
     const ops = route.operations;
     const handler = ops[operation] ?? (operation === 'create' ? ops.update : operation === 'update' ? ops.create : undefined);
     if (!handler) throw new CofferError('unsupported_operation', `unsupported operation: ${operation} is not supported on ${req.path}`);
-    return handler(breq);
+    return withUnrecognizedFieldsWarning(route, operation, req.data, await handler(breq));
   }
 
   private async auditDenied(req: LogicalRequest, auth: RequestAuth, mount: MountEntry | undefined, operation: Operation): Promise<void> {

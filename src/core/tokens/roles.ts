@@ -30,6 +30,16 @@ export interface TokenRole {
   tokenNumUses: number;
 }
 
+/**
+ * The fields a token-role write understands (Vault's token-role schema: no token_ttl,
+ * token_max_ttl or token_policies, which token roles do not have).
+ */
+export const TOKEN_ROLE_FIELDS = [
+  'allowed_entity_aliases', 'allowed_policies', 'allowed_policies_glob', 'bound_cidrs', 'disallowed_policies',
+  'disallowed_policies_glob', 'explicit_max_ttl', 'orphan', 'path_suffix', 'period', 'renewable',
+  'token_bound_cidrs', 'token_explicit_max_ttl', 'token_no_default_policy', 'token_num_uses', 'token_period', 'token_type',
+] as const;
+
 /** Vault's GenericNameRegex, as a pattern source with the group `role_name`. */
 export const ROLE_NAME_PATTERN = String.raw`(?<role_name>\w(?:[\w.-]*\w)?)`;
 const PATH_SUFFIX = /^\w[\w.-]+\w$/;

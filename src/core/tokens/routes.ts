@@ -10,7 +10,7 @@ import { optBool, optDuration, optInt, optString, optStringList, optStringMap } 
 import type { LogicalResponse } from '../logical.js';
 import { authResponse, lookupData } from './format.js';
 import { anyGlobMatch, isSubset, NON_ASSIGNABLE_POLICIES, sanitizePolicies } from './policies.js';
-import { applyRoleUpdate, deleteRole, listRoles, readRole, ROLE_NAME_PATTERN, roleData, writeRole, type TokenRole } from './roles.js';
+import { applyRoleUpdate, deleteRole, listRoles, readRole, ROLE_NAME_PATTERN, roleData, TOKEN_ROLE_FIELDS, writeRole, type TokenRole } from './roles.js';
 import type { TokenEntry, TokenStore } from './store.js';
 
 /** What the token backend needs from core. */
@@ -26,6 +26,12 @@ export interface TokenBackendDeps {
    */
   hasSudo?(auth: RequestAuth, path: string): boolean | Promise<boolean>;
 }
+
+/** The fields of the create routes (Vault's token-create schema, plus the deprecated `lease` and `metadata` read as aliases). */
+const CREATE_FIELDS = [
+  'display_name', 'entity_alias', 'explicit_max_ttl', 'id', 'lease', 'meta', 'metadata', 'no_default_policy', 'no_parent',
+  'num_uses', 'period', 'policies', 'renewable', 'ttl', 'type',
+] as const;
 
 /** Vault's display-name sanitiser. */
 const DISPLAY_NAME_SANITIZE = /[^a-zA-Z0-9-]/g;
@@ -325,66 +331,79 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
   const routes: Route[] = [
     {
       pattern: /^create-orphan$/,
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, true) },
       help: 'Create an orphan token (no parent, so it survives the revocation of the caller).',
     },
     {
       pattern: new RegExp(`^create/${ROLE_NAME_PATTERN}$`),
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, false, roleName(req)) },
       help: 'Create a token against a token role.',
     },
     {
       pattern: /^create$/,
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, false) },
       help: 'Create a child token of the calling token.',
     },
     {
       pattern: /^lookup$/,
+      fields: ['token'],
       operations: { read: lookup, update: lookup },
       help: 'Look up a token (body: token) and its properties.',
     },
     {
       pattern: /^lookup-self$/,
+      fields: ['token'],
       operations: { read: lookupSelf, update: lookupSelf },
       help: 'Look up the calling token.',
     },
     {
       pattern: /^lookup-accessor$/,
+      fields: ['accessor'],
       operations: { update: lookupAccessor },
       help: 'Look up a token by accessor (the token id is not returned).',
     },
     {
       pattern: /^renew$/,
+      fields: ['token', 'increment'],
       operations: { update: renew },
       help: 'Renew a token (body: token, increment).',
     },
     {
       pattern: /^renew-self$/,
+      fields: ['token', 'increment'],
       operations: { update: renewSelf },
       help: 'Renew the calling token (body: increment).',
     },
     {
       pattern: /^renew-accessor$/,
+      fields: ['accessor', 'increment'],
       operations: { update: renewAccessor },
       help: 'Renew a token by accessor (body: accessor, increment).',
     },
     {
       pattern: /^revoke$/,
+      fields: ['token'],
       operations: { update: revoke },
       help: 'Revoke a token and all its children (body: token).',
     },
     {
       pattern: /^revoke-self$/,
+      fields: [],
       operations: { update: revokeSelf },
       help: 'Revoke the calling token and all its children.',
     },
     {
       pattern: /^revoke-accessor$/,
+      fields: ['accessor'],
       operations: { update: revokeAccessor },
       help: 'Revoke a token and its children by accessor (body: accessor).',
     },
     {
       pattern: /^revoke-orphan$/,
+      fields: ['token'],
       sudo: true,
       operations: { update: revokeOrphan },
       help: 'Revoke a token but keep its children, which become orphans (body: token). Needs sudo.',
@@ -402,6 +421,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     },
     {
       pattern: new RegExp(`^roles/${ROLE_NAME_PATTERN}$`),
+      fields: TOKEN_ROLE_FIELDS,
       existenceCheck: async (req) => (await readRole(req.storage, roleName(req))) !== undefined,
       operations: {
         read: async (req) => {

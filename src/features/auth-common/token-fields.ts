@@ -89,6 +89,11 @@ function parseOne(data: Record<string, unknown>, field: string, target: keyof To
 
 const TOKEN_KEYS: (keyof TokenFields)[] = Object.keys(defaultTokenFields()) as (keyof TokenFields)[];
 
+/** Every request field the token settings accept: the `token_*` names and the given legacy aliases (a route's `fields`). */
+export function tokenFieldNames(aliases: LegacyAliases): string[] {
+  return [...TOKEN_KEYS, ...Object.keys(aliases)];
+}
+
 /**
  * Applies the token fields present in `data` to `target` (absent fields keep their value).
  * A modern field wins over its legacy alias and clears it from `legacy`; a legacy alias alone
