@@ -327,6 +327,11 @@ export class TokenStore {
     return out.sort();
   }
 
+  /** How many tokens are stored (Vault's `service_tokens` counter; batch tokens are never stored). */
+  async count(): Promise<number> {
+    return (await this.listAll(ID)).length;
+  }
+
   /** Hashes of the direct children of a token. */
   async listChildren(hash: string): Promise<string[]> {
     return (await this.listAll(`${PARENT}${hash}/`)).filter((k) => !k.endsWith('/'));
