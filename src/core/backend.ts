@@ -69,7 +69,8 @@ export interface IssueTokenParams {
   displayName?: string;
   metadata?: Record<string, string>;
   boundCidrs?: string[];
-  type?: 'service' | 'batch';
+  /** The role's token_type; the mount's `token_type` tune setting has the last word (see resolveTokenType). */
+  type?: 'default' | 'service' | 'batch' | 'default-service' | 'default-batch';
 }
 
 /** Services core offers to backends. */

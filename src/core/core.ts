@@ -21,6 +21,7 @@ import { PolicyStore } from './policy-store.js';
 import { TokenStore } from './tokens/store.js';
 import { createTokenBackend } from './tokens/routes.js';
 import { authResponse } from './tokens/format.js';
+import { resolveTokenType } from './tokens/batch.js';
 import { buildRequestEntry, buildResponseEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
 import { mountHelp, routeHelp } from './system/help.js';
@@ -316,6 +317,7 @@ export class Core {
       boundCidrs: params.boundCidrs ?? [],
       mountDefaultTTL: mount.config.defaultLeaseTTL,
       mountMaxTTL: mount.config.maxLeaseTTL,
+      type: resolveTokenType(mount.config.tokenType, params.type),
     });
     return authResponse(entry, token);
   }

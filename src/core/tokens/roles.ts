@@ -24,7 +24,7 @@ export interface TokenRole {
   /** Set only when the deprecated `period` / `explicit_max_ttl` names were used (echoed on read). */
   period: number;
   explicitMaxTTL: number;
-  tokenType: 'default-service' | 'service';
+  tokenType: 'default-service' | 'service' | 'batch' | 'default-batch';
   tokenBoundCidrs: string[];
   tokenNoDefaultPolicy: boolean;
   tokenNumUses: number;
@@ -144,9 +144,14 @@ export function applyRoleUpdate(name: string, existing: TokenRole | undefined, d
   const type = optString(data, 'token_type');
   if (type !== undefined) {
     if (type === '' || type === 'default' || type === 'default-service') role.tokenType = 'default-service';
-    else if (type === 'service') role.tokenType = 'service';
-    else if (type === 'batch' || type === 'default-batch') throw badRequest(`token_type "${type}" is not supported: Coffer issues service tokens only; use "service" or "default-service"`);
-    else throw badRequest(`invalid 'token_type' value "${type}"`);
+    else if (type === 'service' || type === 'batch' || type === 'default-batch') role.tokenType = type;
+    else throw badRequest(`invalid 'token_type' value "${type.slice(0, 40)}": use "service", "batch", "default-service" or "default-batch"`);
+  }
+  if (role.tokenType === 'batch' || role.tokenType === 'default-batch') {
+    // Batch tokens are never periodic, use-limited or bound by an explicit max (Vault's role checks).
+    if (role.tokenPeriod > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate periodic tokens");
+    if (role.tokenNumUses > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with limited use count");
+    if (role.tokenExplicitMaxTTL > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with an explicit max TTL");
   }
   return { role, warnings };
 }

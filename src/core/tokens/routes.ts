@@ -12,6 +12,7 @@ import { authResponse, lookupData } from './format.js';
 import { anyGlobMatch, isSubset, NON_ASSIGNABLE_POLICIES, sanitizePolicies } from './policies.js';
 import { applyRoleUpdate, deleteRole, listRoles, readRole, ROLE_NAME_PATTERN, roleData, TOKEN_ROLE_FIELDS, writeRole, type TokenRole } from './roles.js';
 import type { TokenEntry, TokenStore } from './store.js';
+import { isBatchToken } from './batch.js';
 
 /** What the token backend needs from core. */
 export interface TokenBackendDeps {
@@ -58,12 +59,15 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   /** The caller's own entry; the current request may be its last use, so pending counts. */
   async function selfEntry(auth: RequestAuth): Promise<TokenEntry | undefined> {
+    // A batch token is not stored: it is its own entry.
+    if (isBatchToken(auth.clientToken)) return store.lookup(auth.clientToken);
     return store.lookupByHash(auth.tokenId, { includePending: true });
   }
 
   /** Entry for a raw token given in the body; the caller's own token resolves through its auth. */
   async function entryForToken(token: string, auth: RequestAuth | undefined): Promise<TokenEntry | undefined> {
     if (auth && token === auth.clientToken) return selfEntry(auth);
+    if (isBatchToken(token)) return store.lookup(token);
     return store.lookupByHash(await store.hashToken(token), { includePending: true });
   }
 
@@ -73,6 +77,8 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     const auth = requireAuth(req);
     const parent = await selfEntry(auth);
     if (!parent) throw badRequest('parent token lookup failed: no parent found');
+    // Batch tokens are not tracked, so nothing could revoke their children.
+    if (parent.type === 'batch') throw badRequest('batch tokens cannot create more tokens');
     // A token with limited uses could escape its limit through children.
     if (parent.numUses !== 0) throw badRequest('restricted use token cannot generate child tokens');
     const sudo = await isSudo(auth, req.fullPath);
@@ -95,11 +101,19 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     const period = optDuration(d, 'period') ?? 0;
     const displayNameIn = optString(d, 'display_name');
     let numUses = optInt(d, 'num_uses') ?? 0;
-    const type = optString(d, 'type') ?? '';
+    let type = optString(d, 'type') ?? '';
     const entityAlias = optString(d, 'entity_alias') ?? '';
 
-    if (type === 'batch') throw badRequest('batch tokens are not supported: omit "type" or use "service"');
-    if (type !== '' && type !== 'service') throw badRequest(`invalid 'type' value "${type.slice(0, 40)}": use "service"`);
+    // The role's token_type decides, or gives the default (Vault's handleCreateCommon).
+    if (role?.tokenType === 'service' || role?.tokenType === 'batch') type = role.tokenType;
+    else if (role?.tokenType === 'default-batch' && type === '') type = 'batch';
+    if (type !== '' && type !== 'service' && type !== 'batch') throw badRequest(`invalid 'type' value "${type.slice(0, 40)}": use "service" or "batch"`);
+    const batch = type === 'batch';
+    if (batch) {
+      const bad = explicitMaxTTL !== 0 ? 'explicit_max_ttl' : numUses !== 0 ? 'num_uses' : period !== 0 ? 'period' : id !== undefined ? 'id' : '';
+      if (bad) throw badRequest(`batch tokens cannot have "${bad}" set`);
+      renewable = false;
+    }
     if (numUses < 0) throw badRequest('number of uses cannot be negative');
     if (entityAlias !== '') {
       if (!role) throw badRequest("'entity_alias' is only allowed in combination with token role");
@@ -170,6 +184,8 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     if (policies.includes('root') && !parent.policies.includes('root')) {
       throw badRequest('root tokens may not be created without parent token being root');
     }
+    // Batch tokens cannot be revoked, so there must never be a root one.
+    if (policies.includes('root') && batch) throw badRequest('batch tokens cannot be root tokens');
 
     // ---- parent
     let orphan = false;
@@ -225,6 +241,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
       role: role?.name,
       mountDefaultTTL: req.mount?.config?.defaultLeaseTTL,
       mountMaxTTL: req.mount?.config?.maxLeaseTTL,
+      type: batch ? 'batch' : 'service',
     });
     warnings.push(...result.warnings);
     for (const p of result.entry.policies) {
@@ -270,6 +287,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   async function renewEntry(entry: TokenEntry | undefined, clientToken: string, req: BackendRequest): Promise<LogicalResponse> {
     if (!entry) throw badRequest('token not found');
+    if (entry.type === 'batch') throw badRequest('batch tokens cannot be renewed');
     const increment = optDuration(req.data ?? {}, 'increment') ?? 0;
     const r = await store.renew(entry, increment);
     return { auth: authResponse(r.entry, clientToken, r.ttl), warnings: r.warnings.length > 0 ? r.warnings : undefined };
@@ -294,16 +312,24 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   // ------------------------------------------------------------------ revoke
 
+  /** Batch tokens live until they expire or their parent is revoked (Vault has no other way). */
+  function refuseBatchRevocation(token: string): void {
+    if (isBatchToken(token)) throw badRequest('batch tokens cannot be revoked; they expire, or end with their parent token');
+  }
+
   async function revoke(req: BackendRequest): Promise<null> {
     const token = optString(req.data ?? {}, 'token') ?? '';
     if (token === '') throw badRequest('missing token ID');
+    refuseBatchRevocation(token);
     // Unknown tokens are fine: "revoked if it existed".
     await store.revoke(await store.hashToken(token));
     return null;
   }
 
   async function revokeSelf(req: BackendRequest): Promise<null> {
-    await store.revoke(requireAuth(req).tokenId);
+    const auth = requireAuth(req);
+    refuseBatchRevocation(auth.clientToken);
+    await store.revoke(auth.tokenId);
     return null;
   }
 
@@ -318,6 +344,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     // The route is a sudo path: core's ACL check already required sudo.
     const token = optString(req.data ?? {}, 'token') ?? '';
     if (token === '') throw badRequest('missing token ID');
+    refuseBatchRevocation(token);
     const hash = await store.hashToken(token);
     if (!(await store.lookupByHash(hash, { includePending: true }))) throw badRequest('token to revoke not found');
     await store.revokeOrphan(hash);
