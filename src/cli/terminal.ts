@@ -47,8 +47,27 @@ function readHiddenLine(question: string): Promise<string> {
   });
 }
 
+/**
+ * `coffer ... | head -1`: once the reader has gone, writes fail with EPIPE, emitted as an
+ * 'error' event that would crash with a stack trace. Nobody is left to read anything, so end
+ * quietly (keeping an exit code already set), as a CLI killed by SIGPIPE would.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw err;
+  });
+}
+
+let pipesGuarded = false;
+
 /** The Io of the running process. */
 export function processIo(): Io {
+  if (!pipesGuarded) {
+    pipesGuarded = true;
+    endQuietlyOnClosedPipe(process.stdout);
+    endQuietlyOnClosedPipe(process.stderr);
+  }
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),

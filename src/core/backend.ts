@@ -69,7 +69,8 @@ export interface IssueTokenParams {
   displayName?: string;
   metadata?: Record<string, string>;
   boundCidrs?: string[];
-  type?: 'service' | 'batch';
+  /** The role's token_type; the mount's `token_type` tune setting has the last word (see resolveTokenType). */
+  type?: 'default' | 'service' | 'batch' | 'default-service' | 'default-batch';
 }
 
 /** Services core offers to backends. */
@@ -135,6 +136,14 @@ export interface Route {
   unauthenticated?: Operation[];
   /** The route is a root path: the caller also needs `sudo`. */
   sudo?: boolean;
+  /**
+   * The body fields a write understands; the pattern's named groups count as known too. A
+   * write carrying other keys still runs, and the answer carries Vault's "Endpoint ignored
+   * these unrecognized parameters" warning, so a typo such as `token_max_tll` does not pass
+   * silently. `'*'`: the route takes arbitrary keys (KV data, cubbyhole). Absent: not declared
+   * yet, nothing is checked.
+   */
+  fields?: readonly string[] | '*';
   /** Extra ACL-free check for the handler to run: set for routes that authorize themselves. */
   help?: string;
 }

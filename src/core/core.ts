@@ -21,10 +21,13 @@ import { PolicyStore } from './policy-store.js';
 import { TokenStore } from './tokens/store.js';
 import { createTokenBackend } from './tokens/routes.js';
 import { authResponse } from './tokens/format.js';
+import { resolveTokenType } from './tokens/batch.js';
 import { buildRefusedRequestEntry, buildRequestEntry, buildResponseEntry, buildTestProbeEntry } from './audit-entries.js';
 import { createSystemBackend } from './system/index.js';
+import { mountHelp, routeHelp } from './system/help.js';
 import { isInCidrs } from './cidr.js';
 import { LoginLockout } from './lockout.js';
+import { withUnrecognizedFieldsWarning } from './fields.js';
 import { assertSafePath } from './paths.js';
 import { ResponseWrapper } from './wrapping.js';
 import { LeaseManager } from './leases/manager.js';
@@ -338,6 +341,7 @@ export class Core {
       boundCidrs: params.boundCidrs ?? [],
       mountDefaultTTL: mount.config.defaultLeaseTTL,
       mountMaxTTL: mount.config.maxLeaseTTL,
+      type: resolveTokenType(mount.config.tokenType, params.type),
     });
     return authResponse(entry, token);
   }
@@ -557,16 +561,18 @@ export class Core {
     if (!mounted || (req.mountType !== undefined && mounted.entry.type !== req.mountType)) {
       throw new CofferError('unsupported_path', `no handler for route "${req.path}". route entry not found.`);
     }
+    if (operation === 'help') {
+      // As in Vault, help on a mount's root describes the whole backend.
+      if (resolved.relPath === '') return mountHelp(mounted.entry, mounted.backend, this.version);
+      if (route) return routeHelp(mounted.entry, route, resolved.relPath, this.version);
+    }
     if (!route) {
       throw new CofferError('unsupported_path', `unsupported path: no route for "${req.path}" on the ${mounted.entry.type} mount at ${mounted.entry.path}`);
-    }
-    if (operation === 'help') {
-      return { data: { help: route.help ?? `Path ${req.path} on a ${mounted.entry.type} mount.`, openapi: {} } };
     }
     const ops = route.operations;
     const handler = ops[operation] ?? (operation === 'create' ? ops.update : operation === 'update' ? ops.create : undefined);
     if (!handler) throw new CofferError('unsupported_operation', `unsupported operation: ${operation} is not supported on ${req.path}`);
-    return handler(breq);
+    return withUnrecognizedFieldsWarning(route, operation, req.data, await handler(breq));
   }
 }
 

@@ -3,7 +3,9 @@
  * every value as a string (`token_ttl="1h"`, `token_policies="a,b"`, `max_versions="5"`),
  * other clients send native JSON types. Each reader throws a 400 that names the field.
  */
+import type { Route } from './backend.js';
 import { badRequest } from './errors.js';
+import type { LogicalResponse, Operation } from './logical.js';
 
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -129,4 +131,34 @@ export function reqString(data: Record<string, unknown>, field: string): string 
   const v = optString(data, field);
   if (v === undefined || v === '') throw badRequest(`missing ${field}`);
   return v;
+}
+
+/** The named groups of a route pattern (path parameters such as `role_name`), which Vault counts as fields. */
+export function patternFields(pattern: RegExp): string[] {
+  return [...pattern.source.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]!);
+}
+
+/**
+ * Vault's warning for the keys of a write that `route` does not declare (sorted, as
+ * `[a b]`); undefined when the route declares no field list, takes arbitrary keys, or all
+ * keys are known.
+ */
+export function unrecognizedFieldsWarning(route: Route, operation: Operation, data: Record<string, unknown>): string | undefined {
+  if (operation !== 'create' && operation !== 'update' && operation !== 'patch') return undefined;
+  if (route.fields === undefined || route.fields === '*') return undefined;
+  const known = new Set([...route.fields, ...patternFields(route.pattern)]);
+  const ignored = Object.keys(data).filter((k) => !known.has(k)).sort();
+  if (ignored.length === 0) return undefined;
+  // Only the names are echoed, never the values (they may be secrets).
+  return `Endpoint ignored these unrecognized parameters: [${ignored.map((k) => k.slice(0, 64)).join(' ')}]`;
+}
+
+/**
+ * Adds the unrecognized-parameters warning to a handler's answer. A bare 204 becomes a 200
+ * carrying only the warning, as in Vault; raw answers (sys/health and the like) are left alone.
+ */
+export function withUnrecognizedFieldsWarning(route: Route, operation: Operation, data: Record<string, unknown>, response: LogicalResponse | null): LogicalResponse | null {
+  const warning = unrecognizedFieldsWarning(route, operation, data);
+  if (warning === undefined || response?.raw) return response;
+  return { ...(response ?? {}), warnings: [...(response?.warnings ?? []), warning] };
 }

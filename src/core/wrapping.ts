@@ -47,9 +47,12 @@ export class ResponseWrapper {
     return new PrefixedStorage(mount.storage, `${tokenId}/`);
   }
 
-  /** Stores `response` behind a new wrapping token valid for `ttl` seconds. */
+  /**
+   * Stores `response` behind a new wrapping token valid for `ttl` seconds. The token store caps
+   * the TTL at the system max; `wrap_info.ttl` then reports the TTL applied, with a warning.
+   */
   async wrap(response: LogicalResponse, ttl: number, creationPath: string, requestId: string): Promise<LogicalResponse> {
-    const { token, entry } = await this.tokens.create({
+    const { token, entry, warnings } = await this.tokens.create({
       policies: [WRAPPING_POLICY],
       noDefaultPolicy: true,
       ttl,
@@ -80,12 +83,12 @@ export class ResponseWrapper {
     const wrapInfo: WrapInfo = {
       token,
       accessor: entry.accessor,
-      ttl,
+      ttl: entry.ttl,
       creation_time: rfc3339Nano(this.now()),
       creation_path: creationPath,
       ...(wrappedAccessor ? { wrapped_accessor: wrappedAccessor } : {}),
     };
-    return { wrapInfo, mountType: response.mountType };
+    return { wrapInfo, mountType: response.mountType, warnings: warnings.length > 0 ? warnings : undefined };
   }
 
   /** The live wrapping-token entry for `token`, or an "invalid wrapping token" error. */

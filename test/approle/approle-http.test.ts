@@ -159,7 +159,8 @@ describe('AppRole over HTTP', () => {
       assert.match(res.body.errors[0], pattern);
     };
     await bad({ bind_secret_id: false }, /at least one constraint/);
-    await bad({ token_type: 'batch' }, /service tokens only/);
+    await bad({ token_type: 'batch', token_num_uses: 2 }, /cannot be 'batch' or 'default-batch' when set to generate tokens with limited use count/);
+    await bad({ token_type: 'bulk' }, /token_type/);
     await bad({ token_ttl: '2h', token_max_ttl: '1h' }, /token_ttl.*token_max_ttl/);
     await bad({ token_ttl: 'soon' }, /token_ttl/);
     await bad({ secret_id_num_uses: -1 }, /secret_id_num_uses/);

@@ -102,12 +102,12 @@ describe('auth/token/create', () => {
     assert.equal(periodic!.auth!.lease_duration, 7200);
   });
 
-  it('refuses children of a use-limited token, negative num_uses and batch tokens', async () => {
+  it('refuses children of a use-limited token, negative num_uses and use-limited batch tokens', async () => {
     const h = await makeTokens();
     const limited = await h.mint({ policies: ['p1'], num_uses: 5 });
     assert.deepEqual((await h.fail('update', 'create', {}, limited)).messages, ['restricted use token cannot generate child tokens']);
     assert.deepEqual((await h.fail('update', 'create', { num_uses: -1 })).messages, ['number of uses cannot be negative']);
-    assert.match((await h.fail('update', 'create', { type: 'batch' })).messages[0]!, /batch tokens are not supported/);
+    assert.deepEqual((await h.fail('update', 'create', { type: 'batch', num_uses: 2 })).messages, ['batch tokens cannot have "num_uses" set']);
   });
 
   it('caps a TTL above the mount max with a warning', async () => {
@@ -341,7 +341,8 @@ describe('auth/token/roles', () => {
   it('checks role fields', async () => {
     const h = await makeTokens();
     assert.match((await h.fail('update', 'roles/x', { path_suffix: 'a/b' })).messages[0]!, /path suffix contains invalid characters/);
-    assert.match((await h.fail('update', 'roles/x', { token_type: 'batch' })).messages[0]!, /not supported/);
+    assert.match((await h.fail('update', 'roles/x', { token_type: 'batch', token_period: '1h' })).messages[0]!, /cannot be 'batch' or 'default-batch' when set to generate periodic tokens/);
+    assert.match((await h.fail('update', 'roles/x', { token_type: 'bulk' })).messages[0]!, /invalid 'token_type' value/);
     assert.match((await h.fail('update', 'roles/x', { token_bound_cidrs: 'not-a-cidr' })).messages[0]!, /invalid CIDR/);
   });
 });

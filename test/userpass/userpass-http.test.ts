@@ -180,7 +180,7 @@ describe('userpass over HTTP', () => {
     await bad('gina', {}, /missing password/);
     await bad('gina', { password: '' }, /must not be empty/);
     await bad('gina', { password_hash: '$2a$10$abcdefghijklmnopqrstuv' }, /password_hash is not supported/);
-    await bad('gina', { password: 'pw', token_type: 'batch' }, /service tokens only/);
+    await bad('gina', { password: 'pw', token_type: 'batch', token_period: '1h' }, /cannot be 'batch' or 'default-batch' when set to generate periodic tokens/);
     await bad('gina', { password: 'pw', token_ttl: '2h', token_max_ttl: '1h' }, /token_ttl/);
     await bad('-gina-', { password: 'pw' }, /invalid username/);
     assert.equal((await s.request('GET', '/v1/auth/userpass/users/gina')).status, 404);

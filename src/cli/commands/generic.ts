@@ -5,6 +5,7 @@
 
 import type { Command } from 'commander';
 import { action, addOutputOptions, addWrapOption, cleanPath, kvSources, makeClient, printOptions, type CommandEnv } from '../common.js';
+import { listAllItems } from '../azure.js';
 import { EXIT_USAGE, usageError } from '../context.js';
 import { parseKvArgs } from '../kvargs.js';
 import { printIfWrapped, printKeys, printSecret } from '../output.js';
@@ -18,6 +19,15 @@ function toQuery(data: Record<string, unknown>): Record<string, string> {
     query[k] = Array.isArray(v) ? v.map(String).join(',') : typeof v === 'string' ? v : JSON.stringify(v);
   }
   return query;
+}
+
+/**
+ * The names to print for a Key Vault listing: the secret names, or the version ids when
+ * listing `.../versions` (every item there carries the same name).
+ */
+function itemNames(items: Record<string, unknown>[], path: string): string[] {
+  const field = path.endsWith('/versions') ? 'version' : 'name';
+  return items.map((i) => String(i[field] ?? ''));
 }
 
 /** The generic read/write/list/delete commands. */
@@ -81,8 +91,13 @@ export function registerGeneric(program: Command, env: CommandEnv): void {
       const res = await makeClient(ctx).request('LIST', path, { allowNotFound: true, wrapTtl: opts.wrapTtl });
       // A wrapped list answers with wrap_info instead of keys.
       if (res.status !== 404 && printIfWrapped(ctx.io, res.body, po)) return;
-      const raw = res.status === 404 ? undefined : res.body?.data?.keys;
-      const keys = Array.isArray(raw) ? raw.map(String) : null;
+      const data = res.status === 404 ? undefined : res.body?.data;
+      // Key Vault engines answer a page of `items` (with a skiptoken) instead of Vault's `keys`.
+      const keys = Array.isArray(data?.keys)
+        ? data.keys.map(String)
+        : Array.isArray(data?.items)
+          ? itemNames(await listAllItems(makeClient(ctx), `${path}/`, `listing ${path}`), path)
+          : null;
       if (!keys) {
         ctx.io.err(`No value found at ${path}/\n`);
         return EXIT_USAGE;

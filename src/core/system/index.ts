@@ -1,10 +1,13 @@
 /**
- * The system backend mounted at `sys/`: seal control, mounts, policies, audit, keys, response wrapping and leases.
+ * The system backend mounted at `sys/`: seal control, mounts, policies, audit, keys, response wrapping, leases,
+ * host information and counters.
  * It lives in core because it manages core's own state.
  */
 import type { Backend } from '../backend.js';
 import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
+import { counterRoutes } from './counter-routes.js';
+import { hostInfoRoutes } from './host-info.js';
 import { keyRoutes } from './key-routes.js';
 import { leaseRoutes } from './lease-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
@@ -15,5 +18,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core)] };
 }

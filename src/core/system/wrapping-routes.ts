@@ -15,6 +15,7 @@ export function wrappingRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^wrapping\/wrap$/,
+      fields: '*',
       operations: {
         update: async (req) => {
           if (Object.keys(req.data).length === 0) throw badRequest('empty wrapping request: give the key=value pairs to wrap');
@@ -26,6 +27,7 @@ export function wrappingRoutes(core: Core): Route[] {
       // Unauthenticated at the route level: the caller is either the wrapping token itself
       // (X-Vault-Token) or another token that sends the wrapping token in the body.
       pattern: /^wrapping\/unwrap$/,
+      fields: ['token'],
       unauthenticated: ['update', 'create'],
       operations: {
         update: async (req) => {
@@ -46,6 +48,7 @@ export function wrappingRoutes(core: Core): Route[] {
     },
     {
       pattern: /^wrapping\/lookup$/,
+      fields: ['token'],
       unauthenticated: ['update', 'create', 'read'],
       operations: {
         update: async (req) => {
@@ -62,6 +65,7 @@ export function wrappingRoutes(core: Core): Route[] {
     },
     {
       pattern: /^wrapping\/rewrap$/,
+      fields: ['token'],
       operations: {
         update: async (req) => {
           const token = optString(req.data, 'token');

@@ -24,11 +24,21 @@ export interface TokenRole {
   /** Set only when the deprecated `period` / `explicit_max_ttl` names were used (echoed on read). */
   period: number;
   explicitMaxTTL: number;
-  tokenType: 'default-service' | 'service';
+  tokenType: 'default-service' | 'service' | 'batch' | 'default-batch';
   tokenBoundCidrs: string[];
   tokenNoDefaultPolicy: boolean;
   tokenNumUses: number;
 }
+
+/**
+ * The fields a token-role write understands (Vault's token-role schema: no token_ttl,
+ * token_max_ttl or token_policies, which token roles do not have).
+ */
+export const TOKEN_ROLE_FIELDS = [
+  'allowed_entity_aliases', 'allowed_policies', 'allowed_policies_glob', 'bound_cidrs', 'disallowed_policies',
+  'disallowed_policies_glob', 'explicit_max_ttl', 'orphan', 'path_suffix', 'period', 'renewable',
+  'token_bound_cidrs', 'token_explicit_max_ttl', 'token_no_default_policy', 'token_num_uses', 'token_period', 'token_type',
+] as const;
 
 /** Vault's GenericNameRegex, as a pattern source with the group `role_name`. */
 export const ROLE_NAME_PATTERN = String.raw`(?<role_name>\w(?:[\w.-]*\w)?)`;
@@ -134,9 +144,14 @@ export function applyRoleUpdate(name: string, existing: TokenRole | undefined, d
   const type = optString(data, 'token_type');
   if (type !== undefined) {
     if (type === '' || type === 'default' || type === 'default-service') role.tokenType = 'default-service';
-    else if (type === 'service') role.tokenType = 'service';
-    else if (type === 'batch' || type === 'default-batch') throw badRequest(`token_type "${type}" is not supported: Coffer issues service tokens only; use "service" or "default-service"`);
-    else throw badRequest(`invalid 'token_type' value "${type}"`);
+    else if (type === 'service' || type === 'batch' || type === 'default-batch') role.tokenType = type;
+    else throw badRequest(`invalid 'token_type' value "${type.slice(0, 40)}": use "service", "batch", "default-service" or "default-batch"`);
+  }
+  if (role.tokenType === 'batch' || role.tokenType === 'default-batch') {
+    // Batch tokens are never periodic, use-limited or bound by an explicit max (Vault's role checks).
+    if (role.tokenPeriod > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate periodic tokens");
+    if (role.tokenNumUses > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with limited use count");
+    if (role.tokenExplicitMaxTTL > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with an explicit max TTL");
   }
   return { role, warnings };
 }

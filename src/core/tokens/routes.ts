@@ -10,8 +10,9 @@ import { optBool, optDuration, optInt, optString, optStringList, optStringMap } 
 import type { LogicalResponse } from '../logical.js';
 import { authResponse, lookupData } from './format.js';
 import { anyGlobMatch, isSubset, NON_ASSIGNABLE_POLICIES, sanitizePolicies } from './policies.js';
-import { applyRoleUpdate, deleteRole, listRoles, readRole, ROLE_NAME_PATTERN, roleData, writeRole, type TokenRole } from './roles.js';
+import { applyRoleUpdate, deleteRole, listRoles, readRole, ROLE_NAME_PATTERN, roleData, TOKEN_ROLE_FIELDS, writeRole, type TokenRole } from './roles.js';
 import type { TokenEntry, TokenStore } from './store.js';
+import { isBatchToken } from './batch.js';
 
 /** What the token backend needs from core. */
 export interface TokenBackendDeps {
@@ -26,6 +27,12 @@ export interface TokenBackendDeps {
    */
   hasSudo?(auth: RequestAuth, path: string): boolean | Promise<boolean>;
 }
+
+/** The fields of the create routes (Vault's token-create schema, plus the deprecated `lease` and `metadata` read as aliases). */
+const CREATE_FIELDS = [
+  'display_name', 'entity_alias', 'explicit_max_ttl', 'id', 'lease', 'meta', 'metadata', 'no_default_policy', 'no_parent',
+  'num_uses', 'period', 'policies', 'renewable', 'ttl', 'type',
+] as const;
 
 /** Vault's display-name sanitiser. */
 const DISPLAY_NAME_SANITIZE = /[^a-zA-Z0-9-]/g;
@@ -52,12 +59,15 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   /** The caller's own entry; the current request may be its last use, so pending counts. */
   async function selfEntry(auth: RequestAuth): Promise<TokenEntry | undefined> {
+    // A batch token is not stored: it is its own entry.
+    if (isBatchToken(auth.clientToken)) return store.lookup(auth.clientToken);
     return store.lookupByHash(auth.tokenId, { includePending: true });
   }
 
   /** Entry for a raw token given in the body; the caller's own token resolves through its auth. */
   async function entryForToken(token: string, auth: RequestAuth | undefined): Promise<TokenEntry | undefined> {
     if (auth && token === auth.clientToken) return selfEntry(auth);
+    if (isBatchToken(token)) return store.lookup(token);
     return store.lookupByHash(await store.hashToken(token), { includePending: true });
   }
 
@@ -67,6 +77,8 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     const auth = requireAuth(req);
     const parent = await selfEntry(auth);
     if (!parent) throw badRequest('parent token lookup failed: no parent found');
+    // Batch tokens are not tracked, so nothing could revoke their children.
+    if (parent.type === 'batch') throw badRequest('batch tokens cannot create more tokens');
     // A token with limited uses could escape its limit through children.
     if (parent.numUses !== 0) throw badRequest('restricted use token cannot generate child tokens');
     const sudo = await isSudo(auth, req.fullPath);
@@ -89,11 +101,19 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     const period = optDuration(d, 'period') ?? 0;
     const displayNameIn = optString(d, 'display_name');
     let numUses = optInt(d, 'num_uses') ?? 0;
-    const type = optString(d, 'type') ?? '';
+    let type = optString(d, 'type') ?? '';
     const entityAlias = optString(d, 'entity_alias') ?? '';
 
-    if (type === 'batch') throw badRequest('batch tokens are not supported: omit "type" or use "service"');
-    if (type !== '' && type !== 'service') throw badRequest(`invalid 'type' value "${type.slice(0, 40)}": use "service"`);
+    // The role's token_type decides, or gives the default (Vault's handleCreateCommon).
+    if (role?.tokenType === 'service' || role?.tokenType === 'batch') type = role.tokenType;
+    else if (role?.tokenType === 'default-batch' && type === '') type = 'batch';
+    if (type !== '' && type !== 'service' && type !== 'batch') throw badRequest(`invalid 'type' value "${type.slice(0, 40)}": use "service" or "batch"`);
+    const batch = type === 'batch';
+    if (batch) {
+      const bad = explicitMaxTTL !== 0 ? 'explicit_max_ttl' : numUses !== 0 ? 'num_uses' : period !== 0 ? 'period' : id !== undefined ? 'id' : '';
+      if (bad) throw badRequest(`batch tokens cannot have "${bad}" set`);
+      renewable = false;
+    }
     if (numUses < 0) throw badRequest('number of uses cannot be negative');
     if (entityAlias !== '') {
       if (!role) throw badRequest("'entity_alias' is only allowed in combination with token role");
@@ -164,6 +184,8 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     if (policies.includes('root') && !parent.policies.includes('root')) {
       throw badRequest('root tokens may not be created without parent token being root');
     }
+    // Batch tokens cannot be revoked, so there must never be a root one.
+    if (policies.includes('root') && batch) throw badRequest('batch tokens cannot be root tokens');
 
     // ---- parent
     let orphan = false;
@@ -219,6 +241,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
       role: role?.name,
       mountDefaultTTL: req.mount?.config?.defaultLeaseTTL,
       mountMaxTTL: req.mount?.config?.maxLeaseTTL,
+      type: batch ? 'batch' : 'service',
     });
     warnings.push(...result.warnings);
     for (const p of result.entry.policies) {
@@ -264,6 +287,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   async function renewEntry(entry: TokenEntry | undefined, clientToken: string, req: BackendRequest): Promise<LogicalResponse> {
     if (!entry) throw badRequest('token not found');
+    if (entry.type === 'batch') throw badRequest('batch tokens cannot be renewed');
     const increment = optDuration(req.data ?? {}, 'increment') ?? 0;
     const r = await store.renew(entry, increment);
     return { auth: authResponse(r.entry, clientToken, r.ttl), warnings: r.warnings.length > 0 ? r.warnings : undefined };
@@ -288,16 +312,24 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
 
   // ------------------------------------------------------------------ revoke
 
+  /** Batch tokens live until they expire or their parent is revoked (Vault has no other way). */
+  function refuseBatchRevocation(token: string): void {
+    if (isBatchToken(token)) throw badRequest('batch tokens cannot be revoked; they expire, or end with their parent token');
+  }
+
   async function revoke(req: BackendRequest): Promise<null> {
     const token = optString(req.data ?? {}, 'token') ?? '';
     if (token === '') throw badRequest('missing token ID');
+    refuseBatchRevocation(token);
     // Unknown tokens are fine: "revoked if it existed".
     await store.revoke(await store.hashToken(token));
     return null;
   }
 
   async function revokeSelf(req: BackendRequest): Promise<null> {
-    await store.revoke(requireAuth(req).tokenId);
+    const auth = requireAuth(req);
+    refuseBatchRevocation(auth.clientToken);
+    await store.revoke(auth.tokenId);
     return null;
   }
 
@@ -312,6 +344,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     // The route is a sudo path: core's ACL check already required sudo.
     const token = optString(req.data ?? {}, 'token') ?? '';
     if (token === '') throw badRequest('missing token ID');
+    refuseBatchRevocation(token);
     const hash = await store.hashToken(token);
     if (!(await store.lookupByHash(hash, { includePending: true }))) throw badRequest('token to revoke not found');
     await store.revokeOrphan(hash);
@@ -325,66 +358,79 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
   const routes: Route[] = [
     {
       pattern: /^create-orphan$/,
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, true) },
       help: 'Create an orphan token (no parent, so it survives the revocation of the caller).',
     },
     {
       pattern: new RegExp(`^create/${ROLE_NAME_PATTERN}$`),
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, false, roleName(req)) },
       help: 'Create a token against a token role.',
     },
     {
       pattern: /^create$/,
+      fields: CREATE_FIELDS,
       operations: { update: (req) => create(req, false) },
       help: 'Create a child token of the calling token.',
     },
     {
       pattern: /^lookup$/,
+      fields: ['token'],
       operations: { read: lookup, update: lookup },
       help: 'Look up a token (body: token) and its properties.',
     },
     {
       pattern: /^lookup-self$/,
+      fields: ['token'],
       operations: { read: lookupSelf, update: lookupSelf },
       help: 'Look up the calling token.',
     },
     {
       pattern: /^lookup-accessor$/,
+      fields: ['accessor'],
       operations: { update: lookupAccessor },
       help: 'Look up a token by accessor (the token id is not returned).',
     },
     {
       pattern: /^renew$/,
+      fields: ['token', 'increment'],
       operations: { update: renew },
       help: 'Renew a token (body: token, increment).',
     },
     {
       pattern: /^renew-self$/,
+      fields: ['token', 'increment'],
       operations: { update: renewSelf },
       help: 'Renew the calling token (body: increment).',
     },
     {
       pattern: /^renew-accessor$/,
+      fields: ['accessor', 'increment'],
       operations: { update: renewAccessor },
       help: 'Renew a token by accessor (body: accessor, increment).',
     },
     {
       pattern: /^revoke$/,
+      fields: ['token'],
       operations: { update: revoke },
       help: 'Revoke a token and all its children (body: token).',
     },
     {
       pattern: /^revoke-self$/,
+      fields: [],
       operations: { update: revokeSelf },
       help: 'Revoke the calling token and all its children.',
     },
     {
       pattern: /^revoke-accessor$/,
+      fields: ['accessor'],
       operations: { update: revokeAccessor },
       help: 'Revoke a token and its children by accessor (body: accessor).',
     },
     {
       pattern: /^revoke-orphan$/,
+      fields: ['token'],
       sudo: true,
       operations: { update: revokeOrphan },
       help: 'Revoke a token but keep its children, which become orphans (body: token). Needs sudo.',
@@ -402,6 +448,7 @@ export function createTokenBackend(deps: TokenBackendDeps): Backend {
     },
     {
       pattern: new RegExp(`^roles/${ROLE_NAME_PATTERN}$`),
+      fields: TOKEN_ROLE_FIELDS,
       existenceCheck: async (req) => (await readRole(req.storage, roleName(req))) !== undefined,
       operations: {
         read: async (req) => {

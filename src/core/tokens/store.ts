@@ -11,6 +11,8 @@
  *   parent/<parent hash>/<hash>   empty                (one key per child, found by list)
  *   expire/<16-digit ms>_<hash>   empty                (sorted by expiry, for the sweeper)
  *
+ * Batch tokens (`hvb.`, see batch.ts) are not stored at all: the token is the sealed entry.
+ *
  * Every change that touches several keys goes through one `storage.batch`. A small LRU of
  * entries by hash sits in front of `id/`; since every write goes through this class, the
  * cache is updated on every write (a second node sharing the storage would not see them: see
@@ -24,6 +26,7 @@ import { sanitizePolicies } from './policies.js';
 import { calculateTTL, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './ttl.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import { StoredKey } from '../stored-key.js';
+import { BatchTokenCodec, isBatchToken, type BatchPayload } from './batch.js';
 
 /** `numUses` of a token whose last use is in progress: it is invalid for any new request. */
 export const REVOCATION_PENDING = -1;
@@ -61,7 +64,8 @@ export interface TokenEntry {
   /** Parent's hash, or '' for orphans. */
   readonly parent: string;
   readonly orphan: boolean;
-  readonly type: 'service';
+  /** Batch tokens are never stored: they carry their entry, have no accessor and cannot be renewed. */
+  readonly type: 'service' | 'batch';
   readonly boundCidrs: string[];
   /** Unix ms after which the token is invalid; 0 = never. */
   readonly expireTime: number;
@@ -101,6 +105,8 @@ export interface CreateTokenParams {
   /** The issuing mount's tuned default/max TTL; 0 or absent = system values. */
   mountDefaultTTL?: number;
   mountMaxTTL?: number;
+  /** Default `service`. A `batch` token is not stored; it cannot be root, periodic, use-limited or have an id. */
+  type?: 'service' | 'batch';
 }
 
 /** The outcome of `create`. `token` is shown to the caller once and kept nowhere. */
@@ -204,6 +210,7 @@ export class TokenStore {
   private readonly locks = new KeyedMutex();
   private readonly hooks: RevokeHook[] = [];
   private readonly saltKey: StoredKey;
+  private readonly batch: BatchTokenCodec;
 
   /**
    * `new TokenStore({ storage, now, ... })`, or the short form `new TokenStore(storage, now)`.
@@ -214,6 +221,7 @@ export class TokenStore {
       : storageOrOptions;
     this.storage = options.storage;
     this.saltKey = new StoredKey(this.storage, SALT);
+    this.batch = new BatchTokenCodec(this.storage);
     this.clock = options.now;
     this.defaultTTL = options.defaultTTL ?? SYSTEM_DEFAULT_TTL;
     this.maxTTL = options.maxTTL ?? SYSTEM_MAX_TTL;
@@ -280,6 +288,7 @@ export class TokenStore {
    */
   async lookup(token: string): Promise<TokenEntry | undefined> {
     if (typeof token !== 'string' || token === '') return undefined;
+    if (isBatchToken(token)) return this.lookupBatch(token);
     const hash = await this.hashToken(token);
     const entry = await this.load(hash);
     if (!entry) return undefined;
@@ -288,6 +297,47 @@ export class TokenStore {
     const b = Buffer.from(hash);
     if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
     return this.isValid(entry, false) ? entry : undefined;
+  }
+
+  /**
+   * The entry a batch token carries, or undefined when it is not genuine, has expired, or its
+   * parent is no longer valid (a batch token dies with its parent, as in Vault).
+   */
+  private async lookupBatch(token: string): Promise<TokenEntry | undefined> {
+    const p = await this.batch.decode(token);
+    if (!p) return undefined;
+    const expireTime = p.issueTime + p.ttl * 1000;
+    if (this.clock() >= expireTime) return undefined;
+    if (p.parent !== '') {
+      const parent = await this.load(p.parent);
+      if (!parent || !this.isValid(parent, false)) return undefined;
+    }
+    return freezeEntry({
+      id: await this.hashToken(token),
+      accessor: '',
+      policies: p.policies,
+      meta: p.meta,
+      displayName: p.displayName,
+      numUses: 0,
+      creationTime: Math.floor(p.issueTime / 1000),
+      issueTime: p.issueTime,
+      lastRenewalTime: 0,
+      creationTTL: p.ttl,
+      ttl: p.ttl,
+      explicitMaxTTL: 0,
+      maxTTL: p.maxTTL,
+      period: 0,
+      renewable: false,
+      path: p.path,
+      parent: p.parent,
+      orphan: p.parent === '',
+      type: 'batch',
+      boundCidrs: p.boundCidrs,
+      expireTime,
+      entityId: p.entityId,
+      role: p.role,
+      pendingSince: 0,
+    });
   }
 
   /**
@@ -327,6 +377,11 @@ export class TokenStore {
     return out.sort();
   }
 
+  /** How many tokens are stored (Vault's `service_tokens` counter; batch tokens are never stored). */
+  async count(): Promise<number> {
+    return (await this.listAll(ID)).length;
+  }
+
   /** Hashes of the direct children of a token. */
   async listChildren(hash: string): Promise<string[]> {
     return (await this.listAll(`${PARENT}${hash}/`)).filter((k) => !k.endsWith('/'));
@@ -356,6 +411,12 @@ export class TokenStore {
     if (params.id !== undefined) {
       if (typeof params.id !== 'string' || params.id === '') throw badRequest('token id must be a non-empty string');
       if (params.id.includes('.')) throw badRequest('custom token id cannot contain "."');
+    }
+    if (params.type === 'batch') {
+      // The routes check these with Vault's messages; this guards every other caller.
+      if (params.id !== undefined) throw badRequest('batch tokens cannot have a custom id');
+      if ((params.numUses ?? 0) !== 0) throw badRequest('batch tokens cannot have "num_uses" set');
+      if ((params.period ?? 0) !== 0) throw badRequest('batch tokens cannot have "period" set');
     }
     const parentHash = params.orphan ? '' : params.parent ?? '';
     if (parentHash === '') return this.createUnderParent(params, undefined);
@@ -397,12 +458,23 @@ export class TokenStore {
       renewable = false;
       boundCidrs = [];
     }
+    const effectiveMax = backendMax > 0 && backendMax < sysMax ? backendMax : sysMax;
+    if (params.type === 'batch') {
+      if (policies.includes('root') || ttl === 0) throw badRequest('batch tokens cannot be root tokens');
+      const payload: BatchPayload = {
+        policies, meta: { ...(params.meta ?? {}) }, displayName: params.displayName ?? 'token', path: params.path,
+        parent: parent ? parent.id : '', issueTime: now, ttl, maxTTL: effectiveMax, boundCidrs, role: params.role ?? '', entityId: '',
+      };
+      const token = await this.batch.encode(payload);
+      const entry = await this.lookupBatch(token);
+      if (!entry) throw new Error('a new batch token did not decode');
+      return { token, entry, warnings };
+    }
 
     const token = params.id ?? newServiceToken();
     const hash = await this.hashToken(token);
     const accessor = newAccessor();
     const accessorHash = await this.hashAccessor(accessor);
-    const effectiveMax = backendMax > 0 && backendMax < sysMax ? backendMax : sysMax;
     const entry = freezeEntry({
       id: hash,
       accessor,
@@ -691,6 +763,7 @@ export class TokenStore {
   clearCache(): void {
     this.cache.clear();
     this.saltKey.clear();
+    this.batch.clear();
     this.hmacKey = undefined;
   }
 }

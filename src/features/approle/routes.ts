@@ -6,7 +6,8 @@ import type { BackendRequest, Handler, Route } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { optString, reqString } from '../../core/fields.js';
 import { loginHandler } from './login.js';
-import { applyRoleFields, newRole, roleView, type RoleEntry } from './role.js';
+import { tokenFieldNames } from '../auth-common/token-fields.js';
+import { applyRoleFields, newRole, ROLE_ALIASES, roleView, type RoleEntry } from './role.js';
 import { secretIdHandlers } from './secret-ids.js';
 import { requireRole, roleName, type ApproleDeps } from './shared.js';
 
@@ -98,6 +99,10 @@ export function approleRoutes(deps: ApproleDeps): Route[] {
     },
     {
       pattern: new RegExp(`^role/${ROLE}$`),
+      fields: [
+        'role_id', 'bind_secret_id', 'secret_id_bound_cidrs', 'bound_cidr_list', 'secret_id_num_uses', 'secret_id_ttl',
+        'local_secret_ids', ...tokenFieldNames(ROLE_ALIASES),
+      ],
       existenceCheck: async (req) => (await store.getRole(roleName(req))) !== undefined,
       operations: {
         create: writeRole,

@@ -19,7 +19,7 @@ export interface TokenFields {
   token_num_uses: number;
   token_bound_cidrs: string[];
   token_no_default_policy: boolean;
-  /** `default` or `service` (Coffer issues service tokens only). */
+  /** `default`, `service`, `batch` or `default-batch` (the mount's token_type settles `default`). */
   token_type: string;
 }
 
@@ -59,11 +59,8 @@ function parseTokenType(data: Record<string, unknown>, field: string): string | 
   if (raw === undefined) return undefined;
   const value = raw.trim().toLowerCase();
   if (value === '' || value === 'default' || value === 'default-service') return 'default';
-  if (value === 'service') return 'service';
-  if (value === 'batch' || value === 'default-batch') {
-    throw badRequest(`invalid value for "${field}": Coffer issues service tokens only, so "${value}" is not supported; use "default" or "service"`);
-  }
-  throw badRequest(`invalid value for "${field}": expected "default" or "service"`);
+  if (value === 'service' || value === 'batch' || value === 'default-batch') return value;
+  throw badRequest(`invalid value for "${field}": expected "default", "service", "batch" or "default-batch"`);
 }
 
 /** Parses one token field from `data[field]`; undefined when absent. */
@@ -88,6 +85,11 @@ function parseOne(data: Record<string, unknown>, field: string, target: keyof To
 }
 
 const TOKEN_KEYS: (keyof TokenFields)[] = Object.keys(defaultTokenFields()) as (keyof TokenFields)[];
+
+/** Every request field the token settings accept: the `token_*` names and the given legacy aliases (a route's `fields`). */
+export function tokenFieldNames(aliases: LegacyAliases): string[] {
+  return [...TOKEN_KEYS, ...Object.keys(aliases)];
+}
 
 /**
  * Applies the token fields present in `data` to `target` (absent fields keep their value).
@@ -122,6 +124,12 @@ export function validateTokenFields(t: TokenFields): void {
   if (t.token_explicit_max_ttl > 0 && t.token_ttl > t.token_explicit_max_ttl) {
     throw badRequest('"token_ttl" must not be greater than "token_explicit_max_ttl"');
   }
+  if (t.token_type === 'batch' || t.token_type === 'default-batch') {
+    // Batch tokens are not stored, so they cannot count uses, be periodic or carry an explicit max.
+    if (t.token_period > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate periodic tokens");
+    if (t.token_num_uses > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with limited use count");
+    if (t.token_explicit_max_ttl > 0) throw badRequest("'token_type' cannot be 'batch' or 'default-batch' when set to generate tokens with an explicit max TTL");
+  }
 }
 
 /** The read view: every token field, durations in integer seconds, plus the legacy names in use. */
@@ -155,7 +163,7 @@ export function issueParams(t: TokenFields): IssueTokenParams {
     numUses: t.token_num_uses,
     noDefaultPolicy: t.token_no_default_policy,
     boundCidrs: [...t.token_bound_cidrs],
-    type: 'service',
+    type: t.token_type as IssueTokenParams['type'],
     renewable: true,
   };
 }

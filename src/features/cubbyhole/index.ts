@@ -7,11 +7,14 @@ import type { Backend, BackendFactory, BackendRequest } from '../../core/backend
 import { badRequest, notFound, permissionDenied } from '../../core/errors.js';
 import { wipe } from '../../core/mount-table.js';
 import { assertSafePath } from '../../core/paths.js';
+import { isBatchToken } from '../../core/tokens/batch.js';
 import { PrefixedStorage } from '../../storage/prefixed.js';
 import type { Storage } from '../../storage/types.js';
 
 function scoped(req: BackendRequest): Storage {
   if (!req.auth) throw permissionDenied();
+  // A batch token is never stored or revoked, so nothing would ever wipe its cubbyhole (as in Vault, it has none).
+  if (isBatchToken(req.auth.clientToken)) throw badRequest('batch tokens have no cubbyhole: use a service token');
   return new PrefixedStorage(req.storage, `${req.auth.tokenId}/`);
 }
 

@@ -9,9 +9,9 @@ import { optString } from '../../core/fields.js';
 import type { Storage } from '../../storage/types.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { decodeJson, encodeJson, normalizeName } from '../auth-common/names.js';
-import { issueParams } from '../auth-common/token-fields.js';
+import { issueParams, tokenFieldNames } from '../auth-common/token-fields.js';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password.js';
-import { applyUserFields, newUser, passwordField, userView, type UserEntry } from './user.js';
+import { applyUserFields, newUser, passwordField, USER_ALIASES, userView, type UserEntry } from './user.js';
 
 const USER = '(?<username>[^/]+)';
 const INVALID = 'invalid username or password';
@@ -99,6 +99,7 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     },
     {
       pattern: new RegExp(`^users/${USER}$`),
+      fields: ['password', 'password_hash', ...tokenFieldNames(USER_ALIASES)],
       existenceCheck: async (req) => (await getUser(userName(req))) !== undefined,
       operations: {
         create: writeUser,
@@ -118,6 +119,7 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     },
     {
       pattern: new RegExp(`^users/${USER}/password$`),
+      fields: ['password', 'password_hash'],
       operations: {
         update: async (req) => {
           const password = passwordField(req.data);
@@ -133,6 +135,7 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     },
     {
       pattern: new RegExp(`^users/${USER}/policies$`),
+      fields: ['token_policies', 'policies'],
       operations: {
         update: (req) => {
           const given = ['token_policies', 'policies'].filter((f) => req.data[f] !== undefined && req.data[f] !== null);
@@ -145,6 +148,7 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     },
     {
       pattern: new RegExp(`^login/${USER}$`),
+      fields: ['password'],
       operations: { update: login },
       unauthenticated: ['update', 'create'],
       help: 'Log in with a username and password.',
