@@ -14,6 +14,8 @@ import type { Clock } from '../core/clock.js';
 import type { BackendFactory } from '../core/backend.js';
 import { features } from '../features/index.js';
 import { createStorage } from '../storage/index.js';
+import { DEFAULT_TABLE } from '../storage/postgres.js';
+import { PostgresCoordinator } from '../storage/postgres-cluster.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { ensureKeyFile, readKeyFile, writeSecretFile } from './keyfile.js';
@@ -114,16 +116,33 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   if (options.dev && options.devTls && !options.tls) {
     devTls = await ensureDevTls({ dir: persistDir ? join(persistDir, 'tls') : join(homedir(), '.coffer', 'dev-tls'), baseDomain: azureBaseDomain });
   }
-  // A server holds its storage exclusively (SQLite always does; PostgreSQL through an advisory lock).
-  storage = await createStorage({ ...config.storage, exclusive: true });
+  // A single server holds its storage exclusively (SQLite always does; PostgreSQL through an
+  // advisory lock). With ha_enabled, nodes share the PostgreSQL table: each learns of the others'
+  // writes through the change feed, and one of them, elected through PostgreSQL, leads background work.
+  const ha = config.storage.type === 'postgresql' && config.storage.haEnabled === true;
+  const apiAddr = config.apiAddr ?? defaultApiAddr(config.listener);
+  storage = await createStorage({ ...config.storage, exclusive: !ha, ha: ha ? { nodeId: apiAddr } : undefined });
+  let coordinator: PostgresCoordinator | undefined;
+  if (ha) {
+    try {
+      coordinator = await PostgresCoordinator.open({ connectionUrl: config.storage.connectionUrl!, table: config.storage.table ?? DEFAULT_TABLE, nodeId: apiAddr, apiAddr, version: VERSION });
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+  }
 
-  const core = new Core({ storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
+  const core = new Core({
+    storage, features: [...features, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
+    clusterName: config.clusterName, cluster: coordinator, apiAddr,
+  });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;
   try {
     await core.start();
     if (options.dev) ({ rootToken, unsealKey } = await setUpDev(core, options, persistDir));
   } catch (err) {
+    await coordinator?.close();
     await storage.close();
     throw err;
   }
@@ -161,6 +180,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     if (closed) return;
     closed = true;
     await app.close();
+    await coordinator?.close();
     await core.close();
   };
   if (!options.quiet) {
@@ -179,6 +199,13 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     process.once('SIGTERM', () => stop('SIGTERM'));
   }
   return { core, app, url, rootToken, unsealKey, close };
+}
+
+/** What a node tells clients and other nodes when the config has no api_addr: its listener. */
+function defaultApiAddr(listener: ServerConfig['listener']): string {
+  const { host, port } = parseAddress(listener.address);
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${listener.tlsDisable ? 'http' : 'https'}://${shown}:${port}`;
 }
 
 async function setUpDev(core: Core, options: ServerOptions, persistDir?: string): Promise<{ rootToken?: string; unsealKey?: string }> {

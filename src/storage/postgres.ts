@@ -29,6 +29,9 @@ import {
 } from './keys.js';
 import type { BatchOp, ListOptions, NamedStorage } from './types.js';
 
+/** The table a server uses when the config names none. */
+export const DEFAULT_TABLE = 'coffer_kv';
+
 /** Keys fetched per list query. */
 const CHUNK = 500;
 /** SQLSTATEs worth retrying a batch for: serialization failure, deadlock. */
@@ -119,7 +122,7 @@ export class PostgresStorage implements NamedStorage {
     if (typeof connectionUrl !== 'string' || connectionUrl.trim() === '') {
       throw new Error('postgresql storage needs connectionUrl (e.g. "postgres://coffer@127.0.0.1:5432/coffer")');
     }
-    const table = quoteTable(options.table ?? 'coffer_kv');
+    const table = quoteTable(options.table ?? DEFAULT_TABLE);
     const pool = new pg.Pool({
       connectionString: connectionUrl,
       max: options.maxConnections ?? 10,

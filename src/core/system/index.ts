@@ -5,6 +5,7 @@
 import type { Backend } from '../backend.js';
 import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
+import { clusterRoutes } from './cluster-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { leaseRoutes } from './lease-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
@@ -15,5 +16,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core)] };
 }

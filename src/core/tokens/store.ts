@@ -261,11 +261,30 @@ export class TokenStore {
   private async load(hash: string): Promise<TokenEntry | undefined> {
     const cached = this.cache.get(hash);
     if (cached) return cached;
+    const generation = this.generation;
     const raw = await this.storage.get(ID + hash);
     if (!raw) return undefined;
     const entry = freezeEntry(JSON.parse(dec.decode(raw)) as TokenEntry);
-    this.cache.set(hash, entry);
+    // A read that raced an invalidation may hold the old value: do not cache it.
+    if (generation === this.generation) this.cache.set(hash, entry);
     return entry;
+  }
+
+  /** Bumped by every invalidation, so a load that started before one does not cache what it read. */
+  private generation = 0;
+
+  /**
+   * Another node (or a discarded transaction) changed `key` of this store's view: drop what
+   * this process derived from it. Keys outside `id/` and `salt` carry nothing cached.
+   */
+  invalidate(key: string): void {
+    if (key.startsWith(ID)) {
+      this.generation++;
+      this.cache.delete(key.slice(ID.length));
+    } else if (key === 'salt') {
+      this.generation++;
+      this.clearCache();
+    }
   }
 
   private isValid(entry: TokenEntry, includePending: boolean): boolean {
@@ -689,6 +708,7 @@ export class TokenStore {
 
   /** Drops the in-memory cache and salt (e.g. on seal: nothing derived from storage stays in memory). */
   clearCache(): void {
+    this.generation++;
     this.cache.clear();
     this.saltKey.clear();
     this.hmacKey = undefined;
