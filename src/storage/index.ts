@@ -7,7 +7,9 @@ import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import type { NamedStorage } from './types.js';
 
-export type { BatchOp, ListOptions, NamedStorage, Storage } from './types.js';
+export type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, Storage } from './types.js';
+export { ConflictError, isConflictError } from './errors.js';
+export { TransactionalStorage } from './transaction.js';
 export { MemoryStorage } from './memory.js';
 export { SqliteStorage } from './sqlite.js';
 export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } from './postgres.js';

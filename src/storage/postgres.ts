@@ -17,17 +17,20 @@
  */
 
 import pg from 'pg';
+import { ConflictError } from './errors.js';
 import {
   closedError,
   folderEnd,
   listStart,
   normalizeListOptions,
+  sameValue,
   validateBatch,
+  validateConditions,
   validateKey,
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
 
 /** The table a server uses when the config names none. */
 export const DEFAULT_TABLE = 'coffer_kv';
@@ -37,6 +40,12 @@ const CHUNK = 500;
 /** SQLSTATEs worth retrying a batch for: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const BATCH_ATTEMPTS = 4;
+
+/** A statement of a write transaction. */
+interface Statement {
+  text: string;
+  values: unknown[];
+}
 
 /** Options for {@link PostgresStorage.open}. */
 export interface PostgresStorageOptions {
@@ -94,6 +103,9 @@ export class PostgresStorage implements NamedStorage {
     delete: string;
     scan: string;
     scanTail: string;
+    claimAbsent: string;
+    lockRows: string;
+    dropPlaceholders: string;
   };
   private closed = false;
   /** The connection holding the advisory lock (exclusive mode). */
@@ -113,6 +125,10 @@ export class PostgresStorage implements NamedStorage {
       scan: `SELECT key FROM ${table} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       // For the root prefix: no upper bound.
       scanTail: `SELECT key FROM ${table} WHERE key >= $1 ORDER BY key LIMIT $2`,
+      // Conditional batches, see checkConditions().
+      claimAbsent: `INSERT INTO ${table} (key, value) SELECT k, ''::bytea FROM unnest($1::bytea[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING RETURNING key`,
+      lockRows: `SELECT key, value FROM ${table} WHERE key = ANY($1::bytea[]) ORDER BY key FOR UPDATE`,
+      dropPlaceholders: `DELETE FROM ${table} WHERE key = ANY($1::bytea[])`,
     };
   }
 
@@ -240,23 +256,30 @@ export class PostgresStorage implements NamedStorage {
     }
   }
 
-  /** Apply all operations in one transaction on one checked-out client: all or none. */
-  async batch(ops: BatchOp[]): Promise<void> {
+  /**
+   * Apply all operations in one transaction on one checked-out client: all or none. With
+   * `conditions`, they are checked in that transaction with the rows locked (see
+   * checkConditions); one that fails rolls back and rejects with a ConflictError. A
+   * serialization failure or deadlock reruns the whole transaction, conditions included.
+   */
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     this.checkOpen();
     validateBatch(ops);
-    if (ops.length === 0) return;
+    validateConditions(conditions);
+    const conds = conditions?.length ? conditions.map((c) => ({ key: c.key, value: c.value && Buffer.from(c.value) })) : undefined;
+    if (ops.length === 0 && conds === undefined) return;
     const params = ops.map((op) =>
       op.type === 'put'
         ? { text: this.sql.put, values: [utf8(op.key), Buffer.from(op.value)] }
         : { text: this.sql.delete, values: [utf8(op.key)] },
     );
-    return this.track(this.runBatch(params));
+    return this.track(this.runBatch(params, conds, ops.map((op) => op.key)));
   }
 
-  private async runBatch(params: { text: string; values: unknown[] }[]): Promise<void> {
+  private async runBatch(params: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.runTransaction(params);
+        await this.runTransaction(params, conditions, written);
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -282,13 +305,18 @@ export class PostgresStorage implements NamedStorage {
     return p;
   }
 
-  private async runTransaction(statements: { text: string; values: unknown[] }[]): Promise<void> {
+  private async runTransaction(statements: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
     const client = await this.pool.connect();
     // Set when the connection is unusable: release(err) destroys it instead of pooling it.
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      const placeholders = conditions ? await this.checkConditions(client, conditions) : [];
       for (const s of statements) await client.query(s.text, s.values);
+      // Placeholders the ops did not overwrite or delete go before commit: nobody ever sees them.
+      const writtenSet = new Set(written);
+      const leftover = placeholders.filter((k) => !writtenSet.has(k));
+      if (leftover.length > 0) await client.query(this.sql.dropPlaceholders, [leftover.map(utf8)]);
       await client.query('COMMIT');
     } catch (err) {
       try {
@@ -300,6 +328,40 @@ export class PostgresStorage implements NamedStorage {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * Check a batch's conditions inside its transaction (READ COMMITTED) so that they still hold
+   * at COMMIT, against every writer, conditional or not:
+   * - a present key is locked with SELECT ... FOR UPDATE, which also returns its latest
+   *   committed value; any other update or delete of it waits for our commit;
+   * - an absent key has no row to lock, so we first insert a placeholder row for it
+   *   (INSERT ... ON CONFLICT DO NOTHING): the uncommitted row is invisible to readers but
+   *   owns the key's unique-index entry, so a concurrent insert of the key waits for our
+   *   commit. A returned key was absent. Placeholders not overwritten by the ops are deleted
+   *   before commit.
+   * Keys are claimed and locked in byte order, so conditional writers do not deadlock each
+   * other (a deadlock with an unconditional batch is retried by runBatch).
+   * Returns the keys that got a placeholder.
+   */
+  private async checkConditions(client: pg.PoolClient, conditions: BatchCondition[]): Promise<string[]> {
+    const keys = [...new Set(conditions.map((c) => c.key))].map(utf8).sort(Buffer.compare);
+    const claimed = await client.query<{ key: Buffer }>(this.sql.claimAbsent, [keys]);
+    const absent = new Set(claimed.rows.map((r) => r.key.toString('utf8')));
+    const rows = await client.query<{ key: Buffer; value: Buffer }>(this.sql.lockRows, [keys]);
+    const current = new Map(rows.rows.map((r) => [r.key.toString('utf8'), r.value]));
+    for (const c of conditions) {
+      if (absent.has(c.key)) {
+        if (c.value !== undefined) throw new ConflictError();
+      } else if (!current.has(c.key)) {
+        // Present when we tried to claim it, deleted (committed) before we could lock it:
+        // nothing holds the key now, so run the whole transaction again.
+        throw Object.assign(new Error('postgresql storage: a conditioned key was deleted concurrently'), { code: '40001' });
+      } else if (!sameValue(current.get(c.key), c.value)) {
+        throw new ConflictError();
+      }
+    }
+    return [...absent];
   }
 
   private checkOpen(): void {

@@ -29,7 +29,7 @@ if (await requirePostgres('postgres storage')) {
       return s;
     },
     () => admin(`DROP TABLE IF EXISTS "${table}"`),
-    { reopen: (_closed: Storage) => open() },
+    { reopen: (_closed: Storage) => open(), peer: (_open: Storage) => open() },
   );
 
   describe('PostgresStorage', () => {
