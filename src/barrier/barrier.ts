@@ -82,6 +82,12 @@ export class Barrier implements Storage {
     this.keyring = Keyring.fromJSON(rootKey, open(rootKey, KEYRING_PATH, sealedRing).toString('utf8'));
   }
 
+  /** Drops the keyring without storing it (an initialization whose transaction did not commit). */
+  forget(): void {
+    this.keyring?.wipe();
+    this.keyring = undefined;
+  }
+
   /** Persists counters, then drops every key from memory. */
   async seal(): Promise<void> {
     if (!this.keyring) return;

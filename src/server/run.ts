@@ -15,7 +15,7 @@ import type { BackendFactory } from '../core/backend.js';
 import { features } from '../features/index.js';
 import { createStorage } from '../storage/index.js';
 import { DEFAULT_TABLE } from '../storage/postgres.js';
-import { PostgresCoordinator } from '../storage/postgres-cluster.js';
+import type { PostgresCoordinator } from '../storage/postgres-cluster.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { ensureKeyFile, readKeyFile, writeSecretFile } from './keyfile.js';
@@ -125,6 +125,8 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   let coordinator: PostgresCoordinator | undefined;
   if (ha) {
     try {
+      // Loaded only for a cluster: a single server never needs it.
+      const { PostgresCoordinator } = await import('../storage/postgres-cluster.js');
       coordinator = await PostgresCoordinator.open({ connectionUrl: config.storage.connectionUrl!, table: config.storage.table ?? DEFAULT_TABLE, nodeId: apiAddr, apiAddr, version: VERSION });
     } catch (err) {
       await storage.close();

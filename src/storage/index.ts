@@ -26,6 +26,8 @@ export interface StorageConfig {
   table?: string;
   /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
   exclusive?: boolean;
+  /** postgresql: several active nodes share the table; publish and follow changes as node `nodeId`. */
+  ha?: { nodeId: string };
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -76,7 +78,7 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
           'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
         );
       }
-      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true });
+      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true, ha: config.ha });
     }
     default:
       throw new Error(

@@ -96,6 +96,15 @@ export class TransactionalStorage implements NamedStorage {
     return result;
   }
 
+  /**
+   * Runs `fn` in a transaction of its own, even when called inside another one: it commits (or
+   * conflicts) when `fn` resolves, whatever becomes of the surrounding transaction. For writes that
+   * must land although the request around them fails (a spent use, a failed login).
+   */
+  runDetached<T>(fn: () => Promise<T>): Promise<T> {
+    return this.als.exit(() => this.run(fn));
+  }
+
   /** True inside run(). */
   inTransaction(): boolean {
     return this.als.getStore() !== undefined;

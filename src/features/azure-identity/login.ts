@@ -115,18 +115,18 @@ export function identityLoginHandler(deps: LoginDeps): Handler {
 
     const alias = `identity/${name.slice(0, 256)}`;
     if (await services.lockout.isLocked(req.mount, alias)) lockedOut();
-    const invalid = () => {
+    const invalid = async () => {
       await services.lockout.failed(req.mount, alias);
       return oauthError(401, 'invalid_client', 'The managed identity does not exist or the session secret is invalid or expired.');
     };
     const digest = await store.digest('session', secret);
     const mi = /^[\w.@-]+$/.test(name) ? await store.getMi(name) : undefined;
-    if (!mi) throw invalid();
+    if (!mi) throw await invalid();
     const session = await store.getSession(mi.name, digest);
-    if (!session) throw invalid();
+    if (!session) throw await invalid();
     if (session.expiresAt <= services.now()) {
       await store.deleteSession(mi.name, digest);
-      throw invalid();
+      throw await invalid();
     }
     await services.lockout.succeeded(req.mount, alias);
 
