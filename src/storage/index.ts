@@ -26,8 +26,8 @@ export interface StorageConfig {
   table?: string;
   /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
   exclusive?: boolean;
-  /** postgresql: several active nodes share the table; publish and follow changes as node `nodeId`. */
-  ha?: { nodeId: string };
+  /** postgresql: several active nodes on the table (change feed); `nodeId` unique per node. */
+  ha?: { nodeId: string; maxLagMs?: number };
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -54,14 +54,22 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
       throw new Error(`storage config: "${name}" does not apply to storage type "${String(type)}"`);
     }
   };
+  // Several active nodes need a shared database; sqlite and inmem are one process each.
+  const refuseHa = (): void => {
+    if ((config as { ha?: unknown }).ha !== undefined) {
+      throw new Error(`storage config: "ha" needs storage type "postgresql" (got "${String(type)}")`);
+    }
+  };
 
   switch (type) {
     case 'inmem':
+      refuseHa();
       refuse('path');
       refuse('connectionUrl');
       refuse('table');
       return new MemoryStorage();
     case 'sqlite': {
+      refuseHa();
       refuse('connectionUrl');
       refuse('table');
       const path = option('path');
@@ -78,7 +86,12 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
           'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
         );
       }
-      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true, ha: config.ha });
+      return PostgresStorage.open({
+        connectionUrl,
+        table: option('table'),
+        exclusive: config.exclusive === true,
+        ...(config.ha !== undefined ? { ha: config.ha } : {}),
+      });
     }
     default:
       throw new Error(

@@ -18,6 +18,7 @@
 
 import pg from 'pg';
 import { ConflictError } from './errors.js';
+import { changeChannel, PostgresChangeFeed, WRITE_TX_LIMITS } from './postgres-changes.js';
 import {
   closedError,
   folderEnd,
@@ -30,7 +31,7 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from './types.js';
 
 /** The table a server uses when the config names none. */
 export const DEFAULT_TABLE = 'coffer_kv';
@@ -62,6 +63,21 @@ export interface PostgresStorageOptions {
    * a time (its caches and per-key locks are per process). A second one fails at start.
    */
   exclusive?: boolean;
+  /**
+   * Several active nodes on this table: every write also records its keys in
+   * `<table>_changes` (same transaction) and notifies the other nodes, and `changes` is this
+   * node's feed of the others' writes (see postgres-changes.ts). `nodeId` must be unique per node.
+   */
+  ha?: { nodeId: string; maxLagMs?: number };
+}
+
+/** The HA write path: where and how a write transaction records its keys. */
+interface HaWrites {
+  /** BEGIN plus the limits that bound a write transaction (see COMMIT_BOUND_MS). */
+  begin: string;
+  /** Inserts the change row (last statement before COMMIT) and notifies; $1 node, $2 keys. */
+  record: string;
+  nodeId: string;
 }
 
 /** Replace the password in a connection URL so it can appear in a message. */
@@ -78,6 +94,11 @@ export function redactConnectionUrl(url: string): string {
 
 /** Quote a table name (`name` or `schema.name`) after checking it is a plain identifier. */
 function quoteTable(table: string): string {
+  return tableParts(table).map((p) => `"${p}"`).join('.');
+}
+
+/** The parts of a checked table name. */
+function tableParts(table: string): string[] {
   const parts = table.split('.');
   const ident = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
   if (parts.length > 2 || !parts.every((p) => ident.test(p))) {
@@ -85,7 +106,7 @@ function quoteTable(table: string): string {
       `postgresql storage: table name "${table}" is invalid; use letters, digits and "_" (optionally "schema.table"), starting with a letter or "_"`,
     );
   }
-  return parts.map((p) => `"${p}"`).join('.');
+  return parts;
 }
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -95,8 +116,12 @@ export class PostgresStorage implements NamedStorage {
   readonly type = 'postgresql';
   /** The quoted table name. */
   readonly table: string;
+  /** Other nodes' writes (only with the `ha` option). */
+  readonly changes?: ChangeFeed;
 
   private readonly pool: pg.Pool;
+  private feed: PostgresChangeFeed | undefined;
+  private ha: HaWrites | undefined;
   private readonly sql: {
     get: string;
     put: string;
@@ -161,6 +186,14 @@ export class PostgresStorage implements NamedStorage {
       }
     }
     const storage = new PostgresStorage(pool, table);
+    if (options.ha !== undefined) {
+      try {
+        await storage.startHa(options, options.table ?? 'coffer_kv');
+      } catch (err) {
+        await pool.end().catch(() => {});
+        throw err;
+      }
+    }
     if (options.exclusive) {
       try {
         await storage.takeLock(connectionUrl, options.connectTimeoutMs ?? 10_000);
@@ -170,6 +203,53 @@ export class PostgresStorage implements NamedStorage {
       }
     }
     return storage;
+  }
+
+  /** Creates `<table>_changes` when missing, enables the HA write path and starts the change feed. */
+  private async startHa(options: PostgresStorageOptions, tableName: string): Promise<void> {
+    const { nodeId, maxLagMs } = options.ha!;
+    if (typeof nodeId !== 'string' || nodeId.trim() === '' || nodeId.length > 200) {
+      throw new Error('postgresql storage: ha.nodeId must be a non-empty string (at most 200 characters), unique per node');
+    }
+    if (maxLagMs !== undefined && (!Number.isSafeInteger(maxLagMs) || maxLagMs < 100)) {
+      throw new Error('postgresql storage: ha.maxLagMs must be an integer number of milliseconds >= 100');
+    }
+    const parts = tableParts(tableName);
+    const base = parts[parts.length - 1]!;
+    if (base.length > 52) {
+      throw new Error(`postgresql storage: with ha, the table name must be at most 52 characters (it gets a "_changes" companion table)`);
+    }
+    const changesTable = quoteTable([...parts.slice(0, -1), `${base}_changes`].join('.'));
+    const channel = changeChannel(this.table);
+    for (const ddl of [
+      // seq is taken at insert; `at` is written as clock_timestamp() (the insert time, not the
+      // transaction start) because the feed's resync relies on it (see resync()).
+      `CREATE TABLE IF NOT EXISTS ${changesTable} (seq BIGSERIAL PRIMARY KEY, node_id TEXT NOT NULL, keys TEXT[] NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      `CREATE INDEX IF NOT EXISTS "${base}_changes_at" ON ${changesTable} (at)`,
+    ]) {
+      try {
+        await this.pool.query(ddl);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== '23505' && code !== '42P07') {
+          throw new Error(`postgresql storage: cannot prepare table ${changesTable}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    }
+    this.ha = {
+      begin: `BEGIN; SET LOCAL statement_timeout = ${WRITE_TX_LIMITS.statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${WRITE_TX_LIMITS.idleInTransactionTimeoutMs}`,
+      record: `WITH c AS (INSERT INTO ${changesTable} (node_id, keys, at) VALUES ($1, $2::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${channel}', seq::text) FROM c`,
+      nodeId,
+    };
+    this.feed = await PostgresChangeFeed.start({
+      connectionUrl: options.connectionUrl,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      changesTable,
+      channel,
+      nodeId,
+      ...(maxLagMs !== undefined ? { maxLagMs } : {}),
+    });
+    (this as { changes?: ChangeFeed }).changes = this.feed;
   }
 
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
@@ -203,13 +283,17 @@ export class PostgresStorage implements NamedStorage {
     this.checkOpen();
     validateKey(key);
     validateValue(value);
-    await this.track(this.pool.query(this.sql.put, [utf8(key), Buffer.from(value)]));
+    const statement = { text: this.sql.put, values: [utf8(key), Buffer.from(value)] };
+    // With ha the write also records its key, in one transaction.
+    if (this.ha) return this.track(this.runBatch([statement], undefined, [key]));
+    await this.track(this.pool.query(statement.text, statement.values));
   }
 
   /** Remove `key`; removing a missing key is not an error. */
   async delete(key: string): Promise<void> {
     this.checkOpen();
     validateKey(key);
+    if (this.ha) return this.track(this.runBatch([{ text: this.sql.delete, values: [utf8(key)] }], undefined, [key]));
     await this.track(this.pool.query(this.sql.delete, [utf8(key)]));
   }
 
@@ -293,6 +377,7 @@ export class PostgresStorage implements NamedStorage {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
+    await this.feed?.close();
     await this.pool.end();
     // Ending the session releases the advisory lock.
     await this.lockClient?.end().catch(() => {});
@@ -310,13 +395,15 @@ export class PostgresStorage implements NamedStorage {
     // Set when the connection is unusable: release(err) destroys it instead of pooling it.
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(this.ha?.begin ?? 'BEGIN');
       const placeholders = conditions ? await this.checkConditions(client, conditions) : [];
       for (const s of statements) await client.query(s.text, s.values);
       // Placeholders the ops did not overwrite or delete go before commit: nobody ever sees them.
       const writtenSet = new Set(written);
       const leftover = placeholders.filter((k) => !writtenSet.has(k));
       if (leftover.length > 0) await client.query(this.sql.dropPlaceholders, [leftover.map(utf8)]);
+      // Last statement before COMMIT, so the time from taking the seq to commit stays bounded (see postgres-changes.ts).
+      if (this.ha && written.length > 0) await client.query(this.ha.record, [this.ha.nodeId, [...new Set(written)]]);
       await client.query('COMMIT');
     } catch (err) {
       try {
