@@ -16,7 +16,7 @@
  * in UTF-8.
  */
 
-import pg from 'pg';
+import type pg from 'pg';
 import {
   closedError,
   folderEnd,
@@ -27,7 +27,10 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
+import { FailoverPool, redactConnectionUrl } from './postgres-hosts.js';
 import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+
+export { redactConnectionUrl } from './postgres-hosts.js';
 
 /** Keys fetched per list query. */
 const CHUNK = 500;
@@ -37,14 +40,19 @@ const BATCH_ATTEMPTS = 4;
 
 /** Options for {@link PostgresStorage.open}. */
 export interface PostgresStorageOptions {
-  /** `postgres://user:password@host:5432/db` (any form `pg` accepts). */
+  /**
+   * `postgres://user:password@host:5432/db`, or several hosts in libpq's form
+   * (`postgres://user@h1:5432,h2:5432/db?target_session_attrs=read-write`): the writable one is used.
+   */
   connectionUrl: string;
   /** Table name, optionally schema-qualified (`schema.table`); default `coffer_kv`. */
   table?: string;
   /** Maximum pool size; default 10. */
   maxConnections?: number;
-  /** How long to wait for a connection, in ms; default 10000. */
+  /** How long to wait for a connection (per host), in ms; default 10000. */
   connectTimeoutMs?: number;
+  /** Client-side bound on one statement, in ms; default 30000 (see FailoverPoolOptions). */
+  queryTimeoutMs?: number;
   /**
    * Hold a session advisory lock on the table while open, so only one Coffer server uses it at
    * a time (its caches and per-key locks are per process). A second one fails at start.
@@ -52,20 +60,8 @@ export interface PostgresStorageOptions {
   exclusive?: boolean;
 }
 
-/** Replace the password in a connection URL so it can appear in a message. */
-export function redactConnectionUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    // Not a URL (keyword form): drop any password=... pair.
-    return url.replace(/password\s*=\s*('[^']*'|\S+)/gi, 'password=***');
-  }
-}
-
 /** Quote a table name (`name` or `schema.name`) after checking it is a plain identifier. */
-function quoteTable(table: string): string {
+export function quoteTable(table: string): string {
   const parts = table.split('.');
   const ident = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
   if (parts.length > 2 || !parts.every((p) => ident.test(p))) {
@@ -84,7 +80,7 @@ export class PostgresStorage implements NamedStorage {
   /** The quoted table name. */
   readonly table: string;
 
-  private readonly pool: pg.Pool;
+  private readonly pool: FailoverPool;
   private readonly sql: {
     get: string;
     put: string;
@@ -100,7 +96,7 @@ export class PostgresStorage implements NamedStorage {
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
 
-  private constructor(pool: pg.Pool, table: string) {
+  private constructor(pool: FailoverPool, table: string) {
     this.pool = pool;
     this.table = table;
     this.sql = {
@@ -120,14 +116,13 @@ export class PostgresStorage implements NamedStorage {
       throw new Error('postgresql storage needs connectionUrl (e.g. "postgres://coffer@127.0.0.1:5432/coffer")');
     }
     const table = quoteTable(options.table ?? 'coffer_kv');
-    const pool = new pg.Pool({
-      connectionString: connectionUrl,
+    // Splits multi-host URLs and follows the primary; throws here when the URL is malformed.
+    const pool = new FailoverPool({
+      connectionUrl,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      queryTimeoutMs: options.queryTimeoutMs,
     });
-    // An idle client can lose its connection (server restart); without a listener the
-    // pool's 'error' event would crash the process. The next query reconnects.
-    pool.on('error', () => {});
     try {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key BYTEA PRIMARY KEY, value BYTEA NOT NULL)`);
     } catch (err) {
@@ -144,7 +139,7 @@ export class PostgresStorage implements NamedStorage {
     const storage = new PostgresStorage(pool, table);
     if (options.exclusive) {
       try {
-        await storage.takeLock(connectionUrl, options.connectTimeoutMs ?? 10_000);
+        await storage.takeLock();
       } catch (err) {
         await pool.end().catch(() => {});
         throw err;
@@ -154,15 +149,14 @@ export class PostgresStorage implements NamedStorage {
   }
 
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
-  private async takeLock(connectionUrl: string, timeoutMs: number): Promise<void> {
-    const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: timeoutMs });
+  private async takeLock(): Promise<void> {
+    const client = await this.pool.connectClient();
     client.on('error', () => {
       this.lockLost = true;
     });
     client.on('end', () => {
       if (!this.closed) this.lockLost = true;
     });
-    await client.connect();
     const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
     if (!res.rows[0]?.locked) {
       await client.end().catch(() => {});
