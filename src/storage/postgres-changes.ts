@@ -18,7 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ChangeFeed } from './types.js';
 
 /** Limits every HA write transaction sets (SET LOCAL), which make {@link COMMIT_BOUND_MS} hold. */
@@ -34,8 +34,8 @@ const PAGE = 1_000;
 
 /** Options of {@link PostgresChangeFeed.start}. */
 export interface ChangeFeedOptions {
-  connectionUrl: string;
-  connectTimeoutMs: number;
+  /** Opens a dedicated session on the primary (not pooled; the feed ends it). */
+  connect: () => Promise<pg.Client>;
   /** The quoted, possibly schema-qualified changes table. */
   changesTable: string;
   /** The NOTIFY channel (see {@link changeChannel}). */
@@ -120,14 +120,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.opts.connectionUrl,
-      connectionTimeoutMillis: this.opts.connectTimeoutMs,
-      // A hung server must not hang the feed: the query fails, the connection is replaced.
-      query_timeout: Math.max(5_000, 2 * this.opts.maxLagMs),
-      keepAlive: true,
-      application_name: `coffer-changes:${this.opts.nodeId}`.slice(0, 63),
-    });
+    // A dedicated session on the current primary (multi-host URLs and failover are the pool's job).
+    const client = await this.opts.connect();
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     client.on('notification', () => this.poke());

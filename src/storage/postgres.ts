@@ -16,7 +16,7 @@
  * in UTF-8.
  */
 
-import pg from 'pg';
+import type pg from 'pg';
 import { ConflictError } from './errors.js';
 import { changeChannel, PostgresChangeFeed, WRITE_TX_LIMITS } from './postgres-changes.js';
 import {
@@ -31,10 +31,14 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
+import { FailoverPool } from './postgres-hosts.js';
 import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from './types.js';
 
 /** The table a server uses when the config names none. */
 export const DEFAULT_TABLE = 'coffer_kv';
+
+import { redactConnectionUrl } from './postgres-hosts.js';
+export { redactConnectionUrl };
 
 /** Keys fetched per list query. */
 const CHUNK = 500;
@@ -50,14 +54,19 @@ interface Statement {
 
 /** Options for {@link PostgresStorage.open}. */
 export interface PostgresStorageOptions {
-  /** `postgres://user:password@host:5432/db` (any form `pg` accepts). */
+  /**
+   * `postgres://user:password@host:5432/db`, or several hosts in libpq's form
+   * (`postgres://user@h1:5432,h2:5432/db?target_session_attrs=read-write`): the writable one is used.
+   */
   connectionUrl: string;
   /** Table name, optionally schema-qualified (`schema.table`); default `coffer_kv`. */
   table?: string;
   /** Maximum pool size; default 10. */
   maxConnections?: number;
-  /** How long to wait for a connection, in ms; default 10000. */
+  /** How long to wait for a connection (per host), in ms; default 10000. */
   connectTimeoutMs?: number;
+  /** Client-side bound on one statement, in ms; default 30000 (see FailoverPoolOptions). */
+  queryTimeoutMs?: number;
   /**
    * Hold a session advisory lock on the table while open, so only one Coffer server uses it at
    * a time (its caches and per-key locks are per process). A second one fails at start.
@@ -80,20 +89,8 @@ interface HaWrites {
   nodeId: string;
 }
 
-/** Replace the password in a connection URL so it can appear in a message. */
-export function redactConnectionUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    // Not a URL (keyword form): drop any password=... pair.
-    return url.replace(/password\s*=\s*('[^']*'|\S+)/gi, 'password=***');
-  }
-}
-
 /** Quote a table name (`name` or `schema.name`) after checking it is a plain identifier. */
-function quoteTable(table: string): string {
+export function quoteTable(table: string): string {
   return tableParts(table).map((p) => `"${p}"`).join('.');
 }
 
@@ -119,7 +116,7 @@ export class PostgresStorage implements NamedStorage {
   /** Other nodes' writes (only with the `ha` option). */
   readonly changes?: ChangeFeed;
 
-  private readonly pool: pg.Pool;
+  private readonly pool: FailoverPool;
   private feed: PostgresChangeFeed | undefined;
   private ha: HaWrites | undefined;
   private readonly sql: {
@@ -140,7 +137,7 @@ export class PostgresStorage implements NamedStorage {
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
 
-  private constructor(pool: pg.Pool, table: string) {
+  private constructor(pool: FailoverPool, table: string) {
     this.pool = pool;
     this.table = table;
     this.sql = {
@@ -164,14 +161,13 @@ export class PostgresStorage implements NamedStorage {
       throw new Error('postgresql storage needs connectionUrl (e.g. "postgres://coffer@127.0.0.1:5432/coffer")');
     }
     const table = quoteTable(options.table ?? DEFAULT_TABLE);
-    const pool = new pg.Pool({
-      connectionString: connectionUrl,
+    // Splits multi-host URLs and follows the primary; throws here when the URL is malformed.
+    const pool = new FailoverPool({
+      connectionUrl,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      queryTimeoutMs: options.queryTimeoutMs,
     });
-    // An idle client can lose its connection (server restart); without a listener the
-    // pool's 'error' event would crash the process. The next query reconnects.
-    pool.on('error', () => {});
     try {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key BYTEA PRIMARY KEY, value BYTEA NOT NULL)`);
     } catch (err) {
@@ -196,7 +192,7 @@ export class PostgresStorage implements NamedStorage {
     }
     if (options.exclusive) {
       try {
-        await storage.takeLock(connectionUrl, options.connectTimeoutMs ?? 10_000);
+        await storage.takeLock();
       } catch (err) {
         await pool.end().catch(() => {});
         throw err;
@@ -242,8 +238,7 @@ export class PostgresStorage implements NamedStorage {
       nodeId,
     };
     this.feed = await PostgresChangeFeed.start({
-      connectionUrl: options.connectionUrl,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      connect: () => this.pool.connectClient(),
       changesTable,
       channel,
       nodeId,
@@ -253,15 +248,14 @@ export class PostgresStorage implements NamedStorage {
   }
 
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
-  private async takeLock(connectionUrl: string, timeoutMs: number): Promise<void> {
-    const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: timeoutMs });
+  private async takeLock(): Promise<void> {
+    const client = await this.pool.connectClient();
     client.on('error', () => {
       this.lockLost = true;
     });
     client.on('end', () => {
       if (!this.closed) this.lockLost = true;
     });
-    await client.connect();
     const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
     if (!res.rows[0]?.locked) {
       await client.end().catch(() => {});

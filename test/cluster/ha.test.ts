@@ -146,7 +146,7 @@ if (await requirePostgres('Coffer cluster on PostgreSQL')) {
       }, 8000, 'another leader after step-down');
 
       // Tokens that expire while the leader dies are still revoked, by the new leader.
-      const short = [];
+      const short: string[] = [];
       for (let i = 0; i < 5; i++) short.push((await c.request(i % 3, 'POST', '/v1/auth/token/create', { body: { ttl: '3s', policies: ['default'] } })).body.auth.client_token);
       const current = (await leaders())[0]!;
       const killedAt = performance.now();
