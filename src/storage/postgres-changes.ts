@@ -44,7 +44,7 @@ export interface ChangeFeedOptions {
   nodeId: string;
   /** isCurrent() turns false when the last confirmed fetch started longer ago than this; default 2000. */
   maxLagMs?: number;
-  /** How often the feed confirms currency (a fetch round trip); default 300. */
+  /** How often the feed confirms currency (a fetch round trip); default 300, at most maxLagMs / 3. */
   heartbeatMs?: number;
   /** Rows older than this are pruned; default 5 minutes. */
   pruneAfterMs?: number;
@@ -86,13 +86,21 @@ export class PostgresChangeFeed implements ChangeFeed {
   private closed = false;
 
   private constructor(options: ChangeFeedOptions) {
-    this.opts = { maxLagMs: 2_000, heartbeatMs: 300, pruneAfterMs: 5 * 60_000, pruneEveryMs: 30_000, ...options };
+    const maxLagMs = options.maxLagMs ?? 2_000;
+    // Several beats per lag bound, so one slow round trip does not flip isCurrent().
+    const heartbeatMs = options.heartbeatMs ?? Math.min(300, Math.floor(maxLagMs / 3));
+    this.opts = { pruneAfterMs: 5 * 60_000, pruneEveryMs: 30_000, ...options, maxLagMs, heartbeatMs };
   }
 
   /** Connects, LISTENs and synchronises once; rejects when the database cannot be reached. */
   static async start(options: ChangeFeedOptions): Promise<PostgresChangeFeed> {
     const feed = new PostgresChangeFeed(options);
-    await feed.connect();
+    try {
+      await feed.connect();
+    } catch (err) {
+      await feed.close(); // a failed first sync may have scheduled a reconnect
+      throw err;
+    }
     feed.heartbeat = setInterval(() => feed.beat(), feed.opts.heartbeatMs);
     feed.heartbeat.unref();
     return feed;
