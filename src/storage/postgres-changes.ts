@@ -134,7 +134,6 @@ export class PostgresChangeFeed implements ChangeFeed {
     client.on('end', () => this.lost(client));
     client.on('notification', () => this.poke());
     try {
-      await client.connect();
       await client.query(`LISTEN "${this.opts.channel}"`);
       this.client = client;
       this.needResync = true;

@@ -257,9 +257,11 @@ export class TokenStore {
 
   // ---------------------------------------------------------------- reads
 
-  /** Reads an entry by hash, whatever its state (pending or expired included). */
-  private async load(hash: string): Promise<TokenEntry | undefined> {
-    const cached = this.cache.get(hash);
+  /** Reads an entry by hash, whatever its state (pending or expired included); `fresh` skips the cache. */
+  private async load(hash: string, fresh = false): Promise<TokenEntry | undefined> {
+    // A read-modify-write must read storage: inside a transaction that read is what the commit
+    // checks, so two nodes taking the last use (or renewing) cannot both win from their caches.
+    const cached = fresh ? undefined : this.cache.get(hash);
     if (cached) return cached;
     const generation = this.generation;
     const raw = await this.storage.get(ID + hash);
@@ -379,7 +381,7 @@ export class TokenStore {
     const parentHash = params.orphan ? '' : params.parent ?? '';
     if (parentHash === '') return this.createUnderParent(params, undefined);
     return this.locks.run(parentHash, async () => {
-      const parent = await this.load(parentHash);
+      const parent = await this.load(parentHash, true);
       // A parent in its last use or being revoked cannot take children.
       if (!parent || !this.isValid(parent, false)) throw badRequest('parent token lookup failed: no parent found');
       return this.createUnderParent(params, parent);
@@ -497,7 +499,7 @@ export class TokenStore {
   async useToken(entry: TokenEntry): Promise<UseResult | undefined> {
     if (entry.numUses === 0) return { entry, revokeAfterRequest: false };
     return this.locks.run(entry.id, async () => {
-      const cur = await this.load(entry.id);
+      const cur = await this.load(entry.id, true);
       if (!cur || !this.isValid(cur, false)) return undefined;
       if (cur.numUses === 0) return { entry: cur, revokeAfterRequest: false };
       const left = cur.numUses - 1;
@@ -528,7 +530,7 @@ export class TokenStore {
    */
   async renew(entry: TokenEntry, increment = 0): Promise<RenewResult> {
     return this.locks.run(entry.id, async () => {
-      const cur = await this.load(entry.id);
+      const cur = await this.load(entry.id, true);
       if (!cur || !this.isValid(cur, true)) throw badRequest('token not found');
       if (!cur.renewable || cur.expireTime === 0) throw badRequest('lease is not renewable');
       const now = this.clock();
@@ -582,7 +584,7 @@ export class TokenStore {
     for (;;) {
       for (const child of await this.listChildren(hash)) {
         await this.locks.run(child, async () => {
-          const cur = await this.load(child);
+          const cur = await this.load(child, true);
           const drop: BatchOp = { type: 'delete', key: `${PARENT}${hash}/${child}` };
           if (!cur) { await this.storage.batch([drop]); return; }
           await this.write({ ...cur, parent: '', orphan: true }, cur, [drop]);
@@ -623,7 +625,7 @@ export class TokenStore {
   private async revokeOne(hash: string): Promise<boolean> {
     return this.locks.run(hash, async () => {
       if ((await this.listChildren(hash)).length > 0) return false;
-      let cur = await this.load(hash);
+      let cur = await this.load(hash, true);
       if (!cur) return true;
       // First make it unusable and sweepable, so a failing hook leaves a dead token the sweeper retries.
       cur = await this.markPending(cur);
