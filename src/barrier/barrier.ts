@@ -36,10 +36,17 @@ export interface KeyStatus {
 export class Barrier implements Storage {
   private keyring: Keyring | undefined;
 
+  /**
+   * @param atomically runs `fn` as a transaction of its own, committed when it resolves (even inside a
+   *   request's transaction). Keyring changes go through it so a new term is only used for
+   *   encryption once it is durably stored: data written under a term that never committed would be
+   *   unreadable. The default (no transactions) runs `fn` as it is.
+   */
   constructor(
     private readonly physical: Storage,
     private readonly now: () => number = Date.now,
     private readonly maxOperations = DEFAULT_MAX_OPERATIONS,
+    private readonly atomically: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
   ) {}
 
   /** True while no keyring is loaded. */
@@ -75,6 +82,12 @@ export class Barrier implements Storage {
     this.keyring = Keyring.fromJSON(rootKey, open(rootKey, KEYRING_PATH, sealedRing).toString('utf8'));
   }
 
+  /** Drops the keyring without storing it (an initialization whose transaction did not commit). */
+  forget(): void {
+    this.keyring?.wipe();
+    this.keyring = undefined;
+  }
+
   /** Persists counters, then drops every key from memory. */
   async seal(): Promise<void> {
     if (!this.keyring) return;
@@ -86,12 +99,45 @@ export class Barrier implements Storage {
     }
   }
 
-  /** Adds a keyring term for new writes (`sys/rotate`). */
+  /**
+   * Adds a keyring term for new writes (`sys/rotate`). The new term is computed from the keyring
+   * as stored (another node may have rotated since this one loaded it), stored, and only then
+   * used here. Other nodes pick it up through {@link reloadKeyring}.
+   */
   async rotate(): Promise<KeyTerm> {
-    const ring = this.requireKeyring();
-    const t = ring.rotate(this.now());
-    await this.persistKeyring();
-    return t;
+    const rootKey = this.requireKeyring().rootKey;
+    const next = await this.atomically(async () => {
+      const ring = this.merged(await this.readStoredKeyring(rootKey));
+      ring.rotate(this.now());
+      await this.physical.put(KEYRING_PATH, seal(rootKey, 0, KEYRING_PATH, Buffer.from(ring.toJSON())));
+      return ring;
+    });
+    this.keyring = next;
+    return next.activeTerm;
+  }
+
+  /**
+   * Reloads the keyring from storage, keeping the root key: another node rotated it, or a
+   * value names a term this node has not seen yet. Terms only ever get added, so the result is
+   * the union of what is stored and what is in memory.
+   */
+  async reloadKeyring(): Promise<void> {
+    const rootKey = this.keyring?.rootKey;
+    if (!rootKey) return;
+    const stored = await this.readStoredKeyring(rootKey);
+    if (this.keyring?.rootKey === rootKey) this.keyring = this.merged(stored);
+  }
+
+  /** The stored keyring (a fresh object sharing nothing mutable with the one in memory). */
+  private async readStoredKeyring(rootKey: Buffer): Promise<Keyring | undefined> {
+    const raw = await this.physical.get(KEYRING_PATH);
+    return raw ? Keyring.fromJSON(rootKey, open(rootKey, KEYRING_PATH, raw).toString('utf8')) : undefined;
+  }
+
+  /** `stored` plus any term only the in-memory keyring has, with the larger encryption counts. */
+  private merged(stored: Keyring | undefined): Keyring {
+    const mine = this.requireKeyring();
+    return stored ? stored.mergedWith(mine) : Keyring.fromJSON(mine.rootKey, mine.toJSON());
   }
 
   /** The active term's status. */
@@ -100,10 +146,13 @@ export class Barrier implements Storage {
     return { term: t.term, installTime: t.installTime, encryptions: t.encryptions };
   }
 
-  /** Writes the keyring (with its counters) back to storage. */
+  /** Writes the keyring (with its counters) back to storage, merged with what is stored (never dropping a term). */
   async persistKeyring(): Promise<void> {
-    const ring = this.requireKeyring();
-    await this.physical.put(KEYRING_PATH, seal(ring.rootKey, 0, KEYRING_PATH, Buffer.from(ring.toJSON())));
+    const rootKey = this.requireKeyring().rootKey;
+    await this.atomically(async () => {
+      const ring = this.merged(await this.readStoredKeyring(rootKey));
+      await this.physical.put(KEYRING_PATH, seal(rootKey, 0, KEYRING_PATH, Buffer.from(ring.toJSON())));
+    });
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -111,7 +160,12 @@ export class Barrier implements Storage {
     checkKey(key);
     const raw = await this.physical.get(key);
     if (raw === undefined) return undefined;
-    const k = ring.keyFor(termOf(raw));
+    let k = ring.keyFor(termOf(raw));
+    if (!k) {
+      // Written by a node that rotated the keyring after this one loaded it.
+      await this.reloadKeyring();
+      k = this.requireKeyring().keyFor(termOf(raw));
+    }
     if (!k) throw new DecryptError(`no key for term ${termOf(raw)} (value at ${key})`);
     return open(k, key, raw);
   }

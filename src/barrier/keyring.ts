@@ -62,6 +62,20 @@ export class Keyring {
     return t;
   }
 
+  /**
+   * A new keyring with this one's terms plus those only `other` has (same root key); each term's
+   * encryption count is the larger of the two (counts are per node; the larger is the safer bound).
+   */
+  mergedWith(other: Keyring): Keyring {
+    const ring = Keyring.fromJSON(this.rootKey, this.toJSON());
+    for (const t of other.terms.values()) {
+      const mine = ring.terms.get(t.term);
+      if (!mine) ring.addTerm({ ...t, key: Buffer.from(t.key) });
+      else mine.encryptions = Math.max(mine.encryptions, t.encryptions);
+    }
+    return ring;
+  }
+
   /** Serialized form (to be encrypted under the root key before it is stored). */
   toJSON(): string {
     return JSON.stringify({

@@ -135,6 +135,11 @@ export class SealManager {
     return this.progress();
   }
 
+  /** Forgets the cached seal configuration (an initialization that did not commit). */
+  forgetConfig(): void {
+    this.cached = undefined;
+  }
+
   /** Forgets submitted shares. */
   resetProgress(): void {
     for (const s of this.pending) s.fill(0);

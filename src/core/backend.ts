@@ -81,10 +81,10 @@ export interface BackendServices {
   issueToken(mount: MountEntry, params: IssueTokenParams): Promise<LogicalResponse['auth'] & object>;
   /** Failed-login accounting shared by every auth method (Vault's user lockout). */
   lockout: {
-    isLocked(mount: MountEntry, alias: string): boolean;
-    /** Returns true when this failure locked the alias. */
-    failed(mount: MountEntry, alias: string): boolean;
-    succeeded(mount: MountEntry, alias: string): void;
+    isLocked(mount: MountEntry, alias: string): Promise<boolean>;
+    /** Records the failure even though the request is refused; true when it locked the alias. */
+    failed(mount: MountEntry, alias: string): Promise<boolean>;
+    succeeded(mount: MountEntry, alias: string): Promise<void>;
   };
   /**
    * Authenticated encryption under a server-wide key kept in the barrier, for blobs that leave
@@ -157,8 +157,14 @@ export interface Backend {
   cleanup?(): Promise<void>;
   /** Called when a token issued by this auth mount is revoked. */
   onTokenRevoked?(tokenId: string): Promise<void>;
-  /** Periodic housekeeping (expiry of secret-ids, purges); called by core's ticker. */
+  /** Periodic housekeeping (expiry of secret-ids, purges); called by core's ticker (on the cluster's leader only). */
   tidy?(): Promise<void>;
+  /**
+   * `key` (relative to the mount's storage view) was changed by another node, or by a transaction
+   * that was discarded: drop anything held in memory that was derived from it. Backends that keep
+   * no state outside storage need not implement it.
+   */
+  invalidate?(key: string): void;
   /** Revokes what a lease stands for (the `internal` data the backend returned with it). */
   revokeLease?(internal: Record<string, unknown>): Promise<void>;
   /** Extends what a lease stands for; may grant less than asked. */

@@ -7,9 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { Barrier, SealedError } from '../barrier/barrier.js';
 import { DecryptError } from '../barrier/aead.js';
-import { SealManager } from '../barrier/seal.js';
+import { SealError, SealManager } from '../barrier/seal.js';
 import type { NamedStorage } from '../storage/types.js';
 import { PrefixedStorage } from '../storage/prefixed.js';
+import { TransactionalStorage } from '../storage/transaction.js';
+import { DEFAULT_MAX_OPERATIONS } from '../barrier/keyring.js';
+import { Transactions } from './transactions.js';
+import { ClusterView, type ClusterMembership } from './cluster.js';
 import { AuditBroker } from './audit/broker.js';
 import type { AuditDeviceConfig } from './audit/types.js';
 import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route } from './backend.js';
@@ -39,6 +43,11 @@ const SEALED_OK = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/hea
 /** Paths never written to the audit log (as in Vault). */
 const NOT_AUDITED = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader', 'sys/seal']);
 const AUDIT_TABLE_KEY = 'core/audit';
+/** Physical keys whose change means a reload (see invalidate). */
+const KEYRING_KEY = 'seal/keyring';
+const ENVELOPE_KEY = 'core/envelope-key';
+/** Written by a node asked to step down that is not the leader; the leader reads it on its tick. */
+const STEP_DOWN_KEY = 'core/step-down';
 const TICK_MS = 1000;
 
 /** System-wide lease TTL defaults (Vault's 768h). */
@@ -58,6 +67,10 @@ export interface CoreOptions {
   /** Reported in sys/health and seal-status. */
   version: string;
   clusterName?: string;
+  /** Several nodes share the storage (PostgreSQL with ha_enabled): leadership and membership. */
+  cluster?: ClusterMembership;
+  /** The address clients (and other nodes) are told to use for this node. */
+  apiAddr?: string;
 }
 
 /** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
@@ -104,6 +117,9 @@ export class Core {
   readonly storageType: string;
   readonly clusterName: string;
   clusterId = '';
+  readonly apiAddr: string | undefined;
+  /** When this node last became the leader of background work (ms), for sys/leader's active_time. */
+  leaderSince: number | undefined;
   readonly mounts: MountTable;
   readonly policies: PolicyStore;
   readonly tokens: TokenStore;
@@ -112,6 +128,10 @@ export class Core {
   readonly wrapper: ResponseWrapper;
   readonly leases: LeaseManager;
   readonly envelope: Envelope;
+  /** Each request's storage transaction (retried on conflict) and the ones that commit on their own. */
+  readonly transactions: Transactions;
+  /** This node's place in a cluster (a single node is its own leader). */
+  readonly cluster: ClusterView;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -123,16 +143,22 @@ export class Core {
     this.version = options.version;
     this.storageType = options.storage.type;
     this.clusterName = options.clusterName ?? 'coffer-cluster';
+    this.apiAddr = options.apiAddr;
     const now = () => this.clock.now();
-    this.lockout = new LoginLockout(now);
+    // Every storage access below goes through the transaction layer: inside a request it joins the
+    // request's transaction, so nothing a request does rests on an in-process lock or cache.
+    const storage = new TransactionalStorage(options.storage);
+    this.transactions = new Transactions(storage);
+    this.cluster = new ClusterView(options.cluster, options.storage.changes);
     this.audit = new AuditBroker({
       onDeviceError: (path, err) =>
         this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
       onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),
     });
-    this.barrier = new Barrier(options.storage, now);
+    this.barrier = new Barrier(storage, now, DEFAULT_MAX_OPERATIONS, (fn) => this.transactions.detached(fn));
+    this.lockout = new LoginLockout(new PrefixedStorage(this.barrier, 'sys/lockout/'), now, (fn) => this.transactions.detached(fn));
     this.envelope = new Envelope(this.barrier);
-    this.seal = new SealManager(options.storage, this.barrier, options.staticSealKey);
+    this.seal = new SealManager(storage, this.barrier, options.staticSealKey);
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
     this.tokens = new TokenStore(new PrefixedStorage(this.barrier, 'sys/token/'), now);
     this.tokens.onRevoke((tokenId) => this.afterTokenRevoked(tokenId));
@@ -150,14 +176,93 @@ export class Core {
     this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now);
     this.wrapper = new ResponseWrapper(this.tokens, this.mounts, now);
     this.leases = new LeaseManager(new PrefixedStorage(this.barrier, 'sys/expire/'), this.mounts, now, SYSTEM_MAX_TTL);
+    // What a discarded transaction wrote, or another node committed, may sit in a cache here.
+    storage.onDiscard((keys) => this.invalidate(keys));
+    options.storage.changes?.subscribe((keys) => this.invalidate(keys));
+  }
+
+  // ---------------------------------------------------------------- cache invalidation
+
+  private reloading: Promise<void> | undefined;
+
+  /**
+   * Drops or reloads whatever this node derived from `keys` (physical keys; `'all'` when changes may
+   * have been missed). Runs synchronously for the caches, so no request started after this call
+   * can use a dropped entry; tables that must be re-read (mounts, audit devices, keyring) reload
+   * in the background and requests wait for them (see {@link handle}).
+   */
+  invalidate(keys: readonly string[] | 'all'): void {
+    if (this.barrier.sealed) return;
+    const all = keys === 'all';
+    if (all) {
+      this.tokens.clearCache();
+      this.policies.clear();
+      this.envelope.clear();
+    }
+    let reloadMounts = all;
+    let reloadAudit = all;
+    let reloadKeyring = all;
+    for (const key of all ? [] : keys) {
+      if (key.startsWith('sys/token/')) this.tokens.invalidate(key.slice('sys/token/'.length));
+      else if (key.startsWith('sys/policy/')) this.policies.invalidate(key.slice('sys/policy/'.length));
+      else if (key === MountTable.tableKey) reloadMounts = true;
+      else if (key === AUDIT_TABLE_KEY) reloadAudit = true;
+      else if (key === KEYRING_KEY) reloadKeyring = true;
+      else if (key === ENVELOPE_KEY) this.envelope.clear();
+      else {
+        const owner = this.mounts.ownerOf(key);
+        owner?.mounted.backend.invalidate?.(owner.relKey);
+      }
+    }
+    if (reloadMounts || reloadAudit || reloadKeyring) {
+      const previous = this.reloading ?? Promise.resolve();
+      const run = previous.then(async () => {
+        if (this.barrier.sealed) return;
+        if (reloadKeyring) await this.barrier.reloadKeyring();
+        if (reloadMounts) await this.mounts.load();
+        if (reloadAudit) await this.reloadAuditDevices();
+      });
+      const tracked: Promise<void> = run.catch((err) => {
+        this.logger.error({ err: errorSummary(err) }, 'reloading shared state after a change failed; dropping every cache');
+        this.tokens.clearCache();
+        this.policies.clear();
+      }).finally(() => {
+        if (this.reloading === tracked) this.reloading = undefined;
+      });
+      this.reloading = tracked;
+    }
   }
 
   /** Auto-unseals a static-seal server that is already initialized. Call once at start. */
   async start(): Promise<void> {
-    if (this.seal.type === 'static' && (await this.seal.config())) {
+    if (this.seal.type !== 'static') return;
+    if (await this.seal.config()) {
       await this.seal.unsealWithStaticKey();
       await this.postUnseal();
+    } else if (this.cluster.enabled) {
+      // A cluster node started before `operator init` ran (on any node) unseals itself once it has.
+      this.initWatch = setInterval(() => void this.unsealWhenInitialized(), TICK_MS);
+      this.initWatch.unref();
     }
+  }
+
+  private initWatch: NodeJS.Timeout | undefined;
+
+  private async unsealWhenInitialized(): Promise<void> {
+    if (!this.barrier.sealed || this.unsealing) return this.stopInitWatch();
+    try {
+      if (!(await this.seal.config())) return;
+      this.stopInitWatch();
+      await this.seal.unsealWithStaticKey();
+      await this.postUnseal();
+    } catch (err) {
+      this.logger.error({ err: errorSummary(err) }, 'auto-unseal after the cluster was initialized failed');
+    }
+  }
+
+  private stopInitWatch(): void {
+    if (this.initWatch) clearInterval(this.initWatch);
+    this.initWatch = undefined;
   }
 
   /** Whether init has run. */
@@ -175,6 +280,29 @@ export class Core {
    * server is sealed again afterwards; a static-seal server stays unsealed.
    */
   async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+    // One transaction: on a cluster, two nodes initializing at once conflict on the seal config
+    // (both read it absent); exactly one commits, the other is told the cluster is initialized.
+    let result: { keys: Buffer[]; rootToken: string };
+    try {
+      result = await this.transactions.detached(() => this.writeInitialState(params), { retry: false });
+    } catch (err) {
+      this.mounts.clear();
+      this.barrier.forget();
+      this.seal.forgetConfig();
+      if (this.transactions.isConflict(err)) throw new SealError('Vault is already initialized (another node initialized this storage first)');
+      throw err;
+    }
+    if (this.seal.type === 'shamir') {
+      this.mounts.clear();
+      await this.barrier.seal();
+    } else {
+      await this.postUnseal();
+    }
+    this.logger.info({ shares: params.shares, threshold: params.threshold, seal: this.seal.type }, 'core initialized');
+    return result;
+  }
+
+  private async writeInitialState(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
     const keys = await this.seal.initialize(params.shares, params.threshold);
     await this.mounts.load();
     await this.mounts.mount({ path: 'sys/', type: 'system', kind: 'secret', description: 'system endpoints used for control, policy and debugging' }, { internal: true });
@@ -195,13 +323,6 @@ export class Core {
       orphan: true,
       noDefaultPolicy: true,
     });
-    if (this.seal.type === 'shamir') {
-      this.mounts.clear();
-      await this.barrier.seal();
-    } else {
-      await this.postUnseal();
-    }
-    this.logger.info({ shares: params.shares, threshold: params.threshold, seal: this.seal.type }, 'core initialized');
     return { keys, rootToken: token };
   }
 
@@ -227,6 +348,7 @@ export class Core {
 
   /** Releases everything (server shutdown). */
   async close(): Promise<void> {
+    this.stopInitWatch();
     if (!this.barrier.sealed) await this.sealCore();
     await this.options.storage.close();
   }
@@ -256,8 +378,17 @@ export class Core {
 
   /** Periodic housekeeping: expire tokens, let backends tidy. */
   async tick(): Promise<void> {
-    if (this.sealed) return;
+    // In a cluster one node (the leader) does the background work, so nothing expires twice.
+    const leading = this.cluster.isLeader();
+    if (!leading) this.leaderSince = undefined;
+    if (this.sealed || !leading) return;
+    this.leaderSince ??= this.clock.now();
     try {
+      if (this.cluster.enabled && (await this.barrier.get(STEP_DOWN_KEY))) {
+        await this.barrier.delete(STEP_DOWN_KEY);
+        await this.stepDown();
+        return;
+      }
       await this.tokens.sweepExpired();
       await this.leases.sweep();
       this.lockout.tidy();
@@ -265,6 +396,22 @@ export class Core {
     } catch (err) {
       if (!(err instanceof SealedError)) this.logger.warn({ err: errorSummary(err) }, 'housekeeping failed');
     }
+  }
+
+  /**
+   * `sys/step-down`: the leader gives up leadership at once; another node asks the leader to, through
+   * a storage key it reads on its next tick (at most a second later).
+   */
+  async requestStepDown(): Promise<void> {
+    if (!this.cluster.enabled) return;
+    if (this.cluster.isLeader()) await this.stepDown();
+    else await this.barrier.put(STEP_DOWN_KEY, Buffer.from(JSON.stringify({ requestedBy: this.cluster.membership!.nodeId, at: this.clock.now() })));
+  }
+
+  private async stepDown(): Promise<void> {
+    this.leaderSince = undefined;
+    this.logger.info({}, 'stepping down as leader of background work');
+    await this.cluster.membership!.stepDown();
   }
 
   private async afterTokenRevoked(tokenId: string): Promise<void> {
@@ -297,10 +444,23 @@ export class Core {
     await this.barrier.put(AUDIT_TABLE_KEY, Buffer.from(JSON.stringify(this.audit.list())));
   }
 
+  /** Brings the enabled devices in line with the stored audit table (another node changed it). */
+  private async reloadAuditDevices(): Promise<void> {
+    const raw = await this.barrier.get(AUDIT_TABLE_KEY);
+    const stored = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) : [];
+    const wanted = new Set(stored.map((c) => c.path));
+    for (const current of this.audit.list()) if (!wanted.has(current.path)) await this.audit.disable(current.path);
+    await this.openAuditDevices(stored.filter((c) => !this.audit.has(c.path)));
+  }
+
   private async loadAuditDevices(): Promise<void> {
     const raw = await this.barrier.get(AUDIT_TABLE_KEY);
     if (!raw) return;
-    for (const config of JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) {
+    await this.openAuditDevices(JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]);
+  }
+
+  private async openAuditDevices(configs: AuditDeviceConfig[]): Promise<void> {
+    for (const config of configs) {
       try {
         await this.audit.enable(config);
       } catch (err) {
@@ -374,6 +534,11 @@ export class Core {
     const sealedOk = SEALED_OK.has(req.path);
     // Not audited while sealed, as in Vault (no device is open then).
     if (this.sealed && !sealedOk) throw sealedError();
+    if (!sealedOk) {
+      // A node that cannot confirm its caches are current must not authorize from them.
+      this.cluster.assertCurrent();
+      if (this.reloading) await this.reloading;
+    }
     try {
       return await this.handleUnsealed(req, sealedOk);
     } catch (err) {
@@ -384,6 +549,11 @@ export class Core {
   private translateError(err: unknown): unknown {
     if (isCofferError(err)) return err;
     if (err instanceof SealedError) return sealedError();
+    const storageError = this.transactions.translate(err);
+    if (storageError) {
+      this.logger.warn({ err: errorSummary(err) }, storageError.message);
+      return storageError;
+    }
     if (err instanceof DecryptError) {
       this.logger.error({ err: err.message }, 'storage integrity check failed');
       return new CofferError('internal', 'internal error: a stored value failed its integrity check (storage was modified outside Coffer)');
@@ -423,30 +593,36 @@ export class Core {
     let revokeAfterRequest = false;
     try {
       if (tokenEntry && tokenEntry.numUses !== 0 && !unauthenticated) {
-        // Taking a use is atomic in the store; a concurrent request that lost the last use is refused.
-        const used = await this.tokens.useToken(tokenEntry);
+        // A use is spent whether or not the request succeeds, so it commits on its own, before the
+        // request; of two requests (on any nodes) racing for the last use, one commits.
+        const used = await this.transactions.detached(() => this.tokens.useToken(tokenEntry!));
         if (!used) throw permissionDenied('invalid token');
         revokeAfterRequest = used.revokeAfterRequest;
       }
-      response = await this.dispatch(req, breq, resolved, operation);
-      if (response && mounted) response.mountType ??= mounted.entry.type;
-      if (response?.lease && mounted) {
-        const lease = await this.leases.register(mounted.entry.path, req.path, response.lease);
-        response.leaseId = lease.id;
-        response.leaseDuration = Math.round((lease.expireTime - lease.issueTime) / 1000);
-        response.renewable = lease.renewable;
-        delete response.lease;
-      }
-      // Vault answers an empty LIST with 404 (the Go client turns it into nil).
-      if (operation === 'list' && Array.isArray(response?.data?.keys) && (response!.data!.keys as unknown[]).length === 0) throw notFound();
-      const wrapTTL = req.wrapTTL ?? response?.wrapTTL;
-      if (wrapTTL && response && !response.raw && !response.wrapInfo && (response.data || response.auth)) {
-        response = await this.wrapper.wrap(response, wrapTTL, req.path, req.id);
-      }
+      // The request's storage work is one transaction: it commits whole when the backend is done
+      // and is run again from here if another request (on any node) changed what it read.
+      response = await this.transactions.request(async () => {
+        let answer = await this.dispatch(req, breq, resolved, operation);
+        if (answer && mounted) answer.mountType ??= mounted.entry.type;
+        if (answer?.lease && mounted) {
+          const lease = await this.leases.register(mounted.entry.path, req.path, answer.lease);
+          answer.leaseId = lease.id;
+          answer.leaseDuration = Math.round((lease.expireTime - lease.issueTime) / 1000);
+          answer.renewable = lease.renewable;
+          delete answer.lease;
+        }
+        // Vault answers an empty LIST with 404 (the Go client turns it into nil).
+        if (operation === 'list' && Array.isArray(answer?.data?.keys) && (answer!.data!.keys as unknown[]).length === 0) throw notFound();
+        const wrapTTL = req.wrapTTL ?? answer?.wrapTTL;
+        if (wrapTTL && answer && !answer.raw && !answer.wrapInfo && (answer.data || answer.auth)) {
+          answer = await this.wrapper.wrap(answer, wrapTTL, req.path, req.id);
+        }
+        return answer;
+      });
     } catch (err) {
       failure = this.translateError(err);
     }
-    if (revokeAfterRequest && tokenEntry) await this.tokens.revoke(tokenEntry.id);
+    if (revokeAfterRequest && tokenEntry) await this.transactions.detached(() => this.tokens.revoke(tokenEntry!.id));
     if (requestEntry) {
       try {
         await this.audit.logResponse(buildResponseEntry(requestEntry, failure ? undefined : response, failure, this.clock.now()), auditCtx);

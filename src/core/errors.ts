@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'conflict'
   | 'rate_limited'
   | 'audit_failed'
+  | 'unavailable'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -34,6 +35,7 @@ const STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   rate_limited: 429,
   audit_failed: 500,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -4,6 +4,8 @@
  * for `duration` without checking the credential. A success resets the counter. Defaults:
  * 5 failures, 15 minutes, 15 minutes; tunable per mount via `user_lockout_config`.
  */
+import { createHash } from 'node:crypto';
+import type { Storage } from '../storage/types.js';
 import type { MountEntry } from './backend.js';
 import { parseDuration } from './fields.js';
 
@@ -19,6 +21,8 @@ export interface LockoutConfig {
 export const DEFAULT_LOCKOUT: LockoutConfig = { threshold: 5, durationMs: 15 * 60_000, counterResetMs: 15 * 60_000, disabled: false };
 
 interface Counter {
+  /** The user name or role id (kept inside the encrypted entry, hashed in its key). */
+  alias: string;
   failures: number;
   firstFailure: number;
   lockedUntil: number;
@@ -38,65 +42,98 @@ export function lockoutConfigFor(mount: MountEntry): LockoutConfig {
   return cfg;
 }
 
-/** In-memory lockout accounting for all auth mounts of this node. */
+/** Runs `fn` in its own storage transaction, committed even when the surrounding request fails. */
+export type DetachedRunner = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * Lockout accounting for all auth mounts, kept in storage (a barrier view, e.g. `sys/lockout/`) so
+ * that failures on any node count toward one limit and survive restarts. Layout:
+ *
+ *   <mount accessor>/<sha256(alias) hex>   { alias, failures, firstFailure, lockedUntil }
+ *
+ * The alias is hashed in the key because storage keys are not encrypted (a role-id is half a
+ * credential); the entry itself, with the alias, is barrier-encrypted.
+ *
+ * A failure is recorded in a transaction of its own (`detached`): the login that failed is refused,
+ * and its own transaction is discarded, but the failure must still count. Reads made by `isLocked`
+ * inside the request's transaction make a concurrent failure on another node a conflict, so a
+ * login that raced a lockout is retried and refused.
+ */
 export class LoginLockout {
-  private readonly counters = new Map<string, Counter>();
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number,
+    private readonly detached: DetachedRunner = (fn) => fn(),
+  ) {}
 
-  constructor(private readonly now: () => number) {}
+  private key(mountAccessor: string, alias: string): string {
+    return `${mountAccessor}/${createHash('sha256').update(alias, 'utf8').digest('hex')}`;
+  }
 
-  private key(mount: MountEntry, alias: string): string {
-    return `${mount.accessor}\0${alias}`;
+  private async read(key: string): Promise<Counter | undefined> {
+    const raw = await this.storage.get(key);
+    return raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as Counter) : undefined;
   }
 
   /** True while `alias` is locked out on `mount`. */
-  isLocked(mount: MountEntry, alias: string): boolean {
+  async isLocked(mount: MountEntry, alias: string): Promise<boolean> {
     const cfg = lockoutConfigFor(mount);
     if (cfg.disabled) return false;
-    const c = this.counters.get(this.key(mount, alias));
+    const c = await this.read(this.key(mount.accessor, alias));
     return !!c && c.lockedUntil > this.now();
   }
 
-  /** Records a failed login; returns true when this failure locked the alias. */
-  failed(mount: MountEntry, alias: string): boolean {
+  /** Records a failed login (committed on its own); returns true when this failure locked the alias. */
+  async failed(mount: MountEntry, alias: string): Promise<boolean> {
     const cfg = lockoutConfigFor(mount);
     if (cfg.disabled) return false;
-    const key = this.key(mount, alias);
-    const now = this.now();
-    let c = this.counters.get(key);
-    if (!c || now - c.firstFailure > cfg.counterResetMs || (c.lockedUntil && c.lockedUntil <= now)) {
-      c = { failures: 0, firstFailure: now, lockedUntil: 0 };
-      this.counters.set(key, c);
-    }
-    c.failures++;
-    if (c.failures >= cfg.threshold) {
-      c.lockedUntil = now + cfg.durationMs;
-      return true;
-    }
-    return false;
+    const key = this.key(mount.accessor, alias);
+    return this.detached(async () => {
+      const now = this.now();
+      let c = await this.read(key);
+      if (!c || now - c.firstFailure > cfg.counterResetMs || (c.lockedUntil && c.lockedUntil <= now)) {
+        c = { alias, failures: 0, firstFailure: now, lockedUntil: 0 };
+      }
+      c.failures++;
+      const locked = c.failures >= cfg.threshold;
+      if (locked) c.lockedUntil = now + cfg.durationMs;
+      await this.storage.put(key, Buffer.from(JSON.stringify(c)));
+      return locked;
+    });
   }
 
   /** A successful login resets the counter. */
-  succeeded(mount: MountEntry, alias: string): void {
-    this.counters.delete(this.key(mount, alias));
+  async succeeded(mount: MountEntry, alias: string): Promise<void> {
+    const key = this.key(mount.accessor, alias);
+    // Most logins have no counter: a read first saves a write (and its fsync) per login.
+    if (await this.storage.get(key)) await this.storage.delete(key);
   }
 
   /** Locked aliases of one mount (for `sys/locked-users`). */
-  locked(mount: MountEntry): string[] {
-    const prefix = `${mount.accessor}\0`;
+  async locked(mount: MountEntry): Promise<string[]> {
     const now = this.now();
-    return [...this.counters.entries()].filter(([k, c]) => k.startsWith(prefix) && c.lockedUntil > now).map(([k]) => k.slice(prefix.length));
+    const out: string[] = [];
+    for (const name of await this.storage.list(`${mount.accessor}/`)) {
+      const c = await this.read(`${mount.accessor}/${name}`);
+      if (c && c.lockedUntil > now) out.push(c.alias);
+    }
+    return out.sort();
   }
 
   /** Unlocks one alias (`sys/locked-users/:accessor/unlock/:alias`). */
-  unlock(mountAccessor: string, alias: string): void {
-    this.counters.delete(`${mountAccessor}\0${alias}`);
+  async unlock(mountAccessor: string, alias: string): Promise<void> {
+    await this.storage.delete(this.key(mountAccessor, alias));
   }
 
-  /** Drops counters whose windows have passed (bounded memory under password spraying). */
-  tidy(): void {
+  /** Drops counters whose windows have passed (bounded storage under password spraying). */
+  async tidy(): Promise<void> {
     const now = this.now();
-    for (const [k, c] of this.counters) {
-      if (c.lockedUntil <= now && now - c.firstFailure > DEFAULT_LOCKOUT.counterResetMs * 4) this.counters.delete(k);
+    for (const accessor of await this.storage.list('')) {
+      for (const name of await this.storage.list(accessor)) {
+        const key = `${accessor}${name}`;
+        const c = await this.read(key);
+        if (c && c.lockedUntil <= now && now - c.firstFailure > DEFAULT_LOCKOUT.counterResetMs * 4) await this.storage.delete(key);
+      }
     }
   }
 }

@@ -38,7 +38,7 @@ const RESERVED_PATHS = ['sys/', 'auth/', 'cubbyhole/', 'identity/'];
 
 /** Mount table with longest-prefix routing. */
 export class MountTable {
-  private readonly mounts = new Map<string, Mounted>();
+  private mounts = new Map<string, Mounted>();
   private readonly factories = new Map<string, BackendFactory>();
   private readonly aliases = new Map<string, { type: string; options: Record<string, string> }>();
 
@@ -56,15 +56,23 @@ export class MountTable {
 
   /** Loads the stored table and instantiates every backend (after unseal). */
   async load(): Promise<void> {
-    this.mounts.clear();
     const raw = await this.barrier.get(TABLE_KEY);
     const entries: MountEntry[] = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) : [];
+    // Built aside and swapped in whole: a reload (another node changed the table) never lets a
+    // request see a half-loaded table.
+    const next = new Map<string, Mounted>();
     for (const entry of entries) {
       const factory = this.factories.get(`${entry.kind}:${entry.type}`);
       if (!factory) throw new Error(`mount ${entry.path} has unknown type ${entry.type}; is this build missing a feature?`);
-      await this.instantiate(entry, factory);
+      const current = this.mounts.get(entry.path);
+      // An unchanged mount keeps its backend instance.
+      next.set(entry.path, current && JSON.stringify(current.entry) === JSON.stringify(entry) ? current : await this.create(entry, factory));
     }
+    this.mounts = next;
   }
+
+  /** The storage key of the mount table (for invalidation). */
+  static readonly tableKey = TABLE_KEY;
 
   /** Drops every backend from memory (on seal). */
   clear(): void {
@@ -218,19 +226,37 @@ export class MountTable {
   }
 
   private async instantiate(entry: MountEntry, factory: BackendFactory): Promise<Mounted> {
-    const prefix = entry.kind === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`;
-    const storage = new PrefixedStorage(this.barrier, prefix);
-    const backend = factory.create({ mount: entry, storage, services: this.services });
-    await backend.initialize?.();
-    const mounted = { entry, backend, storage };
+    const mounted = await this.create(entry, factory);
     this.mounts.set(entry.path, mounted);
     return mounted;
+  }
+
+  private async create(entry: MountEntry, factory: BackendFactory): Promise<Mounted> {
+    const storage = new PrefixedStorage(this.barrier, storagePrefix(entry));
+    const backend = factory.create({ mount: entry, storage, services: this.services });
+    await backend.initialize?.();
+    return { entry, backend, storage };
+  }
+
+  /** The mount whose storage view holds the physical `key`, with the key relative to the view. */
+  ownerOf(key: string): { mounted: Mounted; relKey: string } | undefined {
+    const m = /^(?:logical|auth)\/([^/]+)\//.exec(key);
+    if (!m) return undefined;
+    for (const mounted of this.mounts.values()) {
+      if (mounted.entry.uuid === m[1] && key.startsWith(storagePrefix(mounted.entry))) return { mounted, relKey: key.slice(m[0].length) };
+    }
+    return undefined;
   }
 
   private async persist(): Promise<void> {
     const entries = [...this.mounts.values()].map((m) => m.entry);
     await this.barrier.put(TABLE_KEY, Buffer.from(JSON.stringify(entries)));
   }
+}
+
+/** Where a mount's storage view lives in the barrier. */
+function storagePrefix(entry: MountEntry): string {
+  return entry.kind === 'auth' ? `auth/${entry.uuid}/` : `logical/${entry.uuid}/`;
 }
 
 /** Deletes every key below `prefix` in `storage`, depth first, in batches. */

@@ -99,6 +99,7 @@ export class PolicyStore {
 
   private async load(name: string): Promise<Policy | undefined> {
     if (this.parsed.has(name)) return this.parsed.get(name) ?? undefined;
+    const generation = this.generation;
     let policy: Policy | null = null;
     if (name === 'response-wrapping') {
       policy = parsePolicy(name, RESPONSE_WRAPPING_POLICY_TEXT);
@@ -106,12 +107,24 @@ export class PolicyStore {
       const raw = await this.storage.get(name);
       if (raw) policy = parsePolicy(name, (JSON.parse(Buffer.from(raw).toString('utf8')) as StoredPolicy).policy);
     }
-    this.parsed.set(name, policy);
+    // A load that raced an invalidation may have read the old text: do not keep it.
+    if (generation === this.generation) this.parsed.set(name, policy);
     return policy ?? undefined;
+  }
+
+  /** Bumped by every invalidation (see load). */
+  private generation = 0;
+
+  /** Another node (or a discarded transaction) changed the policy stored at `name`. */
+  invalidate(name: string): void {
+    this.generation++;
+    this.parsed.delete(name);
+    this.cache.invalidate();
   }
 
   /** Drops parsed policies and compiled ACLs (on seal). */
   clear(): void {
+    this.generation++;
     this.parsed.clear();
     this.cache.invalidate();
   }

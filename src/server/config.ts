@@ -3,7 +3,8 @@
  *
  * ```hcl
  * storage "sqlite" { path = "/var/lib/coffer/coffer.db" }
- * # storage "postgresql" { connection_url = "postgres://coffer@db/coffer" table = "coffer_kv" }
+ * # storage "postgresql" { connection_url = "postgres://coffer@db/coffer" table = "coffer_kv" ha_enabled = true }
+ * # api_addr = "https://coffer-1.example.internal:8200"   # with ha_enabled: what clients and other nodes are told
  * listener "tcp" {
  *   address       = "0.0.0.0:8200"
  *   tls_cert_file = "/etc/coffer/tls/server.crt"
@@ -23,7 +24,14 @@ import { normalizeBaseDomain } from '../api/azure/host.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
-  storage: { type: 'inmem' | 'sqlite' | 'postgresql'; path?: string; connectionUrl?: string; table?: string };
+  storage: {
+    type: 'inmem' | 'sqlite' | 'postgresql';
+    path?: string;
+    connectionUrl?: string;
+    table?: string;
+    /** PostgreSQL only: several active nodes share the table (leader election, change feed). */
+    haEnabled?: boolean;
+  };
   listener: {
     address: string;
     tlsCertFile?: string;
@@ -103,11 +111,14 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   } else if (storageType === 'postgresql' || storageType === 'postgres') {
     const connectionUrl = str(storageBody, 'connection_url', where) ?? process.env.COFFER_PG_CONNECTION_URL;
     if (!connectionUrl) throw new ConfigError(`${where}: "connection_url" is required (or set COFFER_PG_CONNECTION_URL)`);
-    storage = { type: 'postgresql', connectionUrl, table: str(storageBody, 'table', where) };
+    storage = { type: 'postgresql', connectionUrl, table: str(storageBody, 'table', where), haEnabled: bool(storageBody, 'ha_enabled') };
   } else if (storageType === 'inmem') {
     storage = { type: 'inmem' };
   } else {
     throw new ConfigError(`${where}: unknown storage type (use "sqlite", "postgresql" or "inmem")`);
+  }
+  if (storage.type !== 'postgresql' && bool(storageBody, 'ha_enabled')) {
+    throw new ConfigError(`${where}: ha_enabled needs storage "postgresql" (several nodes share one database); ${storage.type} storage belongs to one server — remove ha_enabled or move to PostgreSQL`);
   }
 
   const listeners = labelled(doc, 'listener', source);

@@ -15,6 +15,8 @@ import type { BackendFactory } from '../core/backend.js';
 import { features } from '../features/index.js';
 import { createAzureIdentityFactory } from '../features/azure-identity/index.js';
 import { createStorage } from '../storage/index.js';
+import { DEFAULT_TABLE } from '../storage/postgres.js';
+import type { PostgresCoordinator } from '../storage/postgres-cluster.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
 import { ensureKeyFile, readKeyFile, writeSecretFile } from './keyfile.js';
@@ -120,17 +122,36 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   if (options.dev && options.devTls && !options.tls) {
     devTls = await ensureDevTls({ dir: persistDir ? join(persistDir, 'tls') : join(homedir(), '.coffer', 'dev-tls'), baseDomain: azureBaseDomain });
   }
-  // A server holds its storage exclusively (SQLite always does; PostgreSQL through an advisory lock).
-  storage = await createStorage({ ...config.storage, exclusive: true });
+  // A single server holds its storage exclusively (SQLite always does; PostgreSQL through an
+  // advisory lock). With ha_enabled, nodes share the PostgreSQL table: each learns of the others'
+  // writes through the change feed, and one of them, elected through PostgreSQL, leads background work.
+  const ha = config.storage.type === 'postgresql' && config.storage.haEnabled === true;
+  const apiAddr = config.apiAddr ?? defaultApiAddr(config.listener);
+  storage = await createStorage({ ...config.storage, exclusive: !ha, ha: ha ? { nodeId: apiAddr } : undefined });
+  let coordinator: PostgresCoordinator | undefined;
+  if (ha) {
+    try {
+      // Loaded only for a cluster: a single server never needs it.
+      const { PostgresCoordinator } = await import('../storage/postgres-cluster.js');
+      coordinator = await PostgresCoordinator.open({ connectionUrl: config.storage.connectionUrl!, table: config.storage.table ?? DEFAULT_TABLE, nodeId: apiAddr, apiAddr, version: VERSION });
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+  }
 
   const wired = features.map((f) => (f.type === 'azure-ad' ? createAzureIdentityFactory({ issuer }) : f));
-  const core = new Core({ storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION, clusterName: config.clusterName });
+  const core = new Core({
+    storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
+    clusterName: config.clusterName, cluster: coordinator, apiAddr,
+  });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;
   try {
     await core.start();
     if (options.dev) ({ rootToken, unsealKey } = await setUpDev(core, options, persistDir));
   } catch (err) {
+    await coordinator?.close();
     await storage.close();
     throw err;
   }
@@ -169,6 +190,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     if (closed) return;
     closed = true;
     await app.close();
+    await coordinator?.close();
     await core.close();
   };
   if (!options.quiet) {
@@ -187,6 +209,13 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     process.once('SIGTERM', () => stop('SIGTERM'));
   }
   return { core, app, url, rootToken, unsealKey, close };
+}
+
+/** What a node tells clients and other nodes when the config has no api_addr: its listener. */
+function defaultApiAddr(listener: ServerConfig['listener']): string {
+  const { host, port } = parseAddress(listener.address);
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${listener.tlsDisable ? 'http' : 'https'}://${shown}:${port}`;
 }
 
 async function setUpDev(core: Core, options: ServerOptions, persistDir?: string): Promise<{ rootToken?: string; unsealKey?: string }> {

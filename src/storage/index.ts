@@ -7,7 +7,9 @@ import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import type { NamedStorage } from './types.js';
 
-export type { BatchOp, ListOptions, NamedStorage, Storage } from './types.js';
+export type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, Storage } from './types.js';
+export { ConflictError, isConflictError } from './errors.js';
+export { TransactionalStorage } from './transaction.js';
 export { MemoryStorage } from './memory.js';
 export { SqliteStorage } from './sqlite.js';
 export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } from './postgres.js';
@@ -24,6 +26,8 @@ export interface StorageConfig {
   table?: string;
   /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
   exclusive?: boolean;
+  /** postgresql: several active nodes on the table (change feed); `nodeId` unique per node. */
+  ha?: { nodeId: string; maxLagMs?: number };
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -50,14 +54,22 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
       throw new Error(`storage config: "${name}" does not apply to storage type "${String(type)}"`);
     }
   };
+  // Several active nodes need a shared database; sqlite and inmem are one process each.
+  const refuseHa = (): void => {
+    if ((config as { ha?: unknown }).ha !== undefined) {
+      throw new Error(`storage config: "ha" needs storage type "postgresql" (got "${String(type)}")`);
+    }
+  };
 
   switch (type) {
     case 'inmem':
+      refuseHa();
       refuse('path');
       refuse('connectionUrl');
       refuse('table');
       return new MemoryStorage();
     case 'sqlite': {
+      refuseHa();
       refuse('connectionUrl');
       refuse('table');
       const path = option('path');
@@ -74,7 +86,12 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
           'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
         );
       }
-      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true });
+      return PostgresStorage.open({
+        connectionUrl,
+        table: option('table'),
+        exclusive: config.exclusive === true,
+        ...(config.ha !== undefined ? { ha: config.ha } : {}),
+      });
     }
     default:
       throw new Error(

@@ -9,7 +9,9 @@
  * Messages never echo a key or a value: keys can embed salted token hashes.
  */
 
-import type { BatchOp, ListOptions } from './types.js';
+import { timingSafeEqual } from 'node:crypto';
+import { ConflictError } from './errors.js';
+import type { BatchCondition, BatchOp, ListOptions } from './types.js';
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -58,6 +60,40 @@ export function validateBatch(ops: unknown): asserts ops is BatchOp[] {
     if (o.type === 'put') validateValue((o as { value?: unknown }).value, `batch operation ${i}: storage value`);
     else if (o.type !== 'delete') throw new Error(`batch operation ${i}: type must be "put" or "delete"`);
   });
+}
+
+/** Check the conditions of a conditional batch (`undefined` = none) before anything runs. */
+export function validateConditions(conditions: unknown): asserts conditions is BatchCondition[] | undefined {
+  if (conditions === undefined) return;
+  if (!Array.isArray(conditions)) throw new Error('batch conditions must be an array');
+  conditions.forEach((c: unknown, i) => {
+    const o = c as Partial<BatchCondition> | null;
+    if (o === null || typeof o !== 'object') throw new Error(`batch condition ${i} must be an object`);
+    validateKey(o.key, `batch condition ${i}: storage key`);
+    if (o.value !== undefined) validateValue(o.value, `batch condition ${i}: expected value (or undefined for absent)`);
+  });
+}
+
+/**
+ * Byte equality of two stored values (`undefined` = absent). Constant time for equal
+ * lengths: values can be secrets when a backend is used without the barrier.
+ */
+export function sameValue(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Check `conditions` against `current` (the committed value of a key) and throw a
+ * ConflictError when one does not hold. Used by the backends that check in process.
+ */
+export function checkConditions(
+  conditions: readonly BatchCondition[] | undefined,
+  current: (key: string) => Uint8Array | undefined,
+): void {
+  for (const c of conditions ?? []) {
+    if (!sameValue(current(c.key), c.value)) throw new ConflictError();
+  }
 }
 
 /** Validated list options: `after` ('' = none) and `limit` (0 = no limit). */

@@ -8,16 +8,18 @@
  */
 
 import {
+  checkConditions,
   closedError,
   listOneLevel,
   normalizeListOptions,
   validateBatch,
+  validateConditions,
   validateKey,
   validatePrefix,
   validateValue,
 } from './keys.js';
 import { SortedKeys } from './sorted-keys.js';
-import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
 
 /** A sorted in-memory map implementing the Storage contract (type `inmem`). */
 export class MemoryStorage implements NamedStorage {
@@ -61,10 +63,15 @@ export class MemoryStorage implements NamedStorage {
     return listOneLevel(prefix, opts, (lower) => this.keys.from(lower));
   }
 
-  /** Apply all operations in order, or none when one of them is invalid. */
-  async batch(ops: BatchOp[]): Promise<void> {
+  /**
+   * Apply all operations in order, or none when one of them is invalid or a condition does
+   * not hold (ConflictError). Check and apply run in one synchronous step: nothing interleaves.
+   */
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     this.checkOpen();
     validateBatch(ops);
+    validateConditions(conditions);
+    checkConditions(conditions, (key) => this.values.get(key));
     // Copy first: after validation nothing below can throw, so the batch is all-or-nothing.
     const copies = ops.map((op) => (op.type === 'put' ? { ...op, value: new Uint8Array(op.value) } : op));
     for (const op of copies) {

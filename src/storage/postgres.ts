@@ -16,18 +16,29 @@
  * in UTF-8.
  */
 
-import pg from 'pg';
+import type pg from 'pg';
+import { ConflictError } from './errors.js';
+import { changeChannel, PostgresChangeFeed, WRITE_TX_LIMITS } from './postgres-changes.js';
 import {
   closedError,
   folderEnd,
   listStart,
   normalizeListOptions,
+  sameValue,
   validateBatch,
+  validateConditions,
   validateKey,
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+import { FailoverPool } from './postgres-hosts.js';
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from './types.js';
+
+/** The table a server uses when the config names none. */
+export const DEFAULT_TABLE = 'coffer_kv';
+
+import { redactConnectionUrl } from './postgres-hosts.js';
+export { redactConnectionUrl };
 
 /** Keys fetched per list query. */
 const CHUNK = 500;
@@ -35,37 +46,56 @@ const CHUNK = 500;
 const RETRYABLE = new Set(['40001', '40P01']);
 const BATCH_ATTEMPTS = 4;
 
+/** A statement of a write transaction. */
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
 /** Options for {@link PostgresStorage.open}. */
 export interface PostgresStorageOptions {
-  /** `postgres://user:password@host:5432/db` (any form `pg` accepts). */
+  /**
+   * `postgres://user:password@host:5432/db`, or several hosts in libpq's form
+   * (`postgres://user@h1:5432,h2:5432/db?target_session_attrs=read-write`): the writable one is used.
+   */
   connectionUrl: string;
   /** Table name, optionally schema-qualified (`schema.table`); default `coffer_kv`. */
   table?: string;
   /** Maximum pool size; default 10. */
   maxConnections?: number;
-  /** How long to wait for a connection, in ms; default 10000. */
+  /** How long to wait for a connection (per host), in ms; default 10000. */
   connectTimeoutMs?: number;
+  /** Client-side bound on one statement, in ms; default 30000 (see FailoverPoolOptions). */
+  queryTimeoutMs?: number;
   /**
    * Hold a session advisory lock on the table while open, so only one Coffer server uses it at
    * a time (its caches and per-key locks are per process). A second one fails at start.
    */
   exclusive?: boolean;
+  /**
+   * Several active nodes on this table: every write also records its keys in
+   * `<table>_changes` (same transaction) and notifies the other nodes, and `changes` is this
+   * node's feed of the others' writes (see postgres-changes.ts). `nodeId` must be unique per node.
+   */
+  ha?: { nodeId: string; maxLagMs?: number };
 }
 
-/** Replace the password in a connection URL so it can appear in a message. */
-export function redactConnectionUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    // Not a URL (keyword form): drop any password=... pair.
-    return url.replace(/password\s*=\s*('[^']*'|\S+)/gi, 'password=***');
-  }
+/** The HA write path: where and how a write transaction records its keys. */
+interface HaWrites {
+  /** BEGIN plus the limits that bound a write transaction (see COMMIT_BOUND_MS). */
+  begin: string;
+  /** Inserts the change row (last statement before COMMIT) and notifies; $1 node, $2 keys. */
+  record: string;
+  nodeId: string;
 }
 
 /** Quote a table name (`name` or `schema.name`) after checking it is a plain identifier. */
-function quoteTable(table: string): string {
+export function quoteTable(table: string): string {
+  return tableParts(table).map((p) => `"${p}"`).join('.');
+}
+
+/** The parts of a checked table name. */
+function tableParts(table: string): string[] {
   const parts = table.split('.');
   const ident = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
   if (parts.length > 2 || !parts.every((p) => ident.test(p))) {
@@ -73,7 +103,7 @@ function quoteTable(table: string): string {
       `postgresql storage: table name "${table}" is invalid; use letters, digits and "_" (optionally "schema.table"), starting with a letter or "_"`,
     );
   }
-  return parts.map((p) => `"${p}"`).join('.');
+  return parts;
 }
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -83,14 +113,21 @@ export class PostgresStorage implements NamedStorage {
   readonly type = 'postgresql';
   /** The quoted table name. */
   readonly table: string;
+  /** Other nodes' writes (only with the `ha` option). */
+  readonly changes?: ChangeFeed;
 
-  private readonly pool: pg.Pool;
+  private readonly pool: FailoverPool;
+  private feed: PostgresChangeFeed | undefined;
+  private ha: HaWrites | undefined;
   private readonly sql: {
     get: string;
     put: string;
     delete: string;
     scan: string;
     scanTail: string;
+    claimAbsent: string;
+    lockRows: string;
+    dropPlaceholders: string;
   };
   private closed = false;
   /** The connection holding the advisory lock (exclusive mode). */
@@ -100,7 +137,7 @@ export class PostgresStorage implements NamedStorage {
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
 
-  private constructor(pool: pg.Pool, table: string) {
+  private constructor(pool: FailoverPool, table: string) {
     this.pool = pool;
     this.table = table;
     this.sql = {
@@ -110,6 +147,10 @@ export class PostgresStorage implements NamedStorage {
       scan: `SELECT key FROM ${table} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       // For the root prefix: no upper bound.
       scanTail: `SELECT key FROM ${table} WHERE key >= $1 ORDER BY key LIMIT $2`,
+      // Conditional batches, see checkConditions().
+      claimAbsent: `INSERT INTO ${table} (key, value) SELECT k, ''::bytea FROM unnest($1::bytea[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING RETURNING key`,
+      lockRows: `SELECT key, value FROM ${table} WHERE key = ANY($1::bytea[]) ORDER BY key FOR UPDATE`,
+      dropPlaceholders: `DELETE FROM ${table} WHERE key = ANY($1::bytea[])`,
     };
   }
 
@@ -119,15 +160,14 @@ export class PostgresStorage implements NamedStorage {
     if (typeof connectionUrl !== 'string' || connectionUrl.trim() === '') {
       throw new Error('postgresql storage needs connectionUrl (e.g. "postgres://coffer@127.0.0.1:5432/coffer")');
     }
-    const table = quoteTable(options.table ?? 'coffer_kv');
-    const pool = new pg.Pool({
-      connectionString: connectionUrl,
+    const table = quoteTable(options.table ?? DEFAULT_TABLE);
+    // Splits multi-host URLs and follows the primary; throws here when the URL is malformed.
+    const pool = new FailoverPool({
+      connectionUrl,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      queryTimeoutMs: options.queryTimeoutMs,
     });
-    // An idle client can lose its connection (server restart); without a listener the
-    // pool's 'error' event would crash the process. The next query reconnects.
-    pool.on('error', () => {});
     try {
       await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key BYTEA PRIMARY KEY, value BYTEA NOT NULL)`);
     } catch (err) {
@@ -142,9 +182,17 @@ export class PostgresStorage implements NamedStorage {
       }
     }
     const storage = new PostgresStorage(pool, table);
+    if (options.ha !== undefined) {
+      try {
+        await storage.startHa(options, options.table ?? 'coffer_kv');
+      } catch (err) {
+        await pool.end().catch(() => {});
+        throw err;
+      }
+    }
     if (options.exclusive) {
       try {
-        await storage.takeLock(connectionUrl, options.connectTimeoutMs ?? 10_000);
+        await storage.takeLock();
       } catch (err) {
         await pool.end().catch(() => {});
         throw err;
@@ -153,16 +201,61 @@ export class PostgresStorage implements NamedStorage {
     return storage;
   }
 
+  /** Creates `<table>_changes` when missing, enables the HA write path and starts the change feed. */
+  private async startHa(options: PostgresStorageOptions, tableName: string): Promise<void> {
+    const { nodeId, maxLagMs } = options.ha!;
+    if (typeof nodeId !== 'string' || nodeId.trim() === '' || nodeId.length > 200) {
+      throw new Error('postgresql storage: ha.nodeId must be a non-empty string (at most 200 characters), unique per node');
+    }
+    if (maxLagMs !== undefined && (!Number.isSafeInteger(maxLagMs) || maxLagMs < 100)) {
+      throw new Error('postgresql storage: ha.maxLagMs must be an integer number of milliseconds >= 100');
+    }
+    const parts = tableParts(tableName);
+    const base = parts[parts.length - 1]!;
+    if (base.length > 52) {
+      throw new Error(`postgresql storage: with ha, the table name must be at most 52 characters (it gets a "_changes" companion table)`);
+    }
+    const changesTable = quoteTable([...parts.slice(0, -1), `${base}_changes`].join('.'));
+    const channel = changeChannel(this.table);
+    for (const ddl of [
+      // seq is taken at insert; `at` is written as clock_timestamp() (the insert time, not the
+      // transaction start) because the feed's resync relies on it (see resync()).
+      `CREATE TABLE IF NOT EXISTS ${changesTable} (seq BIGSERIAL PRIMARY KEY, node_id TEXT NOT NULL, keys TEXT[] NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      `CREATE INDEX IF NOT EXISTS "${base}_changes_at" ON ${changesTable} (at)`,
+    ]) {
+      try {
+        await this.pool.query(ddl);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== '23505' && code !== '42P07') {
+          throw new Error(`postgresql storage: cannot prepare table ${changesTable}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    }
+    this.ha = {
+      begin: `BEGIN; SET LOCAL statement_timeout = ${WRITE_TX_LIMITS.statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${WRITE_TX_LIMITS.idleInTransactionTimeoutMs}`,
+      record: `WITH c AS (INSERT INTO ${changesTable} (node_id, keys, at) VALUES ($1, $2::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${channel}', seq::text) FROM c`,
+      nodeId,
+    };
+    this.feed = await PostgresChangeFeed.start({
+      connect: () => this.pool.connectClient(),
+      changesTable,
+      channel,
+      nodeId,
+      ...(maxLagMs !== undefined ? { maxLagMs } : {}),
+    });
+    (this as { changes?: ChangeFeed }).changes = this.feed;
+  }
+
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
-  private async takeLock(connectionUrl: string, timeoutMs: number): Promise<void> {
-    const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: timeoutMs });
+  private async takeLock(): Promise<void> {
+    const client = await this.pool.connectClient();
     client.on('error', () => {
       this.lockLost = true;
     });
     client.on('end', () => {
       if (!this.closed) this.lockLost = true;
     });
-    await client.connect();
     const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
     if (!res.rows[0]?.locked) {
       await client.end().catch(() => {});
@@ -184,13 +277,17 @@ export class PostgresStorage implements NamedStorage {
     this.checkOpen();
     validateKey(key);
     validateValue(value);
-    await this.track(this.pool.query(this.sql.put, [utf8(key), Buffer.from(value)]));
+    const statement = { text: this.sql.put, values: [utf8(key), Buffer.from(value)] };
+    // With ha the write also records its key, in one transaction.
+    if (this.ha) return this.track(this.runBatch([statement], undefined, [key]));
+    await this.track(this.pool.query(statement.text, statement.values));
   }
 
   /** Remove `key`; removing a missing key is not an error. */
   async delete(key: string): Promise<void> {
     this.checkOpen();
     validateKey(key);
+    if (this.ha) return this.track(this.runBatch([{ text: this.sql.delete, values: [utf8(key)] }], undefined, [key]));
     await this.track(this.pool.query(this.sql.delete, [utf8(key)]));
   }
 
@@ -237,23 +334,30 @@ export class PostgresStorage implements NamedStorage {
     }
   }
 
-  /** Apply all operations in one transaction on one checked-out client: all or none. */
-  async batch(ops: BatchOp[]): Promise<void> {
+  /**
+   * Apply all operations in one transaction on one checked-out client: all or none. With
+   * `conditions`, they are checked in that transaction with the rows locked (see
+   * checkConditions); one that fails rolls back and rejects with a ConflictError. A
+   * serialization failure or deadlock reruns the whole transaction, conditions included.
+   */
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     this.checkOpen();
     validateBatch(ops);
-    if (ops.length === 0) return;
+    validateConditions(conditions);
+    const conds = conditions?.length ? conditions.map((c) => ({ key: c.key, value: c.value && Buffer.from(c.value) })) : undefined;
+    if (ops.length === 0 && conds === undefined) return;
     const params = ops.map((op) =>
       op.type === 'put'
         ? { text: this.sql.put, values: [utf8(op.key), Buffer.from(op.value)] }
         : { text: this.sql.delete, values: [utf8(op.key)] },
     );
-    return this.track(this.runBatch(params));
+    return this.track(this.runBatch(params, conds, ops.map((op) => op.key)));
   }
 
-  private async runBatch(params: { text: string; values: unknown[] }[]): Promise<void> {
+  private async runBatch(params: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.runTransaction(params);
+        await this.runTransaction(params, conditions, written);
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -267,6 +371,7 @@ export class PostgresStorage implements NamedStorage {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
+    await this.feed?.close();
     await this.pool.end();
     // Ending the session releases the advisory lock.
     await this.lockClient?.end().catch(() => {});
@@ -279,13 +384,20 @@ export class PostgresStorage implements NamedStorage {
     return p;
   }
 
-  private async runTransaction(statements: { text: string; values: unknown[] }[]): Promise<void> {
+  private async runTransaction(statements: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
     const client = await this.pool.connect();
     // Set when the connection is unusable: release(err) destroys it instead of pooling it.
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(this.ha?.begin ?? 'BEGIN');
+      const placeholders = conditions ? await this.checkConditions(client, conditions) : [];
       for (const s of statements) await client.query(s.text, s.values);
+      // Placeholders the ops did not overwrite or delete go before commit: nobody ever sees them.
+      const writtenSet = new Set(written);
+      const leftover = placeholders.filter((k) => !writtenSet.has(k));
+      if (leftover.length > 0) await client.query(this.sql.dropPlaceholders, [leftover.map(utf8)]);
+      // Last statement before COMMIT, so the time from taking the seq to commit stays bounded (see postgres-changes.ts).
+      if (this.ha && written.length > 0) await client.query(this.ha.record, [this.ha.nodeId, [...new Set(written)]]);
       await client.query('COMMIT');
     } catch (err) {
       try {
@@ -297,6 +409,40 @@ export class PostgresStorage implements NamedStorage {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * Check a batch's conditions inside its transaction (READ COMMITTED) so that they still hold
+   * at COMMIT, against every writer, conditional or not:
+   * - a present key is locked with SELECT ... FOR UPDATE, which also returns its latest
+   *   committed value; any other update or delete of it waits for our commit;
+   * - an absent key has no row to lock, so we first insert a placeholder row for it
+   *   (INSERT ... ON CONFLICT DO NOTHING): the uncommitted row is invisible to readers but
+   *   owns the key's unique-index entry, so a concurrent insert of the key waits for our
+   *   commit. A returned key was absent. Placeholders not overwritten by the ops are deleted
+   *   before commit.
+   * Keys are claimed and locked in byte order, so conditional writers do not deadlock each
+   * other (a deadlock with an unconditional batch is retried by runBatch).
+   * Returns the keys that got a placeholder.
+   */
+  private async checkConditions(client: pg.PoolClient, conditions: BatchCondition[]): Promise<string[]> {
+    const keys = [...new Set(conditions.map((c) => c.key))].map(utf8).sort(Buffer.compare);
+    const claimed = await client.query<{ key: Buffer }>(this.sql.claimAbsent, [keys]);
+    const absent = new Set(claimed.rows.map((r) => r.key.toString('utf8')));
+    const rows = await client.query<{ key: Buffer; value: Buffer }>(this.sql.lockRows, [keys]);
+    const current = new Map(rows.rows.map((r) => [r.key.toString('utf8'), r.value]));
+    for (const c of conditions) {
+      if (absent.has(c.key)) {
+        if (c.value !== undefined) throw new ConflictError();
+      } else if (!current.has(c.key)) {
+        // Present when we tried to claim it, deleted (committed) before we could lock it:
+        // nothing holds the key now, so run the whole transaction again.
+        throw Object.assign(new Error('postgresql storage: a conditioned key was deleted concurrently'), { code: '40001' });
+      } else if (!sameValue(current.get(c.key), c.value)) {
+        throw new ConflictError();
+      }
+    }
+    return [...absent];
   }
 
   private checkOpen(): void {

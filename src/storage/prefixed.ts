@@ -5,8 +5,8 @@
  * List names are relative to the listed prefix already, so they come back unchanged.
  */
 
-import { validateBatch, validateKey, validatePrefix } from './keys.js';
-import type { BatchOp, ListOptions, Storage } from './types.js';
+import { validateBatch, validateConditions, validateKey, validatePrefix } from './keys.js';
+import type { BatchCondition, BatchOp, ListOptions, Storage } from './types.js';
 
 function hasDotDot(path: string): boolean {
   return path.split('/').includes('..');
@@ -57,11 +57,15 @@ export class PrefixedStorage implements Storage {
     return this.inner.list(this.prefix + listPrefix, options);
   }
 
-  /** Apply the operations, each key moved under the prefix, atomically. */
-  async batch(ops: BatchOp[]): Promise<void> {
+  /** Apply the operations, each key (and each condition's key) moved under the prefix, atomically. */
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     validateBatch(ops);
+    validateConditions(conditions);
     ops.forEach((op, i) => checkInside(op.key, `batch operation ${i}: storage key`));
-    return this.inner.batch(ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key })));
+    conditions?.forEach((c, i) => checkInside(c.key, `batch condition ${i}: storage key`));
+    const moved = ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key }));
+    if (conditions === undefined) return this.inner.batch(moved);
+    return this.inner.batch(moved, conditions.map((c) => ({ key: this.prefix + c.key, value: c.value })));
   }
 
   /** A view owns nothing: closing it leaves the inner storage open. */

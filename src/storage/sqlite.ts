@@ -25,16 +25,19 @@ import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ConflictError } from './errors.js';
 import {
   closedError,
   listOneLevel,
   normalizeListOptions,
+  sameValue,
   validateBatch,
+  validateConditions,
   validateKey,
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchOp, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
 
 /** Schema version stored in `PRAGMA user_version`. */
 const SCHEMA_VERSION = 1;
@@ -42,6 +45,8 @@ const SCHEMA_VERSION = 1;
 /** A write waiting for the next group commit. */
 interface PendingWrite {
   ops: BatchOp[];
+  /** Checked inside the group's transaction just before `ops` run (undefined = unconditional). */
+  conditions: BatchCondition[] | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -57,7 +62,8 @@ export class SqliteStorage implements NamedStorage {
   private readonly putStmt: Database.Statement<[string, Uint8Array]>;
   private readonly deleteStmt: Database.Statement<[string]>;
   private readonly scanStmt: Database.Statement<[string]>;
-  private readonly applyAll: (group: PendingWrite[]) => void;
+  /** Runs the group in one transaction; returns, per write, whether it was applied (false = its condition failed). */
+  private readonly applyAll: (group: PendingWrite[]) => boolean[];
 
   private pending: PendingWrite[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
@@ -77,9 +83,10 @@ export class SqliteStorage implements NamedStorage {
     );
     this.deleteStmt = db.prepare<[string]>('DELETE FROM coffer_kv WHERE key = ?');
     this.scanStmt = db.prepare<[string]>('SELECT key FROM coffer_kv WHERE key >= ? ORDER BY key').pluck();
-    const apply = db.transaction((group: PendingWrite[]) => {
-      for (const write of group) this.applyOps(write.ops);
-    });
+    // Each write's conditions are checked against the state left by the writes before it in
+    // the group, and a write whose condition fails is skipped before any of its ops ran: it
+    // fails alone (ConflictError) without aborting its neighbours, no savepoint needed.
+    const apply = db.transaction((group: PendingWrite[]) => group.map((write) => this.applyWrite(write)));
     // IMMEDIATE takes the write lock up front: no lock upgrade (SQLITE_BUSY) half-way.
     this.applyAll = (group) => apply.immediate(group);
   }
@@ -179,17 +186,23 @@ export class SqliteStorage implements NamedStorage {
     return listOneLevel(prefix, opts, (lower) => this.scanStmt.iterate(lower) as IterableIterator<string>);
   }
 
-  /** Apply all operations in one transaction: all or none. */
-  async batch(ops: BatchOp[]): Promise<void> {
+  /**
+   * Apply all operations in one transaction: all or none. With `conditions`, they are checked
+   * inside that transaction; if one fails nothing is written and the call rejects with a
+   * ConflictError.
+   */
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     this.checkOpen();
     validateBatch(ops);
-    if (ops.length === 0) return;
+    validateConditions(conditions);
+    const conds = conditions?.length ? conditions.map((c) => ({ key: c.key, value: c.value && Buffer.from(c.value) })) : undefined;
+    if (ops.length === 0 && conds === undefined) return;
     // Copy values now: the caller may reuse its buffers before the commit runs.
     const copies = ops.map(
       (op): BatchOp =>
         op.type === 'put' ? { type: 'put', key: op.key, value: Buffer.from(op.value) } : { type: 'delete', key: op.key },
     );
-    return this.enqueue(copies);
+    return this.enqueue(copies, conds);
   }
 
   /** Commit queued writes, then close the database. */
@@ -207,9 +220,9 @@ export class SqliteStorage implements NamedStorage {
     if (this.closed) throw closedError();
   }
 
-  private enqueue(ops: BatchOp[]): Promise<void> {
+  private enqueue(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ ops, resolve, reject });
+      this.pending.push({ ops, conditions, resolve, reject });
       this.flushTimer ??= setImmediate(() => this.flush());
     });
   }
@@ -221,9 +234,8 @@ export class SqliteStorage implements NamedStorage {
     this.pending = [];
     if (group.length === 0) return;
     try {
-      this.applyAll(group);
-      for (const write of group) this.cache.apply(write.ops);
-      for (const write of group) write.resolve();
+      const applied = this.applyAll(group);
+      group.forEach((write, i) => this.settle(write, applied[i]!));
       return;
     } catch (err) {
       if (group.length === 1) {
@@ -233,13 +245,32 @@ export class SqliteStorage implements NamedStorage {
     }
     for (const write of group) {
       try {
-        this.applyAll([write]);
-        this.cache.apply(write.ops);
-        write.resolve();
+        this.settle(write, this.applyAll([write])[0]!);
       } catch (err) {
         write.reject(err);
       }
     }
+  }
+
+  /** After the commit: mirror an applied write into the cache and resolve it, or reject a conflicted one. */
+  private settle(write: PendingWrite, applied: boolean): void {
+    if (!applied) {
+      write.reject(new ConflictError());
+      return;
+    }
+    this.cache.apply(write.ops);
+    write.resolve();
+  }
+
+  /** Inside the group transaction: check the write's conditions, then run its ops. False when a condition failed. */
+  private applyWrite(write: PendingWrite): boolean {
+    for (const c of write.conditions ?? []) {
+      // Read the database, not the cache: earlier writes of this group are not in the cache yet.
+      const current = (this.getStmt.get(c.key) as Buffer | undefined) ?? undefined;
+      if (!sameValue(current, c.value)) return false;
+    }
+    this.applyOps(write.ops);
+    return true;
   }
 
   private applyOps(ops: BatchOp[]): void {

@@ -19,11 +19,22 @@ export type BatchOp =
   | { type: 'delete'; key: string };
 
 /**
+ * A condition of a conditional batch: the key must hold exactly `value` (byte-equal) when
+ * the batch commits; `undefined` means the key must be absent.
+ */
+export interface BatchCondition {
+  key: string;
+  value: Uint8Array | undefined;
+}
+
+/**
  * A key/value store.
  *
  * `list(prefix)` is one level deep, like Vault's LIST: for keys `a/b`, `a/c/d` and
  * prefix `a/` it returns `['b', 'c/']`, sorted by byte order, without duplicates.
- * `batch` applies all operations or none.
+ * `batch` applies all operations or none. With `conditions`, it first checks every condition
+ * atomically with the writes; if one does not hold it writes nothing and rejects with a
+ * ConflictError (`code: 'storage_conflict'`, see errors.ts).
  * A write that resolved is durable.
  */
 export interface Storage {
@@ -31,7 +42,7 @@ export interface Storage {
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string, options?: ListOptions): Promise<string[]>;
-  batch(ops: BatchOp[]): Promise<void>;
+  batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void>;
   /** Release connections and file handles. */
   close(): Promise<void>;
 }
@@ -39,4 +50,21 @@ export interface Storage {
 /** Storage backends report this name in `sys/seal-status` (`storage_type`). */
 export interface NamedStorage extends Storage {
   readonly type: string;
+  /** Other nodes' committed writes, when the backend is shared by several nodes (postgres with `ha`). */
+  readonly changes?: ChangeFeed;
+}
+
+/** Other nodes' committed writes (see postgres-changes.ts). */
+export interface ChangeFeed {
+  /**
+   * Keys written by OTHER nodes, after their commit; `'all'` when changes may have been missed
+   * (reconnect, too far behind): drop every cache. Returns an unsubscribe function.
+   */
+  subscribe(listener: (keys: readonly string[] | 'all') => void): () => void;
+  /**
+   * True when this node is known to have applied every change committed before
+   * (now - maxLagMs): the feed's connection is up and a confirmation round trip succeeded
+   * recently enough. Callers fail closed (503) while false.
+   */
+  isCurrent(): boolean;
 }

@@ -41,7 +41,7 @@ export function makeKv(opts: { version?: '1' | '2'; storage?: Storage; defaultLe
   const services: BackendServices = {
     now: () => clock.now(),
     issueToken: async () => { throw new Error('not used'); },
-    lockout: { isLocked: () => false, failed: () => false, succeeded() {} },
+    lockout: { isLocked: async () => false, failed: async () => false, succeeded: async () => {} },
     envelope: {
       seal: async () => { throw new Error('not used'); },
       open: async () => { throw new Error('not used'); },

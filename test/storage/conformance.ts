@@ -9,12 +9,15 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Storage } from '../../src/storage/types.js';
+import { ConflictError } from '../../src/storage/errors.js';
+import type { BatchCondition, Storage } from '../../src/storage/types.js';
 
 /** Extra capabilities of a backend under test. */
 export interface ConformanceOptions {
   /** Given a storage the suite has already closed, open a new instance over the same data. */
   reopen?: (closed: Storage) => Promise<Storage>;
+  /** Open a second, independent instance over the same (open) data: another node. The suite closes it. */
+  peer?: (open: Storage) => Promise<Storage>;
 }
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -29,6 +32,34 @@ function assertBytes(actual: Uint8Array | undefined, expected: Uint8Array, msg?:
 /** Sort by UTF-8 bytes, the order storage promises. */
 function byteSort(names: string[]): string[] {
   return [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/** Asserts that `p` rejects with a ConflictError (code storage_conflict). */
+async function assertConflict(p: Promise<unknown>, msg?: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ConflictError, `expected a ConflictError, got ${String(err)}`);
+    assert.equal(err.code, 'storage_conflict');
+    return true;
+  }, msg);
+}
+
+/**
+ * Read-modify-write `key` (a decimal counter) until the conditional batch commits; returns
+ * the number of conflicts seen. Bounded: a livelock fails the test instead of hanging.
+ */
+async function increment(s: Storage, key: string): Promise<number> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const current = await s.get(key);
+    const next = enc(String(Number(dec(current) ?? '0') + 1));
+    const condition: BatchCondition = { key, value: current };
+    try {
+      await s.batch([{ type: 'put', key, value: next }], [condition]);
+      return attempt;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  throw new Error('increment did not commit in 500 attempts');
 }
 
 async function putAll(s: Storage, keys: string[]): Promise<void> {
@@ -260,6 +291,106 @@ export function runStorageConformance(
       assert.equal(dec(await s.get('k/twice')), 'second');
       await s.batch([]);
     }));
+
+    it('a conditional batch applies when every condition holds', withStorage(async (s) => {
+      await putAll(s, ['cb/a', 'cb/b']);
+      await s.batch(
+        [{ type: 'put', key: 'cb/a', value: enc('A2') }, { type: 'delete', key: 'cb/b' }, { type: 'put', key: 'cb/new', value: enc('N') }],
+        [
+          { key: 'cb/a', value: enc('cb/a') },
+          { key: 'cb/b', value: Buffer.from('cb/b') },
+          { key: 'cb/new', value: undefined },
+          { key: 'cb/unwritten', value: undefined }, // a condition on a key the batch does not write
+        ],
+      );
+      assert.equal(dec(await s.get('cb/a')), 'A2');
+      assert.equal(await s.get('cb/b'), undefined);
+      assert.equal(dec(await s.get('cb/new')), 'N');
+      assert.equal(await s.get('cb/unwritten'), undefined, 'checking absence does not create the key');
+      assert.deepEqual(await s.list('cb/'), ['a', 'new']);
+      // Empty values are values; an empty condition list is an unconditional batch.
+      await s.put('cb/empty', new Uint8Array(0));
+      await s.batch([{ type: 'delete', key: 'cb/empty' }], [{ key: 'cb/empty', value: new Uint8Array(0) }]);
+      assert.equal(await s.get('cb/empty'), undefined);
+      await s.batch([{ type: 'put', key: 'cb/x', value: enc('x') }], []);
+      assert.equal(dec(await s.get('cb/x')), 'x');
+      // Conditions alone (no ops) check and write nothing.
+      await s.batch([], [{ key: 'cb/x', value: enc('x') }]);
+      await assertConflict(s.batch([], [{ key: 'cb/x', value: enc('y') }]));
+    }));
+
+    it('a conditional batch whose condition fails writes nothing (ConflictError)', withStorage(async (s) => {
+      await putAll(s, ['cc/a', 'cc/b']);
+      const ops = [
+        { type: 'put' as const, key: 'cc/a', value: enc('changed') },
+        { type: 'delete' as const, key: 'cc/b' },
+        { type: 'put' as const, key: 'cc/c', value: enc('new') },
+      ];
+      const unchanged = async (what: string) => {
+        assert.equal(dec(await s.get('cc/a')), 'cc/a', what);
+        assert.equal(dec(await s.get('cc/b')), 'cc/b', what);
+        assert.equal(await s.get('cc/c'), undefined, what);
+        assert.deepEqual(await s.list('cc/'), ['a', 'b'], what);
+      };
+      // value changed (same length, one byte differs)
+      await assertConflict(s.batch(ops, [{ key: 'cc/a', value: enc('cc/A') }]), 'value changed');
+      await unchanged('value changed');
+      // expected absent, but present
+      await assertConflict(s.batch(ops, [{ key: 'cc/b', value: undefined }]), 'expected absent');
+      await unchanged('expected absent');
+      // expected present, but deleted (or never written)
+      await s.put('cc/gone', enc('g'));
+      await s.delete('cc/gone');
+      await assertConflict(s.batch(ops, [{ key: 'cc/gone', value: enc('g') }]), 'expected present');
+      await unchanged('expected present');
+      // the last condition fails, the first ones hold
+      await assertConflict(
+        s.batch(ops, [{ key: 'cc/a', value: enc('cc/a') }, { key: 'cc/c', value: undefined }, { key: 'cc/b', value: enc('cc/bb') }]),
+        'last condition',
+      );
+      await unchanged('last condition');
+    }));
+
+    it('rejects malformed conditions before writing anything', withStorage(async (s) => {
+      const op = [{ type: 'put' as const, key: 'cm/a', value: enc('1') }];
+      await assert.rejects(s.batch(op, 'x' as never), /conditions must be an array/);
+      await assert.rejects(s.batch(op, [null as never]), /batch condition 0 must be an object/);
+      await assert.rejects(s.batch(op, [{ key: '', value: undefined }]), /batch condition 0: storage key must not be empty/);
+      await assert.rejects(s.batch(op, [{ key: 'ok', value: 'text' as never }]), /batch condition 0: expected value/);
+      assert.equal(await s.get('cm/a'), undefined);
+    }));
+
+    it('conditional writers racing on one key lose no update', withStorage(async (s) => {
+      const racers = 20;
+      const conflicts = await Promise.all(Array.from({ length: racers }, () => increment(s, 'race/counter')));
+      assert.equal(dec(await s.get('race/counter')), String(racers));
+      // Racing from a clean start: the first writer of an absent key wins, the others conflict.
+      const created = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) => s.batch([{ type: 'put', key: 'race/once', value: enc(`w${i}`) }], [{ key: 'race/once', value: undefined }])),
+      );
+      assert.equal(created.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one creator wins');
+      for (const r of created) if (r.status === 'rejected') assert.ok(r.reason instanceof ConflictError);
+      assert.ok(conflicts.every((n) => n >= 0));
+    }));
+
+    if (options.peer) {
+      const peer = options.peer;
+      it('two instances (two nodes) racing conditional writes on one key lose no update', withStorage(async (s) => {
+        const t = await peer(s);
+        try {
+          const per = 10;
+          await Promise.all(Array.from({ length: 2 * per }, (_, i) => increment(i % 2 === 0 ? s : t, 'nodes/counter')));
+          assert.equal(dec(await s.get('nodes/counter')), String(2 * per));
+          assert.equal(dec(await t.get('nodes/counter')), String(2 * per));
+          const created = await Promise.allSettled(
+            [s, t, s, t].map((x, i) => x.batch([{ type: 'put', key: 'nodes/once', value: enc(`w${i}`) }], [{ key: 'nodes/once', value: undefined }])),
+          );
+          assert.equal(created.filter((r) => r.status === 'fulfilled').length, 1, 'exactly one creator wins');
+        } finally {
+          await t.close();
+        }
+      }));
+    }
 
     it('a batch with an invalid operation in the middle changes nothing', withStorage(async (s) => {
       await putAll(s, ['t/a', 't/b']);

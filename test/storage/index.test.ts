@@ -39,6 +39,8 @@ describe('createStorage', () => {
       [{ type: 'postgresql', connectionUrl: 'postgres://x/y', path: '/tmp/x' }, /"path" does not apply/],
       [{ type: 'postgresql', connectionUrl: 'postgres://x/y', table: 'bad-name' }, /table name "bad-name" is invalid/],
       [{ type: 'inmem', path: '/tmp/x' }, /"path" does not apply to storage type "inmem"/],
+      [{ type: 'inmem', ha: { nodeId: 'a' } }, /"ha" needs storage type "postgresql" \(got "inmem"\)/],
+      [{ type: 'sqlite', path: '/tmp/x.db', ha: { nodeId: 'a' } }, /"ha" needs storage type "postgresql"/],
     ];
     for (const [config, msg] of cases) {
       await assert.rejects(createStorage(config as StorageConfig), msg, JSON.stringify(config));

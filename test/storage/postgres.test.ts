@@ -29,7 +29,22 @@ if (await requirePostgres('postgres storage')) {
       return s;
     },
     () => admin(`DROP TABLE IF EXISTS "${table}"`),
-    { reopen: (_closed: Storage) => open() },
+    { reopen: (_closed: Storage) => open(), peer: (_open: Storage) => open() },
+  );
+
+  // The same contract over the HA write path (every write a transaction recording its keys).
+  const haTable = `${table}_ha`;
+  let node = 0;
+  const openHa = () => PostgresStorage.open({ connectionUrl: url, table: haTable, ha: { nodeId: `n${node++}` } });
+  runStorageConformance(
+    `postgresql with ha (table ${haTable})`,
+    async () => {
+      const s = await openHa();
+      await admin(`DELETE FROM "${haTable}"`);
+      return s;
+    },
+    () => admin(`DROP TABLE IF EXISTS "${haTable}", "${haTable}_changes"`),
+    { reopen: (_closed: Storage) => openHa(), peer: (_open: Storage) => openHa() },
   );
 
   describe('PostgresStorage', () => {

@@ -25,7 +25,7 @@ async function view(): Promise<Storage> {
     put: (k, val) => v.put(k, val),
     delete: (k) => v.delete(k),
     list: (p, o) => v.list(p, o),
-    batch: (ops) => v.batch(ops),
+    batch: (ops, conditions) => v.batch(ops, conditions),
     close: async () => {
       await v.close();
       await inner.close();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { ConflictError } from '../../src/storage/errors.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
 import { runStorageConformance } from './conformance.js';
@@ -128,6 +129,38 @@ describe('SqliteStorage', () => {
       assert.deepEqual(await s.list('t/'), ['after', 'before', 'keep']);
     } finally {
       await s.close();
+    }
+  });
+
+  it('a conditional write that fails in a commit group fails alone, in group order, and leaves the cache right', async () => {
+    const s = await SqliteStorage.open(join(dir, 'cond.db'));
+    const b = (t: string) => Buffer.from(t);
+    try {
+      await s.put('g/k', b('0'));
+      assert.equal(Buffer.from((await s.get('g/k'))!).toString(), '0'); // now cached
+      // Issued in one event-loop turn: one commit group, checked in order.
+      const results = await Promise.allSettled([
+        s.put('g/before', b('1')),
+        s.put('g/k', b('1')),
+        s.batch([{ type: 'put', key: 'g/k', value: b('stale') }, { type: 'put', key: 'g/side', value: b('x') }], [{ key: 'g/k', value: b('0') }]),
+        s.batch([{ type: 'put', key: 'g/k', value: b('2') }], [{ key: 'g/k', value: b('1') }]),
+        s.put('g/after', b('3')),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      assert.ok((results[2] as PromiseRejectedResult).reason instanceof ConflictError);
+      assert.equal(Buffer.from((await s.get('g/k'))!).toString(), '2', 'the cache holds the committed value');
+      assert.equal(await s.get('g/side'), undefined, 'the conflicted batch wrote nothing');
+      assert.deepEqual(await s.list('g/'), ['after', 'before', 'k']);
+    } finally {
+      await s.close();
+    }
+    // The file agrees with what the cache served.
+    const again = await SqliteStorage.open(join(dir, 'cond.db'));
+    try {
+      assert.equal(Buffer.from((await again.get('g/k'))!).toString(), '2');
+      assert.equal(await again.get('g/side'), undefined);
+    } finally {
+      await again.close();
     }
   });
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { action, addOutputOptions, intArg, makeClient, printOptions, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
-import { formatKeyValueTable, printJson, printRawField, pickField, type PrintOptions } from '../output.js';
+import { formatKeyValueTable, formatTable, printJson, printRawField, pickField, type PrintOptions } from '../output.js';
 import type { Io } from '../context.js';
 
 /** The rows `coffer status` prints for a sys/seal-status answer. */
@@ -28,6 +28,8 @@ export function sealStatusRows(s: Record<string, unknown>): [string, unknown][] 
   if (s.cluster_name) rows.push(['Cluster Name', s.cluster_name]);
   if (s.cluster_id) rows.push(['Cluster ID', s.cluster_id]);
   rows.push(['HA Enabled', s.ha_enabled ?? false]);
+  // Every node serves requests; "active" is the one leading background work (expiry, purges).
+  if (s.ha_mode) rows.push(['HA Mode', s.ha_mode], ['Active Node Address', s.active_node_address ?? '']);
   return rows;
 }
 
@@ -48,6 +50,12 @@ export function registerStatus(program: Command, env: CommandEnv): void {
       const client = makeClient(env.ctx);
       const res = await client.request('GET', 'sys/seal-status', { action: 'checking the seal status' });
       const body = (res.body ?? {}) as Record<string, unknown>;
+      if (body.sealed === false) {
+        // As vault does: the cluster part comes from sys/leader (unauthenticated).
+        const leader = await client.request('GET', 'sys/leader', { action: 'reading the cluster leader' }).catch(() => undefined);
+        const l = (leader?.body ?? {}) as Record<string, unknown>;
+        if (l.ha_enabled === true) Object.assign(body, { ha_enabled: true, ha_mode: l.is_self ? 'active' : 'standby', active_node_address: l.leader_address ?? '' });
+      }
       printSealStatus(env.ctx.io, body, po);
       return body.sealed === false ? 0 : EXIT_USAGE;
     }),
@@ -183,6 +191,29 @@ export function registerOperator(program: Command, env: CommandEnv): void {
       if (po.format === 'json') return printJson(ctx.io, status);
       ctx.io.out('Success! Rotated key\n\n');
       ctx.io.out(formatKeyValueTable(keyStatusRows(status)));
+    }),
+  );
+
+  operator
+    .command('step-down')
+    .description('Make the node leading background work (expiry, purges, rotation) hand it to another node; every node keeps serving requests')
+    .action(
+      action(env, async () => {
+        await makeClient(ctx).write('sys/step-down', undefined, { action: 'asking the leader to step down' });
+        ctx.io.out('Success! Stepped down: another node takes over the background work.\n');
+      }),
+    );
+
+  addOutputOptions(operator.command('members').description('List the nodes of the cluster, their addresses, the leader and each last heartbeat')).action(
+    action(env, async (opts: { format?: string; field?: string }) => {
+      const po = printOptions(ctx, opts);
+      const res = await makeClient(ctx).request('GET', 'sys/ha-status', { action: 'reading the cluster members' });
+      const body = (res.body?.data ?? res.body ?? {}) as { Nodes?: Record<string, unknown>[] };
+      const nodes = body.Nodes ?? [];
+      if (po.format === 'json') return printJson(ctx.io, body);
+      const header = ['Host Name', 'API Address', 'Cluster Address', 'Active Node', 'Version', 'Last Echo'];
+      const rows = nodes.map((n) => [n.hostname, n.api_address, n.cluster_address, n.active_node, n.version, n.last_echo ?? 'n/a'].map((v) => String(v ?? '')));
+      ctx.io.out(formatTable(rows, header));
     }),
   );
 

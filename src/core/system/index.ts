@@ -8,6 +8,7 @@ import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
 import { counterRoutes } from './counter-routes.js';
 import { hostInfoRoutes } from './host-info.js';
+import { clusterRoutes } from './cluster-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { leaseRoutes } from './lease-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
@@ -18,5 +19,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core)] };
 }

@@ -14,9 +14,8 @@ export function lockoutRoutes(core: Core): Route[] {
       sudo: true,
       operations: {
         read: async () => {
-          const mountAccessors = core.mounts
-            .list('auth')
-            .map((m) => ({ mount_accessor: m.entry.accessor, alias_identifiers: core.lockout.locked(m.entry) }))
+          const perMount = await Promise.all(core.mounts.list('auth').map(async (m) => ({ mount_accessor: m.entry.accessor, alias_identifiers: await core.lockout.locked(m.entry) })));
+          const mountAccessors = perMount
             .filter((m) => m.alias_identifiers.length > 0)
             .map((m) => ({ ...m, counts: m.alias_identifiers.length }));
           const total = mountAccessors.reduce((n, m) => n + m.counts, 0);
@@ -38,7 +37,7 @@ export function lockoutRoutes(core: Core): Route[] {
           if (!core.mounts.list('auth').some((m) => m.entry.accessor === accessor)) {
             throw badRequest(`no auth method has the mount accessor "${accessor.slice(0, 64)}" (see coffer auth list -format=json)`);
           }
-          core.lockout.unlock(accessor, req.params.alias!);
+          await core.lockout.unlock(accessor, req.params.alias!);
           return null;
         },
       },

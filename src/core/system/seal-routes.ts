@@ -84,32 +84,9 @@ export function sealRoutes(core: Core): Route[] {
       help: 'Seals the server: every key leaves memory until it is unsealed again.',
     },
     {
-      pattern: /^step-down$/,
-      sudo: true,
-      operations: { update: async () => null },
-    },
-    {
       pattern: /^health$/,
       unauthenticated: ['read'],
       operations: { read: async (req) => health(core, req.data) },
-    },
-    {
-      pattern: /^leader$/,
-      unauthenticated: ['read'],
-      operations: {
-        read: async () =>
-          raw(200, {
-            ha_enabled: false,
-            is_self: false,
-            active_time: '0001-01-01T00:00:00Z',
-            leader_address: '',
-            leader_cluster_address: '',
-            performance_standby: false,
-            performance_standby_last_remote_wal: 0,
-            raft_committed_index: 0,
-            raft_applied_index: 0,
-          }),
-      },
     },
   ];
 }
@@ -135,6 +112,7 @@ export async function sealStatus(core: Core): Promise<Record<string, unknown>> {
     migration: false,
     recovery_seal: false,
     storage_type: core.storageType,
+    ha_enabled: core.cluster.enabled,
   };
   if (!core.sealed) {
     out.cluster_name = core.clusterName;
@@ -156,6 +134,8 @@ async function health(core: Core, query: Record<string, unknown>) {
   let status = code('activecode', 200);
   if (!initialized) status = code('uninitcode', 501);
   else if (sealed) status = code('sealedcode', 503);
+  // A node whose change feed is down refuses requests (fail closed): a load balancer should skip it.
+  else if (!core.cluster.isCurrent()) status = 503;
   for (const flag of ['standbyok', 'perfstandbyok']) {
     const v = query[flag];
     if (typeof v === 'string' && v !== '' && parseBool(v) === undefined) throw badRequest(`invalid value for "${flag}": expected true or false`);

@@ -265,15 +265,36 @@ export class TokenStore {
 
   // ---------------------------------------------------------------- reads
 
-  /** Reads an entry by hash, whatever its state (pending or expired included). */
-  private async load(hash: string): Promise<TokenEntry | undefined> {
-    const cached = this.cache.get(hash);
+  /** Reads an entry by hash, whatever its state (pending or expired included); `fresh` skips the cache. */
+  private async load(hash: string, fresh = false): Promise<TokenEntry | undefined> {
+    // A read-modify-write must read storage: inside a transaction that read is what the commit
+    // checks, so two nodes taking the last use (or renewing) cannot both win from their caches.
+    const cached = fresh ? undefined : this.cache.get(hash);
     if (cached) return cached;
+    const generation = this.generation;
     const raw = await this.storage.get(ID + hash);
     if (!raw) return undefined;
     const entry = freezeEntry(JSON.parse(dec.decode(raw)) as TokenEntry);
-    this.cache.set(hash, entry);
+    // A read that raced an invalidation may hold the old value: do not cache it.
+    if (generation === this.generation) this.cache.set(hash, entry);
     return entry;
+  }
+
+  /** Bumped by every invalidation, so a load that started before one does not cache what it read. */
+  private generation = 0;
+
+  /**
+   * Another node (or a discarded transaction) changed `key` of this store's view: drop what
+   * this process derived from it. Keys outside `id/` and `salt` carry nothing cached.
+   */
+  invalidate(key: string): void {
+    if (key.startsWith(ID)) {
+      this.generation++;
+      this.cache.delete(key.slice(ID.length));
+    } else if (key === 'salt') {
+      this.generation++;
+      this.clearCache();
+    }
   }
 
   private isValid(entry: TokenEntry, includePending: boolean): boolean {
@@ -421,7 +442,7 @@ export class TokenStore {
     const parentHash = params.orphan ? '' : params.parent ?? '';
     if (parentHash === '') return this.createUnderParent(params, undefined);
     return this.locks.run(parentHash, async () => {
-      const parent = await this.load(parentHash);
+      const parent = await this.load(parentHash, true);
       // A parent in its last use or being revoked cannot take children.
       if (!parent || !this.isValid(parent, false)) throw badRequest('parent token lookup failed: no parent found');
       return this.createUnderParent(params, parent);
@@ -550,7 +571,7 @@ export class TokenStore {
   async useToken(entry: TokenEntry): Promise<UseResult | undefined> {
     if (entry.numUses === 0) return { entry, revokeAfterRequest: false };
     return this.locks.run(entry.id, async () => {
-      const cur = await this.load(entry.id);
+      const cur = await this.load(entry.id, true);
       if (!cur || !this.isValid(cur, false)) return undefined;
       if (cur.numUses === 0) return { entry: cur, revokeAfterRequest: false };
       const left = cur.numUses - 1;
@@ -581,7 +602,7 @@ export class TokenStore {
    */
   async renew(entry: TokenEntry, increment = 0): Promise<RenewResult> {
     return this.locks.run(entry.id, async () => {
-      const cur = await this.load(entry.id);
+      const cur = await this.load(entry.id, true);
       if (!cur || !this.isValid(cur, true)) throw badRequest('token not found');
       if (!cur.renewable || cur.expireTime === 0) throw badRequest('lease is not renewable');
       const now = this.clock();
@@ -635,7 +656,7 @@ export class TokenStore {
     for (;;) {
       for (const child of await this.listChildren(hash)) {
         await this.locks.run(child, async () => {
-          const cur = await this.load(child);
+          const cur = await this.load(child, true);
           const drop: BatchOp = { type: 'delete', key: `${PARENT}${hash}/${child}` };
           if (!cur) { await this.storage.batch([drop]); return; }
           await this.write({ ...cur, parent: '', orphan: true }, cur, [drop]);
@@ -676,7 +697,7 @@ export class TokenStore {
   private async revokeOne(hash: string): Promise<boolean> {
     return this.locks.run(hash, async () => {
       if ((await this.listChildren(hash)).length > 0) return false;
-      let cur = await this.load(hash);
+      let cur = await this.load(hash, true);
       if (!cur) return true;
       // First make it unusable and sweepable, so a failing hook leaves a dead token the sweeper retries.
       cur = await this.markPending(cur);
@@ -761,6 +782,7 @@ export class TokenStore {
 
   /** Drops the in-memory cache and salt (e.g. on seal: nothing derived from storage stays in memory). */
   clearCache(): void {
+    this.generation++;
     this.cache.clear();
     this.saltKey.clear();
     this.batch.clear();

@@ -35,17 +35,17 @@ export function loginHandler(deps: ApproleDeps): Handler {
     if (roleId === '') throw badRequest('missing role_id');
     const secretId = optString(req.data, 'secret_id') ?? '';
     const { lockout } = services;
-    if (lockout.isLocked(req.mount, roleId)) throw permissionDenied('login temporarily locked after repeated failures');
+    if (await lockout.isLocked(req.mount, roleId)) throw permissionDenied('login temporarily locked after repeated failures');
 
-    const invalid = () => {
-      lockout.failed(req.mount, roleId);
+    const invalid = async () => {
+      await lockout.failed(req.mount, roleId);
       return badRequest(INVALID);
     };
 
     const role: RoleEntry | undefined = await store.roleByRoleId(roleId);
     // The same answer for an unknown role-id as for a role that needs a secret-id.
     if ((!role || role.bind_secret_id) && secretId === '') throw badRequest('missing secret_id');
-    if (!role) throw invalid();
+    if (!role) throw await invalid();
 
     let entry: SecretIdEntry | undefined;
     if (role.bind_secret_id) {
@@ -65,13 +65,13 @@ export function loginHandler(deps: ApproleDeps): Handler {
         await store.consumeUse(role, found);
         return found;
       });
-      if (!entry) throw invalid();
+      if (!entry) throw await invalid();
     } else {
       checkAddress(req.clientAddress, role.secret_id_bound_cidrs, "the role's secret_id_bound_cidrs");
       checkAddress(req.clientAddress, role.token_bound_cidrs, "the role's token_bound_cidrs");
     }
 
-    lockout.succeeded(req.mount, roleId);
+    await lockout.succeeded(req.mount, roleId);
     const params = issueParams(role);
     params.boundCidrs = tokenCidrs(role, entry);
     params.metadata = { ...(entry?.metadata ?? {}), role_name: role.name };

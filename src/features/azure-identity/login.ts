@@ -80,15 +80,15 @@ export function oauth2TokenHandler(deps: LoginDeps): Handler {
     }
     const audience = audienceFromScope(field(req.data, 'scope'));
 
-    if (services.lockout.isLocked(req.mount, clientId)) lockedOut();
+    if (await services.lockout.isLocked(req.mount, clientId)) lockedOut();
     const sp = await store.getSp(clientId);
     const digest = await store.digest('client-secret', secret);
     // Compute the digest either way so an unknown client costs the same as a wrong secret.
     if (!sp || !sameDigest(sp.secretHmac, digest)) {
-      services.lockout.failed(req.mount, clientId);
+      await services.lockout.failed(req.mount, clientId);
       throw oauthError(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value of app '${clientId.slice(0, 64)}'.`, [7000215]);
     }
-    services.lockout.succeeded(req.mount, clientId);
+    await services.lockout.succeeded(req.mount, clientId);
 
     const subject: TokenSubject = { kind: 'sp', objectId: sp.objectId, appId: sp.appId, displayName: sp.displayName, policies: sp.policies };
     const issued = await issueAccessToken(deps, req, subject, audience);
@@ -116,21 +116,21 @@ export function identityLoginHandler(deps: LoginDeps): Handler {
     const audience = validAudience(audienceOf(resource));
 
     const alias = `identity/${name.slice(0, 256)}`;
-    if (services.lockout.isLocked(req.mount, alias)) lockedOut();
-    const invalid = () => {
-      services.lockout.failed(req.mount, alias);
+    if (await services.lockout.isLocked(req.mount, alias)) lockedOut();
+    const invalid = async () => {
+      await services.lockout.failed(req.mount, alias);
       return oauthError(401, 'invalid_client', 'The managed identity does not exist or the session secret is invalid or expired.');
     };
     const digest = await store.digest('session', secret);
     const mi = /^[\w.@-]+$/.test(name) ? await store.getMi(name) : undefined;
-    if (!mi) throw invalid();
+    if (!mi) throw await invalid();
     const session = await store.getSession(mi.name, digest);
-    if (!session) throw invalid();
+    if (!session) throw await invalid();
     if (session.expiresAt <= services.now()) {
       await store.deleteSession(mi.name, digest);
-      throw invalid();
+      throw await invalid();
     }
-    services.lockout.succeeded(req.mount, alias);
+    await services.lockout.succeeded(req.mount, alias);
 
     const subject: TokenSubject = { kind: 'mi', objectId: mi.principalId, appId: mi.clientId, displayName: mi.name, policies: mi.policies };
     const issued = await issueAccessToken(deps, req, subject, audience);

@@ -145,7 +145,7 @@ export function spHandlers(deps: PrincipalDeps): Record<'list' | 'create' | 'rea
         await store.putSp(updated);
         return updated;
       });
-      services.lockout.succeeded(req.mount, appId);
+      await services.lockout.succeeded(req.mount, appId);
       return { data: { appId: sp.appId, objectId: sp.objectId, displayName: sp.displayName, password, tenant: TENANT } };
     },
   };

@@ -67,7 +67,7 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     const password = optString(req.data, 'password') ?? '';
     if (password === '') throw badRequest('missing password');
     const { lockout } = services;
-    if (lockout.isLocked(req.mount, alias)) throw permissionDenied('login temporarily locked after repeated failures');
+    if (await lockout.isLocked(req.mount, alias)) throw permissionDenied('login temporarily locked after repeated failures');
 
     let user: UserEntry | undefined;
     try {
@@ -78,13 +78,13 @@ export function userpassRoutes(deps: UserpassDeps): Route[] {
     // Unknown users cost the same KDF work, so timing does not tell which names exist.
     const ok = user ? await verifyPassword(password, user.password) : await verifyAgainstNothing(password);
     if (!user || !ok) {
-      lockout.failed(req.mount, alias);
+      await lockout.failed(req.mount, alias);
       throw badRequest(INVALID);
     }
     if (user.token_bound_cidrs.length > 0 && !isInCidrs(req.clientAddress, user.token_bound_cidrs)) {
       throw permissionDenied(`source address "${req.clientAddress ?? 'unknown'}" is not allowed by the user's token_bound_cidrs`);
     }
-    lockout.succeeded(req.mount, alias);
+    await lockout.succeeded(req.mount, alias);
     const params = issueParams(user);
     params.metadata = { username: user.name };
     params.displayName = user.name;
