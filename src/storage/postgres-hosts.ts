@@ -275,10 +275,10 @@ export class FailoverPool {
    * ends it. It already has an 'error' listener, so a dropped connection cannot crash the
    * process; add your own to react.
    */
-  async connectClient(): Promise<pg.Client> {
+  async connectClient(applicationName = 'coffer'): Promise<pg.Client> {
     for (let attempt = 1; ; attempt++) {
       const primary = await this.find();
-      const client = this.newClient(primary.index);
+      const client = this.newClient(primary.index, applicationName);
       try {
         await client.connect();
         // The primary may have been demoted since it was found.
@@ -302,8 +302,8 @@ export class FailoverPool {
     await primary?.pool.end();
   }
 
-  private newClient(index: number): pg.Client {
-    const client = new pg.Client(this.clientConfig(index));
+  private newClient(index: number, applicationName: string): pg.Client {
+    const client = new pg.Client({ ...this.clientConfig(index), application_name: applicationName.slice(0, 63) });
     client.on('error', () => {});
     return client;
   }
@@ -352,7 +352,7 @@ export class FailoverPool {
   private async search(): Promise<Primary> {
     const reasons: string[] = [];
     for (const [index, host] of this.targets.hosts.entries()) {
-      const client = this.newClient(index);
+      const client = this.newClient(index, 'coffer');
       try {
         await client.connect();
         const why = await this.unwritable(client);

@@ -238,7 +238,7 @@ export class PostgresStorage implements NamedStorage {
       nodeId,
     };
     this.feed = await PostgresChangeFeed.start({
-      connect: () => this.pool.connectClient(),
+      connect: () => this.pool.connectClient(`coffer-changes:${nodeId}`),
       changesTable,
       channel,
       nodeId,
