@@ -141,7 +141,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       throw new ConfigError(`cannot read TLS files: ${(err as Error).message}`);
     }
   }
-  const app = createApi({ core, tls, azureBaseDomain });
+  const app = createApi({ core, tls, azureBaseDomain, limits: config.listener.limits });
   const { host, port } = parseAddress(config.listener.address);
   try {
     await app.listen({ host, port });
