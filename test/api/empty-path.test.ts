@@ -38,6 +38,17 @@ describe('empty and slashes-only paths', () => {
     }
   });
 
+  it('empty segments inside a path get a 400 saying so (LIST cubbyhole// was a 500)', async () => {
+    const headers = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' };
+    for (const [method, path] of [['LIST', '/v1/cubbyhole//'], ['LIST', '/v1/cubbyhole/%2F'], ['LIST', '/v1/cubbyhole///'], ['GET', '/v1/cubbyhole//x'], ['PUT', '/v1/cubbyhole/a//b'], ['GET', '/v1/secret//data/x']]) {
+      const res = await boundedRequest(server.url, method!, path!, { headers, body: method === 'PUT' ? '{"k":"v"}' : undefined, timeoutMs: 3000 });
+      assert.equal(res.status, 400, `${method} ${path} → ${res.status} ${res.text}`);
+      assert.match(res.body.errors[0], /empty path segments/);
+    }
+    // One trailing slash is how a LIST names a folder, and stays fine.
+    assert.equal((await boundedRequest(server.url, 'LIST', '/v1/cubbyhole/', { headers, timeoutMs: 3000 })).status, 404);
+  });
+
   it('the server stays healthy and serves secrets afterwards', async () => {
     assert.equal((await boundedRequest(server.url, 'GET', '/v1/sys/health', { timeoutMs: 3000 })).status, 200);
     const headers = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' };
