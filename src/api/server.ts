@@ -8,6 +8,7 @@ import https from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Core } from '../core/core.js';
 import { CofferError, isCofferError } from '../core/errors.js';
+import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, serverOptions, type ListenerLimits } from './http/limits.js';
 import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   azureIssuer?: () => string;
   /** Key Vault front: answer on plain HTTP (only behind a TLS-terminating proxy). */
   azureAllowPlaintext?: boolean;
+  /** Timeouts and connection caps (default DEFAULT_LISTENER_LIMITS). */
+  limits?: ListenerLimits;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -55,9 +58,12 @@ export function createApi(options: ApiOptions): FastifyInstance {
     serverFactory: (fastifyHandler) => {
       const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES);
       const handler: http.RequestListener = (req, res) => (req.url?.startsWith('/v1/') ? vault(req, res) : fastifyHandler(req, res));
+      const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+      const timeouts = serverOptions(limits);
       const server = options.tls
-        ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
-        : http.createServer(handler);
+        ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handler)
+        : http.createServer(timeouts, handler);
+      applyConnectionLimits(server, limits);
       installListMethodSupport(server);
       return server as http.Server;
     },

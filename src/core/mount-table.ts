@@ -198,16 +198,18 @@ export class MountTable {
 
   /** The mount serving `path` (longest prefix), if any. */
   match(path: string): Mounted | undefined {
-    let end = path.length;
     // Walk from the longest candidate prefix to the shortest: "a/b/c" → "a/b/c/", "a/b/", "a/".
+    // Every step must shorten the candidate: for "/" (an empty or slashes-only path)
+    // lastIndexOf('/', -1) is 0 again, which once made this loop spin forever.
     let candidate = path.endsWith('/') ? path : `${path}/`;
-    for (;;) {
+    while (candidate.length > 1) {
       const m = this.mounts.get(candidate);
       if (m) return m;
-      end = candidate.lastIndexOf('/', candidate.length - 2);
+      const end = candidate.lastIndexOf('/', candidate.length - 2);
       if (end < 0) return undefined;
       candidate = candidate.slice(0, end + 1);
     }
+    return undefined;
   }
 
   /** The mount at exactly `fullPath`. */

@@ -1,7 +1,7 @@
 /**
  * Path validation shared by core and the features. A path is `/`-separated, without a
- * leading slash; `..` segments, NUL bytes and control characters are refused so that no
- * request can address storage outside its mount.
+ * leading slash; `..` segments, empty segments, NUL bytes and control characters are refused
+ * so that no request can address storage outside its mount.
  */
 import { badRequest } from './errors.js';
 
@@ -13,6 +13,9 @@ export function assertSafePath(path: string, what = 'path'): void {
   for (const segment of path.split('/')) {
     if (segment === '..' || segment === '.') throw badRequest(`invalid ${what}: "." and ".." segments are not allowed`);
   }
+  // An empty segment would reach a backend as a key or prefix starting with "/", which storage
+  // refuses (a 500 once: LIST cubbyhole//). Vault's router cleans these with a redirect; refuse them.
+  if (path.startsWith('/') || path.includes('//')) throw badRequest(`invalid ${what}: empty path segments ("//") are not allowed; remove the extra "/"`);
 }
 
 /** Normalises a mount path: trims slashes, validates, and adds one trailing slash. */

@@ -11,6 +11,8 @@
  *   tls_key_file  = "/etc/coffer/tls/server.key"
  *   # tls_disable = true
  *   # azure_allow_plaintext = true   # Key Vault API on plain HTTP: only behind a TLS-terminating proxy
+ *   # http_read_header_timeout = "10s"  http_read_timeout = "30s"  http_idle_timeout = "5s"
+ *   # max_connections = 4096  max_connections_per_client = 256   (0: no cap)
  * }
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
@@ -21,6 +23,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { blocks, labeledBlocks, mergeBlocks, parseHcl, type HclObject } from '../core/hcl/parser.js';
 import { normalizeBaseDomain } from '../api/azure/host.js';
+import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../api/http/limits.js';
+import { parseDuration } from '../core/fields.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
@@ -39,6 +43,8 @@ export interface ServerConfig {
     tlsDisable: boolean;
     /** Serve the Key Vault API on this plain-HTTP listener (a TLS-terminating proxy is in front). */
     azureAllowPlaintext?: boolean;
+    /** Timeouts and connection caps. */
+    limits?: ListenerLimits;
   };
   seal?: { type: 'static'; keyFile: string };
   logLevel: string;
@@ -132,6 +138,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     tlsKeyFile: optPath(str(lb, 'tls_key_file', lwhere), baseDir),
     tlsDisable: bool(lb, 'tls_disable'),
     azureAllowPlaintext: bool(lb, 'azure_allow_plaintext'),
+    limits: listenerLimits(lb, lwhere),
   };
   if (!listener.tlsDisable && (!!listener.tlsCertFile !== !!listener.tlsKeyFile)) {
     throw new ConfigError(`${lwhere}: set both tls_cert_file and tls_key_file, or tls_disable = true`);
@@ -172,6 +179,46 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     clusterName: str(doc, 'cluster_name', source),
     apiAddr: str(doc, 'api_addr', source),
   };
+}
+
+/** The listener's timeouts and connection caps; unset settings keep DEFAULT_LISTENER_LIMITS. */
+function listenerLimits(lb: Obj, where: string): ListenerLimits {
+  const d = DEFAULT_LISTENER_LIMITS;
+  const limits: ListenerLimits = {
+    headersTimeoutMs: durationMs(lb, 'http_read_header_timeout', where) ?? d.headersTimeoutMs,
+    requestTimeoutMs: durationMs(lb, 'http_read_timeout', where) ?? d.requestTimeoutMs,
+    idleTimeoutMs: durationMs(lb, 'http_idle_timeout', where) ?? d.idleTimeoutMs,
+    maxConnections: count(lb, 'max_connections', where) ?? d.maxConnections,
+    maxConnectionsPerClient: count(lb, 'max_connections_per_client', where) ?? d.maxConnectionsPerClient,
+  };
+  // Node refuses a header timeout longer than the request timeout (the headers are part of the request).
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(`${where}: http_read_header_timeout (${limits.headersTimeoutMs / 1000}s) cannot be longer than http_read_timeout (${limits.requestTimeoutMs / 1000}s)`);
+  }
+  return limits;
+}
+
+/** A duration setting ("10s", "1m", or seconds as a number) in ms; at least one second. */
+function durationMs(body: Obj, key: string, where: string): number | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  let seconds: number;
+  try {
+    seconds = parseDuration(v, key);
+  } catch {
+    throw new ConfigError(`${where}: "${key}" must be a duration such as "10s" or "1m"`);
+  }
+  if (seconds < 1) throw new ConfigError(`${where}: "${key}" must be at least 1s`);
+  return seconds * 1000;
+}
+
+/** A non-negative whole-number setting (0 meaning "no limit"). */
+function count(body: Obj, key: string, where: string): number | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${where}: "${key}" must be a whole number (0 for no limit)`);
+  return n;
 }
 
 function optPath(p: string | undefined, baseDir: string): string | undefined {

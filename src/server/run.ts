@@ -169,7 +169,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       throw new ConfigError(`cannot read TLS files: ${(err as Error).message}`);
     }
   }
-  const app = createApi({ core, tls, azureBaseDomain, azureIssuer: issuer, azureAllowPlaintext: config.listener.azureAllowPlaintext });
+  const app = createApi({ core, tls, azureBaseDomain, azureIssuer: issuer, azureAllowPlaintext: config.listener.azureAllowPlaintext, limits: config.listener.limits });
   const { host, port } = parseAddress(config.listener.address);
   try {
     await app.listen({ host, port });

@@ -90,3 +90,17 @@ test('binary data is hashed (not leaked as byte numbers); dates stay ISO text; _
   assert.ok(!JSON.stringify(out).includes('binary-secret'));
   assert.equal(json.x, 1);
 });
+
+test('nesting is bounded: a subtree below MAX_HASH_DEPTH becomes a marker instead of overflowing the stack', async () => {
+  const { MAX_HASH_DEPTH, TOO_DEEP_MARKER } = await import('../../src/core/audit/hash.js');
+  const deep = JSON.parse('{"a":'.repeat(20_000) + '"secret-at-the-bottom"' + '}'.repeat(20_000)) as unknown;
+  const out = hashStructure(deep, salt);
+  const text = JSON.stringify(out); // would throw RangeError if the copy were as deep as the input
+  assert.equal(text.includes('secret-at-the-bottom'), false);
+  let node = out as Record<string, unknown>;
+  for (let i = 0; i < MAX_HASH_DEPTH; i++) node = node.a as Record<string, unknown>;
+  assert.equal(node, TOO_DEEP_MARKER);
+  // Just above the bound everything is still hashed as usual.
+  const shallow = JSON.parse('['.repeat(MAX_HASH_DEPTH - 1) + '"x"' + ']'.repeat(MAX_HASH_DEPTH - 1)) as unknown;
+  assert.equal(JSON.stringify(hashStructure(shallow, salt)).includes(ref('x')), true);
+});

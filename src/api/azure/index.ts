@@ -22,6 +22,7 @@ import type { Core } from '../../core/core.js';
 import { errorSummary } from '../../core/core.js';
 import type { LogicalRequest } from '../../core/logical.js';
 import { requiredPermission } from '../../features/keyvault/index.js';
+import { JsonBodyError, parseJsonBounded } from '../http/json.js';
 import { resolveBearer } from './auth.js';
 import { MISSING_BEARER, renderCallError } from './errors.js';
 import { baseResource, configuredIssuer, normalizeBaseDomain, requestOrigin, vaultHostPattern, vaultLabel } from './host.js';
@@ -75,15 +76,16 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Parses the JSON body of a write; an empty body is `{}`. */
+/** Parses the JSON body of a write (nesting bounded, see api/http/json.ts); an empty body is `{}`. */
 function parseJsonBody(body: unknown): { ok: true; data: Record<string, unknown> } | { ok: false; rendered: AzureRendered } {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
   if (text.trim() === '') return { ok: true, data: {} };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: false, rendered: renderAzureError(400, 'BadParameter', 'The request body is not valid JSON.') };
+    parsed = parseJsonBounded(text);
+  } catch (err) {
+    const why = err instanceof JsonBodyError && err.reason === 'depth' ? `The request body is invalid: ${err.message}.` : 'The request body is not valid JSON.';
+    return { ok: false, rendered: renderAzureError(400, 'BadParameter', why) };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, rendered: renderAzureError(400, 'BadParameter', 'The request body must be a JSON object.') };

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { CofferError, badRequest } from '../../core/errors.js';
 import { parseBool, parseDuration } from '../../core/fields.js';
 import type { LogicalRequest, Operation } from '../../core/logical.js';
+import { JsonBodyError, parseJsonBounded } from '../http/json.js';
 import { LIST_ALIAS_METHOD } from '../http/list-method.js';
 
 /** The parts of an HTTP request the translation needs. */
@@ -35,7 +36,7 @@ export function tokenFrom(headers: HttpRequestParts['headers']): string | undefi
   return undefined;
 }
 
-/** Parses a request body leniently: empty, `null` and `{}` are all an empty object. */
+/** Parses a request body leniently: empty, `null` and `{}` are all an empty object. Nesting is bounded (MAX_JSON_DEPTH). */
 export function parseBody(body: Buffer | undefined, contentType: string | undefined): Record<string, unknown> {
   if (!body || body.length === 0) return {};
   const text = body.toString('utf8');
@@ -48,10 +49,9 @@ export function parseBody(body: Buffer | undefined, contentType: string | undefi
   if (trimmed === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonBounded(text);
   } catch (err) {
-    const detail = err instanceof SyntaxError ? err.message.replace(/ in JSON at position (\d+).*/, ' at position $1') : 'invalid JSON';
-    throw badRequest(`error parsing JSON body: ${detail.slice(0, 120)}`);
+    throw badRequest(`error parsing JSON body: ${err instanceof JsonBodyError ? err.message : 'invalid JSON'}`);
   }
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('error parsing JSON body: the body must be a JSON object');

@@ -21,6 +21,16 @@ export function hmacString(salt: HmacKey, value: string): string {
   return HMAC_PREFIX + createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 
+/**
+ * How deep hashStructure copies. The fronts refuse request bodies nested more than 64 levels,
+ * so real entries stay far below this; the bound keeps the recursion (and the JSON.stringify
+ * that writes the entry) clear of the stack limit whatever a backend hands back.
+ */
+export const MAX_HASH_DEPTH = 256;
+
+/** What stands in for a subtree nested deeper than MAX_HASH_DEPTH (it holds no data, so it is not hashed). */
+export const TOO_DEEP_MARKER = `[nested more than ${MAX_HASH_DEPTH} levels deep: not logged]`;
+
 /** Options of hashStructure. */
 export interface HashStructureOptions {
   /** Top-level keys whose values are copied raw (a mount's `audit_non_hmac_*_keys`). */
@@ -29,7 +39,8 @@ export interface HashStructureOptions {
 
 /**
  * Returns a deep copy of `value` in which every string (in objects and arrays, at any
- * depth) is replaced by its HMAC. Numbers, booleans and null stay in the clear (as in
+ * depth) is replaced by its HMAC. Subtrees below MAX_HASH_DEPTH become TOO_DEEP_MARKER
+ * instead of overflowing the stack. Numbers, booleans and null stay in the clear (as in
  * Vault); keys are never hashed; top-level keys listed in `nonHmacKeys` are copied raw.
  *
  * Non-JSON values are mapped the way JSON.stringify would see them, except that binary
@@ -43,18 +54,18 @@ export function hashStructure(value: unknown, salt: HmacKey, opts: HashStructure
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const v = value[key];
-      setOwn(out, key, nonHmac.includes(key) ? copy(v, null) : copy(v, hash));
+      setOwn(out, key, copy(v, nonHmac.includes(key) ? null : hash, 1));
     }
     return out;
   }
-  return copy(value, hash);
+  return copy(value, hash, 0);
 }
 
 /** A string mapper: the HMAC, or null for "copy raw". */
 type StringMapper = ((s: string) => string) | null;
 
-/** Deep copy, mapping strings through `hash` when given. */
-function copy(value: unknown, hash: StringMapper): unknown {
+/** Deep copy, mapping strings through `hash` when given; `depth` is how many containers enclose `value`. */
+function copy(value: unknown, hash: StringMapper, depth: number): unknown {
   switch (typeof value) {
     case 'string':
       return hash ? hash(value) : value;
@@ -72,20 +83,21 @@ function copy(value: unknown, hash: StringMapper): unknown {
       break;
   }
   if (value === null) return null;
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], hash);
-    return out;
-  }
   if (ArrayBuffer.isView(value)) {
     const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
     return hash ? hash(text) : text;
   }
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (depth >= MAX_HASH_DEPTH) return TOO_DEEP_MARKER;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], hash, depth + 1);
+    return out;
+  }
   const obj = value as Record<string, unknown> & { toJSON?: () => unknown };
-  if (typeof obj.toJSON === 'function') return copy(obj.toJSON(), hash);
+  if (typeof obj.toJSON === 'function') return copy(obj.toJSON(), hash, depth + 1);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj)) setOwn(out, key, copy(obj[key], hash));
+  for (const key of Object.keys(obj)) setOwn(out, key, copy(obj[key], hash, depth + 1));
   return out;
 }
 
