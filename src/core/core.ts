@@ -209,6 +209,7 @@ export class Core {
       else if (key === AUDIT_TABLE_KEY) reloadAudit = true;
       else if (key === KEYRING_KEY) reloadKeyring = true;
       else if (key === ENVELOPE_KEY) this.envelope.clear();
+      else if (key === STEP_DOWN_KEY) void this.stepDownIfAsked().catch((err) => this.logger.warn({ err: errorSummary(err) }, 'step-down failed'));
       else {
         const owner = this.mounts.ownerOf(key);
         owner?.mounted.backend.invalidate?.(owner.relKey);
@@ -360,7 +361,7 @@ export class Core {
       await this.mounts.load();
       await this.policies.ensureDefaults();
       await this.loadAuditDevices();
-      this.ticker = setInterval(() => void this.tick(), TICK_MS);
+      this.ticker = setInterval(() => this.backgroundTick(), TICK_MS);
       this.ticker.unref();
     };
     this.unsealing = run();
@@ -377,18 +378,28 @@ export class Core {
   }
 
   /** Periodic housekeeping: expire tokens, let backends tidy. */
+  private ticking: Promise<void> | undefined;
+
+  /** Runs housekeeping now (after the one in progress, if any). */
   async tick(): Promise<void> {
+    while (this.ticking) await this.ticking;
+    this.ticking = this.tickOnce().finally(() => (this.ticking = undefined));
+    await this.ticking;
+  }
+
+  /** The timer's tick: skipped while one is running, so a slow sweep (a database failover) does not pile them up. */
+  private backgroundTick(): void {
+    if (!this.ticking) void this.tick();
+  }
+
+  private async tickOnce(): Promise<void> {
     // In a cluster one node (the leader) does the background work, so nothing expires twice.
     const leading = this.cluster.isLeader();
     if (!leading) this.leaderSince = undefined;
     if (this.sealed || !leading) return;
     this.leaderSince ??= this.clock.now();
     try {
-      if (this.cluster.enabled && (await this.barrier.get(STEP_DOWN_KEY))) {
-        await this.barrier.delete(STEP_DOWN_KEY);
-        await this.stepDown();
-        return;
-      }
+      if (await this.stepDownIfAsked()) return;
       await this.tokens.sweepExpired();
       await this.leases.sweep();
       this.lockout.tidy();
@@ -406,6 +417,14 @@ export class Core {
     if (!this.cluster.enabled) return;
     if (this.cluster.isLeader()) await this.stepDown();
     else await this.barrier.put(STEP_DOWN_KEY, Buffer.from(JSON.stringify({ requestedBy: this.cluster.membership!.nodeId, at: this.clock.now() })));
+  }
+
+  /** On the leader: steps down when another node asked it to (see requestStepDown). */
+  private async stepDownIfAsked(): Promise<boolean> {
+    if (!this.cluster.enabled || !this.cluster.isLeader() || !(await this.barrier.get(STEP_DOWN_KEY))) return false;
+    await this.barrier.delete(STEP_DOWN_KEY);
+    await this.stepDown();
+    return true;
   }
 
   private async stepDown(): Promise<void> {

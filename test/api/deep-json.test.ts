@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTestServer, httpRequest, type TestServer } from '../helpers/server.js';
+import { createTestServer, type TestServer } from '../helpers/server.js';
+import { startTlsServer } from '../azure/fixtures/harness.js';
 
 /** `levels` nested objects around `leaf`: nest(2, '"x"') is `{"a":{"a":"x"}}`. */
 const nest = (levels: number, leaf = '"leaf"') => '{"a":'.repeat(levels) + leaf + '}'.repeat(levels);
@@ -18,7 +19,6 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'coffer-deep-'));
   // Hashing for the audit log is where the stack overflowed, so a device must be on.
   assert.equal((await s.request('PUT', '/v1/sys/audit/file', { body: { type: 'file', options: { file_path: join(dir, 'audit.log') } } })).status, 204);
-  assert.equal((await s.request('POST', '/v1/sys/mounts/keyvault/deepvault', { body: { type: 'keyvault' } })).status, 204);
 });
 after(async () => {
   await s.close();
@@ -56,18 +56,27 @@ describe('deeply nested JSON', () => {
   });
 
   it('Key Vault front: deep tags get a 400 BadParameter, not a 500', async () => {
-    const kv = (body: string) =>
-      httpRequest(s.url, 'PUT', '/secrets/deep?api-version=7.4', {
-        token: null,
-        rawBody: body,
-        headers: { host: `deepvault.vault.localhost:${s.port}`, authorization: `Bearer ${s.rootToken}`, 'content-type': 'application/json' },
-      });
-    const res = await kv(`{"value":"v","tags":${nest(4500)}}`);
-    assert.equal(res.status, 400, res.text.slice(0, 300));
-    assert.equal(res.body.error.code, 'BadParameter');
-    assert.match(res.body.error.message, /nested more than 64 levels deep/);
-    const fine = await kv('{"value":"v","tags":{"team":"a"}}');
-    assert.equal(fine.status, 200, fine.text.slice(0, 300));
+    // The Key Vault API is HTTPS only: a TLS dev server of its own, with audit on (where it overflowed).
+    const tls = await startTlsServer();
+    try {
+      assert.equal((await tls.api('PUT', 'sys/audit/file', { type: 'file', options: { file_path: join(dir, 'kv-audit.log') } })).status, 204);
+      assert.equal((await tls.api('POST', 'sys/mounts/keyvault/deepvault', { type: 'keyvault' })).status, 204);
+      const kv = (body: string) =>
+        tls.raw('PUT', '/secrets/deep?api-version=7.4', {
+          host: `deepvault.vault.localhost:${tls.port}`,
+          body,
+          headers: { authorization: `Bearer ${tls.rootToken}`, 'content-type': 'application/json' },
+        });
+      const res = await kv(`{"value":"v","tags":${nest(4500)}}`);
+      assert.equal(res.status, 400, res.text.slice(0, 300));
+      assert.equal(res.body.error.code, 'BadParameter');
+      assert.match(res.body.error.message, /nested more than 64 levels deep/);
+      const fine = await kv('{"value":"v","tags":{"team":"a"}}');
+      assert.equal(fine.status, 200, fine.text.slice(0, 300));
+      assert.equal((await tls.api('GET', 'sys/health')).status, 200);
+    } finally {
+      await tls.close();
+    }
   });
 
   it('the audit log kept working and the server is healthy', async () => {

@@ -161,7 +161,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       const deadline = Date.now() + ms;
       for (;;) {
         if (await fn()) return;
-        if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+        if (Date.now() > deadline) {
+          const logs = nodes.map((n) => `--- node ${n.index} (${n.url})\n${n.output.slice(-1500)}`).join('\n');
+          throw new Error(`timed out after ${ms} ms waiting for ${what}\n${logs}`);
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     },
