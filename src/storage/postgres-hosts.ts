@@ -399,10 +399,14 @@ export class FailoverPool {
     });
   }
 
-  /** Make the client's promise-returning query() report connection loss (once per client). */
+  /** Make the client's promise-returning query() report connection loss, and survive its 'error' events (once per client). */
   private watch(primary: Primary, client: pg.PoolClient): pg.PoolClient {
     if (this.watched.has(client)) return client;
     this.watched.add(client);
+    // pg emits 'error' on a checked-out client whose connection drops, even while the same error
+    // rejects its query; pg-pool listens only while the client is idle, so without this listener
+    // a primary crash during a call would crash the process.
+    client.on('error', () => this.markBroken(primary));
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const result = query(...args);
