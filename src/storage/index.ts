@@ -12,18 +12,25 @@ export { MemoryStorage } from './memory.js';
 export { SqliteStorage } from './sqlite.js';
 export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } from './postgres.js';
 export { PrefixedStorage } from './prefixed.js';
+export { StorageUnavailableError, isStorageUnavailableError } from './errors.js';
+export { parseConnectionUrl, type PgHost, type PgTargets } from './postgres-hosts.js';
+export { PostgresCoordinator, type ClusterMember, type PostgresCoordinatorOptions } from './postgres-cluster.js';
 
 /** The `storage` section of the configuration. */
 export interface StorageConfig {
   type: 'inmem' | 'sqlite' | 'postgresql';
   /** sqlite: database file path. */
   path?: string;
-  /** postgresql: connection string. */
+  /** postgresql: connection string; several hosts in libpq's form are followed through failovers. */
   connectionUrl?: string;
   /** postgresql: table name (default `coffer_kv`). */
   table?: string;
-  /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
+  /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it; not in HA mode). */
   exclusive?: boolean;
+  /** postgresql: connect timeout per host in ms (default 10000); bounds how long a call waits while the database fails over. */
+  connectTimeoutMs?: number;
+  /** postgresql: client-side bound on one statement in ms (default 30000). */
+  queryTimeoutMs?: number;
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -74,7 +81,13 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
           'storage config: type "postgresql" needs "connectionUrl" (e.g. "postgres://coffer@127.0.0.1:5432/coffer")',
         );
       }
-      return PostgresStorage.open({ connectionUrl, table: option('table'), exclusive: config.exclusive === true });
+      return PostgresStorage.open({
+        connectionUrl,
+        table: option('table'),
+        exclusive: config.exclusive === true,
+        connectTimeoutMs: config.connectTimeoutMs,
+        queryTimeoutMs: config.queryTimeoutMs,
+      });
     }
     default:
       throw new Error(

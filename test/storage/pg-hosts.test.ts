@@ -78,6 +78,11 @@ describe('parseConnectionUrl', () => {
     }
   });
 
+  it('bad pool settings are refused before connecting', async () => {
+    await assert.rejects(PostgresStorage.open({ connectionUrl: 'postgres://u@h1,h2/db', connectTimeoutMs: 0 }), /connectTimeoutMs must be a positive integer \(got 0\)/);
+    await assert.rejects(PostgresStorage.open({ connectionUrl: 'postgres://u@h1,h2/db', queryTimeoutMs: 1.5 }), /queryTimeoutMs must be a positive integer/);
+  });
+
   it('redactConnectionUrl hides the password of a multi-host URL too', () => {
     assert.equal(redactConnectionUrl('postgres://u:hunter2@h1:5432,h2:5432/db'), 'postgres://u:***@h1:5432,h2:5432/db');
     assert.equal(redactConnectionUrl('postgres://u@h1,h2/db'), 'postgres://u@h1,h2/db');
