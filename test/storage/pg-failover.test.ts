@@ -140,6 +140,51 @@ if (requirePgCluster('postgres failover')) {
       );
     });
 
+    it('a primary that turns read-only (25006) is left; calls fail typed until one is writable again', async () => {
+      const storage = await PostgresStorage.open({ connectionUrl: cluster.url(), table, connectTimeoutMs: 2000 });
+      const readOnly = async (on: boolean) => {
+        await cluster.sql(cluster.primary, `ALTER SYSTEM SET default_transaction_read_only = ${on ? 'on' : 'off'}`);
+        await cluster.sql(cluster.primary, 'SELECT pg_reload_conf()');
+      };
+      try {
+        await storage.put('ro/a', Buffer.from('1'));
+        await readOnly(true);
+        // The pooled session sees the reload on its next statement: 25006, then no writable host.
+        await waitFor(async () => {
+          try {
+            await storage.put('ro/b', Buffer.from('2'));
+            return false;
+          } catch (err) {
+            assert.ok(isStorageUnavailableError(err), `unexpected error: ${(err as Error).message}`);
+            return true;
+          }
+        }, 'the read-only refusal', 5000);
+        await readOnly(false);
+        await waitFor(async () => storage.put('ro/b', Buffer.from('2')).then(() => true, () => false), 'writes again', 5000);
+        assert.deepEqual(await storage.list('ro/'), ['a', 'b']);
+      } finally {
+        await readOnly(false).catch(() => {});
+        await storage.close();
+      }
+    });
+
+    it('a fast shutdown (57P01 on every session) then a promotion: typed errors, then writes carry on', async () => {
+      const storage = await PostgresStorage.open({ connectionUrl: cluster.url(), table, connectTimeoutMs: 2000 });
+      try {
+        await storage.put('fast/a', Buffer.from('1'));
+        await cluster.killPrimary('fast');
+        const t0 = Date.now();
+        await assert.rejects(storage.put('fast/b', Buffer.from('2')), (err: Error) => isStorageUnavailableError(err));
+        assert.ok(Date.now() - t0 < FAIL_BOUND_MS, `took ${Date.now() - t0} ms`);
+        await cluster.promoteStandby();
+        await waitFor(async () => storage.put('fast/b', Buffer.from('2')).then(() => true, () => false), 'writes on the new primary', 5000);
+        assert.deepEqual(await storage.list('fast/'), ['a', 'b']);
+        await cluster.rebuildStandby();
+      } finally {
+        await storage.close();
+      }
+    });
+
     it('the leader steps down when the primary dies and a node leads again on the promoted one', async () => {
       const c = await PostgresCoordinator.open({ connectionUrl: cluster.url(), table, nodeId: 'n1', apiAddr: 'http://n1.test:8200', heartbeatMs: 200 });
       try {
