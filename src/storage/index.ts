@@ -14,20 +14,27 @@ export { MemoryStorage } from './memory.js';
 export { SqliteStorage } from './sqlite.js';
 export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } from './postgres.js';
 export { PrefixedStorage } from './prefixed.js';
+export { StorageUnavailableError, isStorageUnavailableError } from './errors.js';
+export { parseConnectionUrl, type PgHost, type PgTargets } from './postgres-hosts.js';
+export { PostgresCoordinator, type ClusterMember, type PostgresCoordinatorOptions } from './postgres-cluster.js';
 
 /** The `storage` section of the configuration. */
 export interface StorageConfig {
   type: 'inmem' | 'sqlite' | 'postgresql';
   /** sqlite: database file path. */
   path?: string;
-  /** postgresql: connection string. */
+  /** postgresql: connection string; several hosts in libpq's form are followed through failovers. */
   connectionUrl?: string;
   /** postgresql: table name (default `coffer_kv`). */
   table?: string;
-  /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it). */
+  /** postgresql: hold an advisory lock so one server at a time uses the table (servers set it; not in HA mode). */
   exclusive?: boolean;
   /** postgresql: several active nodes on the table (change feed); `nodeId` unique per node. */
   ha?: { nodeId: string; maxLagMs?: number };
+  /** postgresql: connect timeout per host in ms (default 10000); bounds how long a call waits while the database fails over. */
+  connectTimeoutMs?: number;
+  /** postgresql: client-side bound on one statement in ms (default 30000). */
+  queryTimeoutMs?: number;
 }
 
 const TYPES = ['inmem', 'sqlite', 'postgresql'] as const;
@@ -91,6 +98,8 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
         table: option('table'),
         exclusive: config.exclusive === true,
         ...(config.ha !== undefined ? { ha: config.ha } : {}),
+        connectTimeoutMs: config.connectTimeoutMs,
+        queryTimeoutMs: config.queryTimeoutMs,
       });
     }
     default:

@@ -214,10 +214,17 @@ export class FailoverPool {
   /** Parses the URL now (throwing a clear Error when it is malformed); connects lazily. */
   constructor(options: FailoverPoolOptions) {
     this.targets = parseConnectionUrl(options.connectionUrl);
-    this.max = options.max ?? 10;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-    this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
-    this.retryAfterMs = options.retryAfterMs ?? 250;
+    const count = (name: keyof FailoverPoolOptions, fallback: number): number => {
+      const v = options[name] ?? fallback;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+        throw new Error(`postgresql storage: ${name} must be a positive integer (got ${JSON.stringify(v)})`);
+      }
+      return v;
+    };
+    this.max = count('max', 10);
+    this.connectTimeoutMs = count('connectTimeoutMs', 10_000);
+    this.queryTimeoutMs = count('queryTimeoutMs', 30_000);
+    this.retryAfterMs = count('retryAfterMs', 250);
   }
 
   /** The hosts as `host:port` (for messages). */
@@ -401,10 +408,14 @@ export class FailoverPool {
     });
   }
 
-  /** Make the client's promise-returning query() report connection loss (once per client). */
+  /** Make the client's promise-returning query() report connection loss, and survive its 'error' events (once per client). */
   private watch(primary: Primary, client: pg.PoolClient): pg.PoolClient {
     if (this.watched.has(client)) return client;
     this.watched.add(client);
+    // pg emits 'error' on a checked-out client whose connection drops, even while the same error
+    // rejects its query; pg-pool listens only while the client is idle, so without this listener
+    // a primary crash during a call would crash the process.
+    client.on('error', () => this.markBroken(primary));
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const result = query(...args);

@@ -82,6 +82,8 @@ export class PgCluster {
   /** The streaming standby, when one runs. */
   standby: PgNode | undefined;
   private readonly dir: string;
+  /** The WAL receiver stopped by pauseStandby(). */
+  private paused: number | undefined;
 
   private constructor(dir: string, nodes: [PgNode, PgNode]) {
     this.dir = dir;
@@ -122,15 +124,43 @@ export class PgCluster {
     return `postgres://postgres@127.0.0.1:${x.port},127.0.0.1:${y.port}/postgres${params ? `?${params}` : ''}`;
   }
 
-  /** Stops the primary the hard way (`pg_ctl stop -m immediate`: like a crash, no shutdown checkpoint). */
-  async killPrimary(): Promise<void> {
-    await this.pgCtl(['stop', '-D', this.primary.dataDir, '-m', 'immediate', '-w', '-t', '30']);
+  /**
+   * Stops the primary: by default the hard way (`pg_ctl stop -m immediate`: like a crash, no
+   * shutdown checkpoint); `fast` ends its sessions with 57P01 (admin shutdown) first.
+   */
+  async killPrimary(mode: 'immediate' | 'fast' = 'immediate'): Promise<void> {
+    await this.pgCtl(['stop', '-D', this.primary.dataDir, '-m', mode, '-w', '-t', '30']);
+  }
+
+  /**
+   * Freezes the standby's WAL receiver (SIGSTOP), as a standby that lags behind would be: from
+   * now on only synchronous replication keeps a commit from being acknowledged before the
+   * standby has it. {@link resumeStandby} lets it go on.
+   */
+  async pauseStandby(): Promise<void> {
+    assert.ok(this.standby, 'no standby to pause');
+    const rows = await this.sql<{ pid: number }>(this.standby, 'SELECT pid FROM pg_stat_wal_receiver');
+    assert.ok(rows[0], 'the standby has no WAL receiver');
+    this.paused = rows[0].pid;
+    process.kill(this.paused, 'SIGSTOP');
+  }
+
+  /** Lets a paused WAL receiver go on (promotion and shutdown need it to answer signals). */
+  resumeStandby(): void {
+    if (this.paused === undefined) return;
+    try {
+      process.kill(this.paused, 'SIGCONT');
+    } catch {
+      // Already gone.
+    }
+    this.paused = undefined;
   }
 
   /** Promotes the standby (`pg_ctl promote -w`); it becomes the primary, without a standby. */
   async promoteStandby(): Promise<void> {
     const standby = this.standby;
     assert.ok(standby, 'no standby to promote');
+    this.resumeStandby();
     await this.pgCtl(['promote', '-D', standby.dataDir, '-w', '-t', '60']);
     this.primary = standby;
     this.standby = undefined;
@@ -146,6 +176,7 @@ export class PgCluster {
 
   /** Stops both servers and deletes the temp dir. */
   async remove(): Promise<void> {
+    this.resumeStandby();
     for (const n of this.nodes) {
       if (existsSync(join(n.dataDir, 'postmaster.pid'))) {
         await this.pgCtl(['stop', '-D', n.dataDir, '-m', 'immediate', '-w', '-t', '30']).catch(() => {});

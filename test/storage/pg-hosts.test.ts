@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { isStorageUnavailableError } from '../../src/storage/errors.js';
@@ -78,6 +79,11 @@ describe('parseConnectionUrl', () => {
     }
   });
 
+  it('bad pool settings are refused before connecting', async () => {
+    await assert.rejects(PostgresStorage.open({ connectionUrl: 'postgres://u@h1,h2/db', connectTimeoutMs: 0 }), /connectTimeoutMs must be a positive integer \(got 0\)/);
+    await assert.rejects(PostgresStorage.open({ connectionUrl: 'postgres://u@h1,h2/db', queryTimeoutMs: 1.5 }), /queryTimeoutMs must be a positive integer/);
+  });
+
   it('redactConnectionUrl hides the password of a multi-host URL too', () => {
     assert.equal(redactConnectionUrl('postgres://u:hunter2@h1:5432,h2:5432/db'), 'postgres://u:***@h1:5432,h2:5432/db');
     assert.equal(redactConnectionUrl('postgres://u@h1,h2/db'), 'postgres://u@h1,h2/db');
@@ -98,6 +104,36 @@ if (await requirePostgres('multi-host URL on the test server')) {
         assert.equal(Buffer.from((await s.get('hosts/a'))!).toString(), '1');
       } finally {
         await s.close();
+      }
+    });
+
+    it('a first host that accepts TCP but never answers costs one connect timeout, no hang', async () => {
+      // A black hole: accepts connections and says nothing (a frozen or partitioned server).
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((sock) => sockets.add(sock));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const port = (silent.address() as net.AddressInfo).port;
+      try {
+        const url = pgUrl.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)/, `$1127.0.0.1:${port},`);
+        const t0 = Date.now();
+        const s = await PostgresStorage.open({ connectionUrl: url, table, connectTimeoutMs: 1000 });
+        try {
+          await s.put('hosts/c', Buffer.from('3'));
+        } finally {
+          await s.close();
+        }
+        const ms = Date.now() - t0;
+        assert.ok(ms >= 900 && ms < 4000, `took ${ms} ms`);
+        // Only the black hole listed: a typed error after the timeout.
+        const t1 = Date.now();
+        await assert.rejects(
+          PostgresStorage.open({ connectionUrl: `postgres://u@127.0.0.1:${port}/db`, table, connectTimeoutMs: 1000 }),
+          (err: Error) => isStorageUnavailableError(err.cause),
+        );
+        assert.ok(Date.now() - t1 < 4000, `took ${Date.now() - t1} ms`);
+      } finally {
+        for (const sock of sockets) sock.destroy();
+        await new Promise((r) => silent.close(r));
       }
     });
 
