@@ -6,6 +6,7 @@
 //   kv-read    GET /v1/secret/data/bench with a non-root token whose policy allows the read,
 //              embedded SQLite storage, file audit device on
 //   approle    POST /v1/auth/approle/login (each login creates and stores a token), audit on
+//   ha         one node against three active nodes on one PostgreSQL table (bench/ha.mjs)
 //
 // Environment: BENCH_SECONDS per round (default 3), BENCH_ROUNDS (default 3; the median is kept),
 // BENCH_CONNECTIONS (default 16).
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from './load.mjs';
 import { scenarios } from './scenarios.mjs';
+import { runHaBench } from './ha.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -109,3 +111,5 @@ try {
   await new Promise((r) => setTimeout(r, 200));
   rmSync(dir, { recursive: true, force: true });
 }
+// Several active nodes on PostgreSQL (skipped with a reason when PostgreSQL does not answer).
+await runHaBench();
