@@ -6,13 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { requirePostgres } from '../helpers/postgres.js';
-import { percentile, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCoffer } from '../helpers/cli.js';
+import { nodeRequest, percentile, startCluster, type TestCluster } from '../helpers/cluster.js';
 
 if (await requirePostgres('Coffer cluster on PostgreSQL')) {
   describe('three active nodes on one PostgreSQL table', () => {
     let c: TestCluster;
     before(async () => {
-      c = await startCluster({ nodes: 3, seal: 'static' });
+      // The Key Vault front on plain HTTP stands for a TLS-terminating load balancer in front of the nodes.
+      c = await startCluster({ nodes: 3, seal: 'static', listenerConfig: '  azure_allow_plaintext = true' });
       const init = await c.init(0);
       assert.equal(init.status, 200, init.text);
       // Static seal: the other nodes unseal themselves once they see the cluster initialized.
@@ -106,6 +110,59 @@ if (await requirePostgres('Coffer cluster on PostgreSQL')) {
         assert.equal((await c.request(n, 'GET', '/v1/secret/data/after-rotate')).body.data.data.v, 'new-term');
         await c.waitFor(async () => (await c.request(n, 'GET', '/v1/sys/key-status')).body.data.term === term, 2000, `node ${n} to see term ${term}`);
       }
+    });
+
+    test('the Key Vault API: a secret set on one node is read on the others, with the same version ids', async () => {
+      assert.equal((await c.request(0, 'POST', '/v1/sys/mounts/keyvault/hakv', { body: { type: 'keyvault' } })).status, 204);
+      const kv = (node: number, method: string, path: string, body?: unknown) =>
+        nodeRequest(c.nodes[node]!.url, method, `${path}?api-version=7.4`, {
+          token: null,
+          body,
+          headers: { host: `hakv.vault.localhost:${c.nodes[node]!.port}`, authorization: `Bearer ${c.rootToken}` },
+        });
+      const versions = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        const set = await kv(i % 3, 'PUT', '/secrets/shared', { value: `v${i}` });
+        assert.equal(set.status, 200, set.text);
+        versions.add(set.body.id.split('/').pop());
+        const got = await kv((i + 1) % 3, 'GET', '/secrets/shared');
+        assert.equal(got.body.value, `v${i}`);
+        assert.equal(got.body.id.split('/').pop(), set.body.id.split('/').pop());
+      }
+      assert.equal(versions.size, 6);
+      const listed = await kv(2, 'GET', '/secrets/shared/versions');
+      assert.equal(listed.body.value.length, 6);
+    });
+
+    test('an audit device enabled on one node records the requests every node serves', async () => {
+      const file = join(c.dir, 'cluster-audit.log');
+      assert.equal((await c.request(0, 'PUT', '/v1/sys/audit/shared', { body: { type: 'file', options: { file_path: file } } })).status, 204);
+      await c.waitFor(async () => {
+        await c.request(2, 'GET', '/v1/secret/data/raw');
+        return existsSync(file) && readFileSync(file, 'utf8').split('\n').some((l) => l.includes('"remote_address"') && l.includes(`secret/data/raw`));
+      }, 3000, 'node 2 to write to the audit device node 0 enabled');
+      assert.equal((await c.request(1, 'DELETE', '/v1/sys/audit/shared')).status, 204);
+      const size = readFileSync(file).length;
+      await c.waitFor(async () => {
+        await c.request(2, 'GET', '/v1/secret/data/raw');
+        await new Promise((r) => setTimeout(r, 50));
+        await c.request(2, 'GET', '/v1/secret/data/raw');
+        return readFileSync(file).length === size;
+      }, 3000, 'node 2 to stop writing after node 1 disabled the device');
+    });
+
+    test('coffer status and coffer operator members show the cluster', async () => {
+      const env = { COFFER_ADDR: c.nodes[1]!.url, COFFER_TOKEN: c.rootToken, HOME: c.dir };
+      const status = await runCoffer(['status'], { env });
+      assert.equal(status.code, 0, status.err);
+      assert.match(status.out, /HA Enabled\s+true/);
+      assert.match(status.out, /HA Mode\s+(active|standby)/);
+      assert.match(status.out, /Active Node Address\s+http:\/\/127\.0\.0\.1:\d+/);
+      const members = await runCoffer(['operator', 'members'], { env });
+      assert.equal(members.code, 0, members.err);
+      for (const n of c.nodes) assert.ok(members.out.includes(n.url), members.out);
+      const json = await runCoffer(['operator', 'members', '-format=json'], { env });
+      assert.equal(JSON.parse(json.out).Nodes.filter((n: { active_node: boolean }) => n.active_node).length, 1);
     });
 
     test('login failures on any node count toward one lockout', async () => {
@@ -229,6 +286,29 @@ if (await requirePostgres('Coffer cluster on PostgreSQL')) {
       await c.waitFor(async () => (await c.request(1, 'GET', '/v1/secret/data/raw')).status === 200, 10_000, 'node 1 to recover');
       const recovered = true;
       assert.ok(recovered, `seen: ${[...seen].join(',')}`);
+    });
+  });
+
+  describe('a Shamir-sealed cluster: init once, unseal every node with the same shares', () => {
+    let c: TestCluster;
+    before(async () => {
+      c = await startCluster({ nodes: 2, seal: 'shamir' });
+    });
+    after(async () => c?.close());
+
+    test('both nodes unseal with the shares from one init and serve the same data', async () => {
+      for (const n of [0, 1]) assert.equal((await c.request(n, 'GET', '/v1/sys/health')).status, 501, 'not initialized yet');
+      assert.equal((await c.init(1, { secret_shares: 3, secret_threshold: 2 })).status, 200);
+      assert.equal((await c.request(0, 'PUT', '/v1/sys/init', { token: null, body: { secret_shares: 1, secret_threshold: 1 } })).status, 400, 'a second init is refused');
+      for (const n of [0, 1]) assert.equal((await c.request(n, 'GET', '/v1/sys/health')).status, 503, 'initialized, sealed');
+      // A wrong share combination is refused and reset, as on a single server.
+      await c.request(0, 'PUT', '/v1/sys/unseal', { token: null, body: { key: c.keys[0] } });
+      const wrong = await c.request(0, 'PUT', '/v1/sys/unseal', { token: null, body: { key: 'ab'.repeat(33) } });
+      assert.equal(wrong.status, 400);
+      for (const n of [0, 1]) await c.unseal(n);
+      assert.equal((await c.request(0, 'POST', '/v1/sys/mounts/kv', { body: { type: 'kv-v2' } })).status, 204);
+      assert.equal((await c.request(0, 'POST', '/v1/kv/data/s', { body: { data: { v: 'shamir' } } })).status, 200);
+      assert.equal((await c.request(1, 'GET', '/v1/kv/data/s')).body.data.data.v, 'shamir');
     });
   });
 }

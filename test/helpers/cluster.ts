@@ -35,6 +35,8 @@ export interface ClusterOptions {
   seal?: 'static' | 'shamir';
   /** Extra lines for every node's config. */
   extraConfig?: string;
+  /** Extra lines inside every node's listener block. */
+  listenerConfig?: string;
 }
 
 /** A running test cluster. */
@@ -103,7 +105,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
       join(dir, `node${i}.hcl`),
       [
         `storage "postgresql" {\n  connection_url = "${pgUrl}"\n  table = "${table}"\n  ha_enabled = true\n}`,
-        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}`,
+        `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n${opts.listenerConfig ?? ''}\n}`,
         `api_addr = "${url}"`,
         seal === 'static' ? `seal "static" {\n  key_file = "${join(dir, 'unseal.key')}"\n}` : '',
         opts.extraConfig ?? '',
