@@ -3,38 +3,14 @@
  * whether this node's caches are known to be current. A node without a cluster (SQLite, memory,
  * PostgreSQL without ha_enabled) is its own leader and always current.
  */
+import type { ChangeFeed, ClusterCoordinator } from '../storage/types.js';
 import { CofferError } from './errors.js';
-
-/** One node as the cluster registry knows it. */
-export interface ClusterMember {
-  nodeId: string;
-  apiAddr: string;
-  clusterAddr?: string;
-  lastHeartbeat: Date;
-  leader: boolean;
-  version?: string;
-}
-
-/** Leadership and membership, as the storage's coordinator provides them. */
-export interface ClusterMembership {
-  readonly nodeId: string;
-  isLeader(): boolean;
-  leader(): Promise<ClusterMember | undefined>;
-  members(): Promise<ClusterMember[]>;
-  /** Gives leadership up so another node takes it. */
-  stepDown(): Promise<void>;
-}
-
-/** What core needs of the storage's change feed. */
-interface CurrencySource {
-  isCurrent(): boolean;
-}
 
 /** The cluster as core sees it. */
 export class ClusterView {
   constructor(
-    readonly membership: ClusterMembership | undefined,
-    private readonly changes: CurrencySource | undefined,
+    readonly membership: ClusterCoordinator | undefined,
+    private readonly changes: Pick<ChangeFeed, 'isCurrent'> | undefined,
   ) {}
 
   /** True when several nodes share the storage. */

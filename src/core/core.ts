@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { Barrier, SealedError } from '../barrier/barrier.js';
 import { DecryptError } from '../barrier/aead.js';
 import { SealError, SealManager } from '../barrier/seal.js';
-import type { NamedStorage } from '../storage/types.js';
+import type { ClusterCoordinator, NamedStorage } from '../storage/types.js';
 import { PrefixedStorage } from '../storage/prefixed.js';
 import { TransactionalStorage } from '../storage/transaction.js';
 import { DEFAULT_MAX_OPERATIONS } from '../barrier/keyring.js';
 import { Transactions } from './transactions.js';
-import { ClusterView, type ClusterMembership } from './cluster.js';
+import { ClusterView } from './cluster.js';
 import { AuditBroker } from './audit/broker.js';
 import type { AuditDeviceConfig } from './audit/types.js';
 import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route } from './backend.js';
@@ -68,7 +68,7 @@ export interface CoreOptions {
   version: string;
   clusterName?: string;
   /** Several nodes share the storage (PostgreSQL with ha_enabled): leadership and membership. */
-  cluster?: ClusterMembership;
+  cluster?: ClusterCoordinator;
   /** The address clients (and other nodes) are told to use for this node. */
   apiAddr?: string;
 }
@@ -377,10 +377,9 @@ export class Core {
     }
   }
 
-  /** Periodic housekeeping: expire tokens, let backends tidy. */
   private ticking: Promise<void> | undefined;
 
-  /** Runs housekeeping now (after the one in progress, if any). */
+  /** Periodic housekeeping (expire tokens and leases, let backends tidy), now (after the one in progress, if any). */
   async tick(): Promise<void> {
     while (this.ticking) await this.ticking;
     this.ticking = this.tickOnce().finally(() => (this.ticking = undefined));
@@ -402,7 +401,7 @@ export class Core {
       if (await this.stepDownIfAsked()) return;
       await this.tokens.sweepExpired();
       await this.leases.sweep();
-      this.lockout.tidy();
+      await this.lockout.tidy();
       for (const m of this.mounts.all()) await m.backend.tidy?.();
     } catch (err) {
       if (!(err instanceof SealedError)) this.logger.warn({ err: errorSummary(err) }, 'housekeeping failed');
@@ -463,19 +462,21 @@ export class Core {
     await this.barrier.put(AUDIT_TABLE_KEY, Buffer.from(JSON.stringify(this.audit.list())));
   }
 
+  private async storedAuditTable(): Promise<AuditDeviceConfig[]> {
+    const raw = await this.barrier.get(AUDIT_TABLE_KEY);
+    return raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) : [];
+  }
+
   /** Brings the enabled devices in line with the stored audit table (another node changed it). */
   private async reloadAuditDevices(): Promise<void> {
-    const raw = await this.barrier.get(AUDIT_TABLE_KEY);
-    const stored = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) : [];
+    const stored = await this.storedAuditTable();
     const wanted = new Set(stored.map((c) => c.path));
     for (const current of this.audit.list()) if (!wanted.has(current.path)) await this.audit.disable(current.path);
     await this.openAuditDevices(stored.filter((c) => !this.audit.has(c.path)));
   }
 
   private async loadAuditDevices(): Promise<void> {
-    const raw = await this.barrier.get(AUDIT_TABLE_KEY);
-    if (!raw) return;
-    await this.openAuditDevices(JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]);
+    await this.openAuditDevices(await this.storedAuditTable());
   }
 
   private async openAuditDevices(configs: AuditDeviceConfig[]): Promise<void> {

@@ -42,6 +42,9 @@ export function lockoutConfigFor(mount: MountEntry): LockoutConfig {
   return cfg;
 }
 
+/** A listing of every counter is not worth doing every tick. */
+const TIDY_EVERY_MS = 60_000;
+
 /** Runs `fn` in its own storage transaction, committed even when the surrounding request fails. */
 export type DetachedRunner = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -125,9 +128,13 @@ export class LoginLockout {
     await this.storage.delete(this.key(mountAccessor, alias));
   }
 
-  /** Drops counters whose windows have passed (bounded storage under password spraying). */
+  private lastTidy = 0;
+
+  /** Drops counters whose windows have passed (bounded storage under password spraying); at most once a minute. */
   async tidy(): Promise<void> {
     const now = this.now();
+    if (now - this.lastTidy < TIDY_EVERY_MS) return;
+    this.lastTidy = now;
     for (const accessor of await this.storage.list('')) {
       for (const name of await this.storage.list(accessor)) {
         const key = `${accessor}${name}`;

@@ -7,7 +7,7 @@ import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import type { NamedStorage } from './types.js';
 
-export type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, Storage } from './types.js';
+export type { BatchCondition, BatchOp, ChangeFeed, ClusterCoordinator, ClusterMember, ListOptions, NamedStorage, Storage } from './types.js';
 export { ConflictError, isConflictError } from './errors.js';
 export { TransactionalStorage } from './transaction.js';
 export { MemoryStorage } from './memory.js';
@@ -16,7 +16,7 @@ export { PostgresStorage, redactConnectionUrl, type PostgresStorageOptions } fro
 export { PrefixedStorage } from './prefixed.js';
 export { StorageUnavailableError, isStorageUnavailableError } from './errors.js';
 export { parseConnectionUrl, type PgHost, type PgTargets } from './postgres-hosts.js';
-export { PostgresCoordinator, type ClusterMember, type PostgresCoordinatorOptions } from './postgres-cluster.js';
+export { PostgresCoordinator, type PostgresCoordinatorOptions } from './postgres-cluster.js';
 
 /** The `storage` section of the configuration. */
 export interface StorageConfig {

@@ -17,17 +17,7 @@
 import type pg from 'pg';
 import { FailoverPool, isConnectionLoss } from './postgres-hosts.js';
 import { quoteTable } from './postgres.js';
-
-/** One Coffer node as the registry knows it. */
-export interface ClusterMember {
-  nodeId: string;
-  apiAddr: string;
-  clusterAddr?: string;
-  /** When the node last wrote its heartbeat (database clock). */
-  lastHeartbeat: Date;
-  leader: boolean;
-  version?: string;
-}
+import type { ClusterCoordinator, ClusterMember } from './types.js';
 
 /** Options for {@link PostgresCoordinator.open}. */
 export interface PostgresCoordinatorOptions {
@@ -73,7 +63,7 @@ const toMember = (r: NodeRow): ClusterMember => ({
 const PRUNE_AFTER = '1 day';
 
 /** One leader for background work among the nodes sharing a PostgreSQL table. */
-export class PostgresCoordinator {
+export class PostgresCoordinator implements ClusterCoordinator {
   private readonly pool: FailoverPool;
   private readonly nodes: string;
   private readonly lockKey: string;

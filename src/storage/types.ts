@@ -68,3 +68,25 @@ export interface ChangeFeed {
    */
   isCurrent(): boolean;
 }
+
+/** One node of a cluster sharing a storage, as its registry knows it. */
+export interface ClusterMember {
+  nodeId: string;
+  apiAddr: string;
+  clusterAddr?: string;
+  /** When the node last wrote its heartbeat (the database's clock). */
+  lastHeartbeat: Date;
+  leader: boolean;
+  version?: string;
+}
+
+/** Leadership and membership among the nodes sharing a storage (PostgreSQL with ha_enabled). */
+export interface ClusterCoordinator {
+  readonly nodeId: string;
+  /** True while this node leads background work. */
+  isLeader(): boolean;
+  leader(): Promise<ClusterMember | undefined>;
+  members(): Promise<ClusterMember[]>;
+  /** Gives leadership up so another node takes it. */
+  stepDown(): Promise<void>;
+}

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
 import { pgAdmin, pgUrl } from './postgres.js';
-import { readResponse, type RequestOptions, type TestResponse } from './server.js';
+import { httpRequest, type RequestOptions, type TestResponse } from './server.js';
 
 const MAIN = join(ROOT, 'src/cli/main.ts');
 /** One keep-alive agent for every node: tests measure the server, not TCP handshakes. */
@@ -69,25 +69,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Sends one request over the shared keep-alive agent. */
+/** Sends one request over the shared keep-alive agent, failing after 15 s without an answer. */
 export function nodeRequest(url: string, method: string, path: string, opts: RequestOptions & { defaultToken?: string } = {}): Promise<TestResponse> {
-  const base = new URL(url);
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  const token = opts.token === undefined ? opts.defaultToken : opts.token;
-  if (token) headers['x-vault-token'] = token;
-  let payload: Buffer | undefined;
-  if (opts.body !== undefined) {
-    payload = Buffer.from(JSON.stringify(opts.body));
-    headers['content-type'] = 'application/json';
-    headers['content-length'] = String(payload.length);
-  }
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, path, method, headers, agent, timeout: 15_000 }, (res) => readResponse(res).then(resolve, reject));
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} on ${url}: no answer in 15 s`)));
-    req.on('error', reject);
-    if (payload) req.write(payload);
-    req.end();
-  });
+  return httpRequest(url, method, path, { agent, timeoutMs: 15_000, ...opts });
 }
 
 /** Starts `nodes` server processes on one fresh table. */

@@ -26,6 +26,10 @@ export interface RequestOptions {
   body?: unknown;
   rawBody?: string | Buffer;
   headers?: Record<string, string>;
+  /** A keep-alive agent to reuse connections (default: a new connection per request). */
+  agent?: http.Agent;
+  /** Fail the request when no answer came within this many ms (default: wait). */
+  timeoutMs?: number;
 }
 
 /** A running test server. */
@@ -75,9 +79,10 @@ export function httpRequest(url: string, method: string, path: string, opts: Req
   }
   if (payload) headers['content-length'] = String(payload.length);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: base.hostname, port: base.port, path, method, headers, agent: false }, (res) => {
+    const req = http.request({ host: base.hostname, port: base.port, path, method, headers, agent: opts.agent ?? false, timeout: opts.timeoutMs }, (res) => {
       readResponse(res).then(resolve, reject);
     });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} on ${url}: no answer in ${opts.timeoutMs} ms`)));
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
