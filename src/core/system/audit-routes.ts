@@ -13,6 +13,7 @@ export function auditRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^audit\/?$/,
+      fields: [],
       sudo: true,
       operations: {
         read: async () => {
@@ -26,6 +27,7 @@ export function auditRoutes(core: Core): Route[] {
     },
     {
       pattern: /^audit\/(?<path>.+)$/,
+      fields: ['type', 'description', 'options', 'local'],
       sudo: true,
       operations: {
         update: async (req) => {
@@ -57,6 +59,7 @@ export function auditRoutes(core: Core): Route[] {
     },
     {
       pattern: /^audit-hash\/(?<path>.+)$/,
+      fields: ['input'],
       operations: {
         update: async (req) => {
           const path = normalizeMountPath(req.params.path!);

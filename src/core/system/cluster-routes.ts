@@ -14,6 +14,7 @@ export function clusterRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^leader$/,
+      fields: [],
       unauthenticated: ['read'],
       help: 'Returns the high availability status and the address of the node that leads background work.',
       operations: {
@@ -36,6 +37,7 @@ export function clusterRoutes(core: Core): Route[] {
     },
     {
       pattern: /^ha-status$/,
+      fields: [],
       help: 'Lists the nodes of the cluster with their last heartbeat and which one leads background work.',
       operations: {
         read: async () => {
@@ -57,6 +59,7 @@ export function clusterRoutes(core: Core): Route[] {
     },
     {
       pattern: /^step-down$/,
+      fields: [],
       sudo: true,
       help: 'Makes the leader of background work give it up, so another node takes it.',
       operations: {

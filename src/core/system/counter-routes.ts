@@ -9,6 +9,7 @@ export function counterRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^internal\/counters\/tokens\/?$/,
+      fields: [],
       operations: {
         read: async () => ({ data: { counters: { service_tokens: { total: await core.tokens.count() } } } }),
       },

@@ -128,6 +128,7 @@ export function hostInfoRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^host-info\/?$/,
+      fields: [],
       sudo: true,
       operations: {
         read: async () => {

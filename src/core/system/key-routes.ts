@@ -13,6 +13,7 @@ export function keyRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^rotate$/,
+      fields: [],
       sudo: true,
       operations: {
         update: async () => {
@@ -22,6 +23,6 @@ export function keyRoutes(core: Core): Route[] {
         },
       },
     },
-    { pattern: /^key-status$/, operations: { read: async () => ({ data: status(), injectData: true }) } },
+    { pattern: /^key-status$/, fields: [], operations: { read: async () => ({ data: status(), injectData: true }) } },
   ];
 }

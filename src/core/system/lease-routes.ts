@@ -45,6 +45,7 @@ export function leaseRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^leases\/lookup\/?$/,
+      fields: ['lease_id'],
       operations: {
         update: async (req) => {
           const entry = await core.leases.get(leaseId(req));
@@ -55,15 +56,18 @@ export function leaseRoutes(core: Core): Route[] {
     },
     {
       pattern: /^leases\/lookup\/(?<prefix>.+)$/,
+      fields: [],
       sudo: true,
       operations: { list: async (req) => ({ data: { keys: await core.leases.list(req.params.prefix!) } }) },
     },
-    { pattern: /^(?:leases\/)?renew(?:\/(?<id>.+))?$/, operations: { update: renew } },
-    { pattern: /^(?:leases\/)?revoke(?:\/(?<id>.+))?$/, operations: { update: revoke } },
-    { pattern: /^(?:leases\/)?revoke-prefix\/(?<prefix>.+)$/, sudo: true, operations: { update: revokePrefix(false) } },
-    { pattern: /^(?:leases\/)?revoke-force\/(?<prefix>.+)$/, sudo: true, operations: { update: revokePrefix(true) } },
+    // `url_lease_id` is Vault's name for the lease id in the path; `sync` (wait for the revocation) is what revocation here always does.
+    { pattern: /^(?:leases\/)?renew(?:\/(?<id>.+))?$/, fields: ['lease_id', 'increment', 'url_lease_id'], operations: { update: renew } },
+    { pattern: /^(?:leases\/)?revoke(?:\/(?<id>.+))?$/, fields: ['lease_id', 'sync', 'url_lease_id'], operations: { update: revoke } },
+    { pattern: /^(?:leases\/)?revoke-prefix\/(?<prefix>.+)$/, fields: ['sync'], sudo: true, operations: { update: revokePrefix(false) } },
+    { pattern: /^(?:leases\/)?revoke-force\/(?<prefix>.+)$/, fields: [], sudo: true, operations: { update: revokePrefix(true) } },
     {
       pattern: /^leases\/tidy$/,
+      fields: [],
       operations: {
         update: async () => {
           await core.leases.sweep();

@@ -11,6 +11,7 @@ export function lockoutRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^locked-users\/?$/,
+      fields: [],
       sudo: true,
       operations: {
         read: async () => {
@@ -30,6 +31,8 @@ export function lockoutRoutes(core: Core): Route[] {
     },
     {
       pattern: /^locked-users\/(?<accessor>[^/]+)\/unlock\/(?<alias>.+)$/,
+      // Vault's names for the two path parameters.
+      fields: ['mount_accessor', 'alias_identifier'],
       sudo: true,
       operations: {
         update: async (req) => {

@@ -38,6 +38,25 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
   };
 }
 
+/**
+ * The body of an enable (`sys/mounts/:path`, `sys/auth/:path`), as the vault CLI and Go client
+ * send it. `external_entropy_access` and the plugin names are accepted and have no effect here.
+ */
+const ENABLE_FIELDS = [
+  'type', 'description', 'config', 'options', 'local', 'seal_wrap', 'external_entropy_access', 'plugin_name', 'plugin_version',
+] as const;
+
+/**
+ * The body of a tune (Vault's MountConfigInput). The Go client always sends `force_no_cache`;
+ * the header lists, managed keys, plugin and identity settings are accepted and have no effect here.
+ */
+const TUNE_FIELDS = [
+  'description', 'options', 'default_lease_ttl', 'max_lease_ttl', 'force_no_cache', 'listing_visibility',
+  'audit_non_hmac_request_keys', 'audit_non_hmac_response_keys', 'passthrough_request_headers', 'allowed_response_headers',
+  'token_type', 'allowed_managed_keys', 'plugin_name', 'plugin_version', 'user_lockout_config', 'delegated_auth_accessors',
+  'identity_token_key',
+] as const;
+
 /** Parses the `config` object of an enable or tune request. */
 function parseConfig(data: Record<string, unknown>): Partial<MountConfig> {
   const raw = data.config;
@@ -111,9 +130,10 @@ function mountRoutesFor(core: Core, kind: 'secret' | 'auth'): Route[] {
     return { data, injectData: true };
   };
   return [
-    { pattern: new RegExp(`^${base}/?$`), sudo: kind === 'auth', operations: { read: list } },
+    { pattern: new RegExp(`^${base}/?$`), fields: [], sudo: kind === 'auth', operations: { read: list } },
     {
       pattern: new RegExp(`^${base}/(?<path>.+?)/tune$`),
+      fields: TUNE_FIELDS,
       sudo: kind === 'auth',
       operations: {
         read: async (req) => ({ data: tuneView(requireMount(req.params.path!).entry), injectData: true }),
@@ -129,6 +149,7 @@ function mountRoutesFor(core: Core, kind: 'secret' | 'auth'): Route[] {
     },
     {
       pattern: new RegExp(`^${base}/(?<path>.+)$`),
+      fields: ENABLE_FIELDS,
       sudo: kind === 'auth',
       operations: {
         read: async (req) => ({ data: mountView(requireMount(req.params.path!).entry), injectData: true }),
@@ -173,6 +194,7 @@ export function mountRoutes(core: Core): Route[] {
     ...mountRoutesFor(core, 'auth'),
     {
       pattern: /^remount$/,
+      fields: ['from', 'to'],
       sudo: true,
       operations: {
         update: async (req) => {
@@ -189,6 +211,7 @@ export function mountRoutes(core: Core): Route[] {
     },
     {
       pattern: /^internal\/ui\/mounts\/?$/,
+      fields: [],
       unauthenticated: ['read'],
       operations: {
         read: async () => {
@@ -206,6 +229,7 @@ export function mountRoutes(core: Core): Route[] {
     },
     {
       pattern: /^internal\/ui\/mounts\/(?<path>.+)$/,
+      fields: [],
       unauthenticated: ['read'],
       operations: {
         read: async (req) => {

@@ -7,6 +7,11 @@ import type { Core } from '../core.js';
 import { badRequest, notFound } from '../errors.js';
 import { optString, optStringList } from '../fields.js';
 
+/** The body of a policy write: the CLI sends `policy`, node-vault's addPolicy `rules` (the legacy name). */
+const POLICY_FIELDS = ['policy', 'rules'] as const;
+/** The body of a capabilities query; `path` is the older single-path name. */
+const CAPABILITY_FIELDS = ['paths', 'path'] as const;
+
 function policyText(data: Record<string, unknown>): string {
   // node-vault's addPolicy sends `rules`; the CLI sends `policy`.
   const text = optString(data, 'policy') ?? optString(data, 'rules');
@@ -47,6 +52,7 @@ export function policyRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^policy\/?$/,
+      fields: [],
       operations: {
         read: async () => {
           const names = await core.policies.list();
@@ -54,23 +60,26 @@ export function policyRoutes(core: Core): Route[] {
         },
       },
     },
-    { pattern: /^policy\/(?<name>[^/]+)$/, existenceCheck, operations: policyOperations(core, 'rules', true) },
+    { pattern: /^policy\/(?<name>[^/]+)$/, fields: POLICY_FIELDS, existenceCheck, operations: policyOperations(core, 'rules', true) },
     {
       pattern: /^policies\/acl\/?$/,
+      fields: [],
       operations: {
         list: async () => ({ data: { keys: await core.policies.list() } }),
         read: async () => ({ data: { keys: await core.policies.list() } }),
       },
     },
-    { pattern: /^policies\/acl\/(?<name>[^/]+)$/, existenceCheck, operations: policyOperations(core, 'policy', false) },
+    { pattern: /^policies\/acl\/(?<name>[^/]+)$/, fields: POLICY_FIELDS, existenceCheck, operations: policyOperations(core, 'policy', false) },
     {
       pattern: /^capabilities-self$/,
+      fields: CAPABILITY_FIELDS,
       operations: {
         update: async (req) => capabilities(core, req.auth!.policies, req.data),
       },
     },
     {
       pattern: /^capabilities$/,
+      fields: ['token', ...CAPABILITY_FIELDS],
       operations: {
         update: async (req) => {
           const token = optString(req.data, 'token');
@@ -83,6 +92,7 @@ export function policyRoutes(core: Core): Route[] {
     },
     {
       pattern: /^capabilities-accessor$/,
+      fields: ['accessor', ...CAPABILITY_FIELDS],
       operations: {
         update: async (req) => {
           const accessor = optString(req.data, 'accessor');

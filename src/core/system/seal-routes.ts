@@ -8,11 +8,24 @@ import { SealError } from '../../barrier/seal.js';
 import { badRequest, CofferError } from '../errors.js';
 import { optBool, optInt, parseBool } from '../fields.js';
 
+/** What `sys/init` accepts (Vault's InitRequest; the recovery and stored-share options belong to auto-unseal). */
+const INIT_FIELDS = [
+  'secret_shares', 'secret_threshold', 'pgp_keys', 'root_token_pgp_key', 'stored_shares',
+  'recovery_shares', 'recovery_threshold', 'recovery_pgp_keys',
+] as const;
+
+/** The query parameters of `sys/health`. */
+const HEALTH_FIELDS = [
+  'standbyok', 'perfstandbyok', 'activecode', 'standbycode', 'drsecondarycode', 'haunhealthycode',
+  'performancestandbycode', 'removedcode', 'sealedcode', 'uninitcode',
+] as const;
+
 /** Builds the seal-related routes. */
 export function sealRoutes(core: Core): Route[] {
   return [
     {
       pattern: /^init$/,
+      fields: INIT_FIELDS,
       unauthenticated: ['read', 'update', 'create'],
       operations: {
         read: async () => raw(200, { initialized: await core.initialized() }),
@@ -40,11 +53,14 @@ export function sealRoutes(core: Core): Route[] {
     },
     {
       pattern: /^seal-status$/,
+      fields: [],
       unauthenticated: ['read'],
       operations: { read: async () => raw(200, await sealStatus(core)) },
     },
     {
       pattern: /^unseal$/,
+      // `migrate` belongs to seal migration, which Coffer does not do; accepted so clients that always send it work.
+      fields: ['key', 'reset', 'migrate'],
       unauthenticated: ['update', 'create'],
       operations: {
         update: async (req) => {
@@ -74,6 +90,7 @@ export function sealRoutes(core: Core): Route[] {
     },
     {
       pattern: /^seal$/,
+      fields: [],
       sudo: true,
       operations: {
         update: async () => {
@@ -85,6 +102,7 @@ export function sealRoutes(core: Core): Route[] {
     },
     {
       pattern: /^health$/,
+      fields: HEALTH_FIELDS,
       unauthenticated: ['read'],
       operations: { read: async (req) => health(core, req.data) },
     },

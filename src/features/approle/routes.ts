@@ -8,7 +8,7 @@ import { optString, reqString } from '../../core/fields.js';
 import { loginHandler } from './login.js';
 import { tokenFieldNames } from '../auth-common/token-fields.js';
 import { applyRoleFields, newRole, ROLE_ALIASES, roleView, type RoleEntry } from './role.js';
-import { secretIdHandlers } from './secret-ids.js';
+import { SECRET_ID_FIELDS, secretIdHandlers } from './secret-ids.js';
 import { requireRole, roleName, type ApproleDeps } from './shared.js';
 
 const ROLE = '(?<role_name>[^/]+)';
@@ -41,8 +41,6 @@ const FIELD_PATHS: Record<string, FieldPath> = {
   'bound-cidr-list': { fields: ['bound_cidr_list'], reset: { secret_id_bound_cidrs: [] }, view: (r) => ({ bound_cidr_list: [...r.secret_id_bound_cidrs] }) },
   'local-secret-ids': { fields: [], view: (r) => pick(r, 'local_secret_ids') },
 };
-
-const FIELD_PATTERN = Object.keys(FIELD_PATHS).map((k) => k.replace(/-/g, '\\-')).join('|');
 
 function present(data: Record<string, unknown>, key: string): boolean {
   return data[key] !== undefined && data[key] !== null;
@@ -87,13 +85,12 @@ export function approleRoutes(deps: ApproleDeps): Route[] {
       return null;
     });
 
-  const fieldPath = (req: BackendRequest): FieldPath => FIELD_PATHS[req.params.field ?? '']!;
-
   const secretIds = secretIdHandlers(deps);
 
   return [
     {
       pattern: /^role\/?$/,
+      fields: [],
       operations: { list: async () => ({ data: { keys: await store.listRoles() } }) },
       help: 'List the AppRole roles.',
     },
@@ -117,28 +114,29 @@ export function approleRoutes(deps: ApproleDeps): Route[] {
       },
       help: 'Create, read, update or delete an AppRole role.',
     },
-    {
-      pattern: new RegExp(`^role/${ROLE}/(?<field>${FIELD_PATTERN})$`),
+    // One route per sub-path, so each declares exactly the fields it takes.
+    ...Object.entries(FIELD_PATHS).map(([name, fp]): Route => ({
+      pattern: new RegExp(`^role/${ROLE}/${name.replace(/-/g, '\\-')}$`),
+      fields: fp.fields,
       operations: {
-        read: async (req) => ({ data: fieldPath(req).view(await requireRole(deps, req, 'read')) }),
+        read: async (req) => ({ data: fp.view(await requireRole(deps, req, 'read')) }),
         update: (req) => {
-          const fp = fieldPath(req);
-          if (fp.fields.length === 0) throw badRequest(`${req.params.field} can only be read (it is fixed when the role is created)`);
+          if (fp.fields.length === 0) throw badRequest(`${name} can only be read (it is fixed when the role is created)`);
           const given = fp.fields.filter((f) => present(req.data, f));
           if (given.length === 0) throw badRequest(`missing ${fp.fields[0]}`);
           const picked = Object.fromEntries(given.map((f) => [f, req.data[f]]));
           return modify(req, (role) => applyRoleFields(role, picked, false));
         },
         delete: (req) => {
-          const fp = fieldPath(req);
-          if (!fp.reset) throw badRequest(`${req.params.field} cannot be deleted`);
+          if (!fp.reset) throw badRequest(`${name} cannot be deleted`);
           return modify(req, (role) => applyRoleFields(role, fp.reset!, false));
         },
       },
       help: 'Read, update or reset one field of a role.',
-    },
+    })),
     {
       pattern: new RegExp(`^role/${ROLE}/role-id$`),
+      fields: ['role_id'],
       operations: {
         read: async (req) => ({ data: { role_id: (await requireRole(deps, req, 'read')).role_id } }),
         update: (req) => {
@@ -152,22 +150,29 @@ export function approleRoutes(deps: ApproleDeps): Route[] {
     },
     {
       pattern: new RegExp(`^role/${ROLE}/secret-id/?$`),
+      fields: SECRET_ID_FIELDS,
       operations: { update: secretIds.generate!, list: secretIds.list! },
       help: 'Generate a secret-id (returned once), or list the accessors of live secret-ids.',
     },
-    { pattern: new RegExp(`^role/${ROLE}/secret-id/lookup$`), operations: { update: secretIds.lookup! } },
-    { pattern: new RegExp(`^role/${ROLE}/secret-id/destroy$`), operations: { update: secretIds.destroy!, delete: secretIds.destroy! } },
-    { pattern: new RegExp(`^role/${ROLE}/secret-id-accessor/lookup$`), operations: { update: secretIds.accessorLookup! } },
-    { pattern: new RegExp(`^role/${ROLE}/secret-id-accessor/destroy$`), operations: { update: secretIds.accessorDestroy!, delete: secretIds.accessorDestroy! } },
-    { pattern: new RegExp(`^role/${ROLE}/custom-secret-id$`), operations: { update: secretIds.custom! } },
+    { pattern: new RegExp(`^role/${ROLE}/secret-id/lookup$`), fields: ['secret_id'], operations: { update: secretIds.lookup! } },
+    { pattern: new RegExp(`^role/${ROLE}/secret-id/destroy$`), fields: ['secret_id'], operations: { update: secretIds.destroy!, delete: secretIds.destroy! } },
+    { pattern: new RegExp(`^role/${ROLE}/secret-id-accessor/lookup$`), fields: ['secret_id_accessor'], operations: { update: secretIds.accessorLookup! } },
+    {
+      pattern: new RegExp(`^role/${ROLE}/secret-id-accessor/destroy$`),
+      fields: ['secret_id_accessor'],
+      operations: { update: secretIds.accessorDestroy!, delete: secretIds.accessorDestroy! },
+    },
+    { pattern: new RegExp(`^role/${ROLE}/custom-secret-id$`), fields: ['secret_id', ...SECRET_ID_FIELDS], operations: { update: secretIds.custom! } },
     {
       pattern: /^login$/,
+      fields: ['role_id', 'secret_id'],
       operations: { update: loginHandler(deps) },
       unauthenticated: ['update', 'create'],
       help: 'Log in with a role-id and a secret-id.',
     },
     {
       pattern: /^tidy\/secret-id$/,
+      fields: [],
       operations: {
         update: async () => {
           await store.tidy();

@@ -18,6 +18,9 @@ import type { SecretIdEntry } from './store.js';
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const MAX_CUSTOM_SECRET_ID = 1024;
 
+/** The request fields of a secret-id generation (`secret-id`; `custom-secret-id` adds `secret_id`). */
+export const SECRET_ID_FIELDS = ['metadata', 'cidr_list', 'token_bound_cidrs', 'num_uses', 'ttl'] as const;
+
 /** The request's secret-id settings, checked against the role's limits. */
 function secretIdSettings(role: RoleEntry, data: Record<string, unknown>) {
   const metadata = optStringMap(data, 'metadata') ?? {};

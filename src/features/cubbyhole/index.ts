@@ -33,6 +33,8 @@ export const cubbyholeFactory: BackendFactory = {
     routes: [
       {
         pattern: /^(?<path>.*)$/,
+        // The body is the secret itself: any key is data.
+        fields: '*',
         existenceCheck: async (req) => (await scoped(req).get(key(req))) !== undefined,
         operations: {
           read: async (req) => {

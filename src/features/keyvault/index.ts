@@ -28,13 +28,19 @@ function backupOrUnsupported(deps: VaultDeps) {
   };
 }
 
+/** The body of Key Vault's SecretUpdateParameters (update properties). */
+const PROPERTY_FIELDS = ['contentType', 'attributes', 'tags'] as const;
+/** Paging parameters of the list routes (they arrive as data, from the query). */
+const PAGE_FIELDS = ['maxresults', 'skiptoken'] as const;
+
 /** The route table of one vault. */
 export function vaultRoutes(deps: VaultDeps): Route[] {
   const set = (req: BackendRequest) => setSecret(deps, req);
   return [
-    { pattern: /^secrets\/$/, operations: { list: listSecrets }, help: 'List secrets (maxresults, skiptoken).' },
+    { pattern: /^secrets\/$/, fields: PAGE_FIELDS, operations: { list: listSecrets }, help: 'List secrets (maxresults, skiptoken).' },
     {
       pattern: /^secrets\/(?<name>[^/]+)\/versions\/$/,
+      fields: PAGE_FIELDS,
       operations: { list: listSecretVersions },
       help: 'List the versions of a secret (maxresults, skiptoken).',
     },
@@ -49,6 +55,8 @@ export function vaultRoutes(deps: VaultDeps): Route[] {
       },
       // A write to a new name is checked as `create`, to an existing one as `update`.
       existenceCheck: secretExists,
+      // SecretSetParameters; a patch (update properties) takes the same minus `value`, which it refuses with its own error.
+      fields: ['value', ...PROPERTY_FIELDS],
       help: 'Set (a new version), get the latest version, update its properties, or soft-delete a secret.',
     },
     {
@@ -58,27 +66,33 @@ export function vaultRoutes(deps: VaultDeps): Route[] {
         patch: (req) => updateSecretProperties(deps, req),
         update: backupOrUnsupported(deps),
       },
+      // Update properties; the backup takes no body.
+      fields: PROPERTY_FIELDS,
       help: 'Get a version (empty = latest) or update its properties; update secrets/<name>/backup makes a backup.',
     },
-    { pattern: /^deletedsecrets\/$/, operations: { list: listDeleted }, help: 'List soft-deleted secrets (maxresults, skiptoken).' },
+    { pattern: /^deletedsecrets\/$/, fields: PAGE_FIELDS, operations: { list: listDeleted }, help: 'List soft-deleted secrets (maxresults, skiptoken).' },
     {
       pattern: /^deletedsecrets\/(?<name>[^/]+)$/,
+      fields: [],
       operations: { read: getDeleted, delete: (req) => purgeDeleted(deps, req) },
       help: 'Get a soft-deleted secret, or purge it (refused under purge protection).',
     },
     {
       pattern: /^deletedsecrets\/(?<name>[^/]+)\/recover$/,
+      fields: [],
       operations: { update: (req) => recoverDeleted(deps, req) },
       help: 'Recover a soft-deleted secret with all its versions.',
     },
-    { pattern: /^restore$/, operations: { update: (req) => restoreSecret(deps, req) }, help: 'Restore a secret from a backup blob ({value}).' },
+    { pattern: /^restore$/, fields: ['value'], operations: { update: (req) => restoreSecret(deps, req) }, help: 'Restore a secret from a backup blob ({value}).' },
     {
       pattern: /^config$/,
+      fields: ['soft_delete_retention_days', 'purge_protection', 'enforce_validity_window'],
       operations: { read: readConfigHandler, update: writeConfigHandler },
       help: 'Vault settings: soft_delete_retention_days, purge_protection (one-way), enforce_validity_window.',
     },
     {
       pattern: /^access-policy-template$/,
+      fields: ['permissions', 'role'],
       operations: { read: accessPolicyTemplate },
       help: 'Render an ACL policy granting Key Vault permissions (permissions=get,list or role=...) on this vault.',
     },

@@ -34,7 +34,8 @@ export function createKvV2(deps: KvDeps): Backend {
     metadataRoute(deps),
     ...versionRoutes(deps),
     subkeysRoute(deps),
-    route(/^.*$/s, { read: invalidPath, create: invalidPath, update: invalidPath, patch: invalidPath, delete: invalidPath, list: invalidPath }),
+    // The path itself is the mistake and its warning says so; listing every key of the body as unknown too would only bury it.
+    route(/^.*$/s, { read: invalidPath, create: invalidPath, update: invalidPath, patch: invalidPath, delete: invalidPath, list: invalidPath }, { fields: '*' }),
   ];
   return { routes };
 }

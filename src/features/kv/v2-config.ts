@@ -49,6 +49,7 @@ async function writeConfigHandler(deps: KvDeps, req: BackendRequest): Promise<nu
 export function configRoute(deps: KvDeps): Route {
   const write = (req: BackendRequest) => writeConfigHandler(deps, req);
   return route(/^config$/, { read: readConfigHandler, create: write, update: write }, {
+    fields: ['max_versions', 'cas_required', 'delete_version_after'],
     help: 'Configure max_versions, cas_required and delete_version_after for every key of this mount.',
   });
 }

@@ -28,6 +28,8 @@ export function dataRoute(deps: KvDeps): Route {
   }, {
     // The ACL asks for `create` on a new secret and `update` on an existing one.
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
+    // The secret's keys live inside `data`; a key beside it (e.g. `cas` instead of `options.cas`) is a mistake worth a warning.
+    fields: ['data', 'options', 'version'],
     help: 'Write, patch, read and soft-delete versions of a secret.',
   });
 }
@@ -35,6 +37,7 @@ export function dataRoute(deps: KvDeps): Route {
 /** The `subkeys/:path` route. */
 export function subkeysRoute(deps: KvDeps): Route {
   return route(/^subkeys\/(?<path>.*)$/s, { read: (req) => readSubkeys(deps, req) }, {
+    fields: ['version', 'depth'],
     help: 'Read the key structure of a secret version with every value replaced by null.',
   });
 }

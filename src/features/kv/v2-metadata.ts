@@ -140,6 +140,7 @@ export function metadataRoute(deps: KvDeps): Route {
     list: listMetadata,
   }, {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
+    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit'],
     help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder.',
   });
 }

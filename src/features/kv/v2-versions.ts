@@ -56,7 +56,7 @@ function versionsRoute(deps: KvDeps, prefix: string, change: Change, missingMess
     });
     return null;
   };
-  return route(new RegExp(`^${prefix}/(?<path>.*)$`, 's'), { create: handler, update: handler }, { help });
+  return route(new RegExp(`^${prefix}/(?<path>.*)$`, 's'), { create: handler, update: handler }, { fields: ['versions'], help });
 }
 
 /** The three version-management routes. */
