@@ -203,6 +203,10 @@ describe('signatures and HMAC', () => {
     assert.equal((await vault.write('transit/verify/ec', { input: input.toString('base64'), signature: der })).data.valid, true);
     assert.equal((await vault.write('transit/verify/ec', { input: b64('other'), signature: der })).data.valid, false);
     assert.equal((await vault.write('transit/verify/ec/sha2-384', { input: input.toString('base64'), signature: jws, marshaling_algorithm: 'jws' })).data.valid, true);
+    const digest = createHash('sha256').update(input).digest().toString('base64');
+    const pre = (await vault.write('transit/sign/ec', { input: digest, prehashed: true })).data.signature;
+    assert.ok(verify('sha256', input, pub, Buffer.from(pre.split(':')[2], 'base64')), 'a prehashed ECDSA signature verifies on the message');
+    assert.equal((await vault.write('transit/verify/ec', { input: digest, prehashed: true, signature: der })).data.valid, true);
   });
 
   it('RSA pss and pkcs1v15, prehashed; Ed25519 on its raw public key', async () => {
