@@ -278,6 +278,34 @@ describe('random, hash, export, backup', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('malformed requests get a 400 that says what to fix, never a 500', async () => {
+    const cases: Array<[string, string, unknown, RegExp]> = [
+      ['POST', '/v1/transit/encrypt/aes', { batch_input: { plaintext: 'AA==' } }, /batch_input must be a list of objects/],
+      ['POST', '/v1/transit/encrypt/aes', { batch_input: 'not json' }, /batch_input must be a JSON list/],
+      ['POST', '/v1/transit/encrypt/aes', { plaintext: b64('x'), key_version: 99 }, /higher than the latest key version/],
+      ['POST', '/v1/transit/encrypt/aes', { plaintext: b64('x'), key_version: 'x' }, /expected an integer/],
+      ['POST', '/v1/transit/encrypt/aes', { plaintext: b64('x'), nonce: b64('123456789012') }, /nonce provided when not allowed/],
+      ['POST', '/v1/transit/decrypt/aes', { ciphertext: 'vault:v1:AAAA' }, /invalid ciphertext length/],
+      ['POST', '/v1/transit/decrypt/aes', { ciphertext: 'vault:vX:AAAA' }, /version number could not be decoded/],
+      ['POST', '/v1/transit/decrypt/nokey', { ciphertext: 'vault:v1:AAAA' }, /encryption key not found/],
+      ['POST', '/v1/transit/verify/ec', { input: 'AA==', signature: 'vault:v1:%%%' }, /invalid base64 signature value/],
+      ['POST', '/v1/transit/sign/rsa', { input: 'AA==', salt_length: 'lots' }, /invalid salt_length/],
+      ['POST', '/v1/transit/sign/rsa', { input: 'AA==', prehashed: true }, /must be a sha256 digest of 32 bytes/],
+      ['POST', '/v1/transit/keys/x', { type: 'hmac', key_size: 8 }, /between 32 and 512 bytes/],
+      ['POST', '/v1/transit/restore', { backup: 'AAAA' }, /invalid backup/],
+      ['GET', '/v1/transit/export/private-key/aes', undefined, /invalid export type/],
+      ['POST', '/v1/transit/random/abc', {}, /is not a number/],
+      ['POST', '/v1/transit/hash/md5', { input: 'AA==' }, /unsupported hash algorithm md5/],
+    ];
+    for (const [method, path, body, pattern] of cases) {
+      const res = await s.request(method, path, { body });
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${res.text}`);
+      assert.match(res.body.errors.join(' '), pattern, path);
+    }
+  });
+});
+
 describe('policy, CLI, and secrecy', () => {
   it('a policy token may encrypt and decrypt but not read the key nor create one', async () => {
     await vault.write('transit/keys/app', {});
@@ -305,10 +333,11 @@ describe('policy, CLI, and secrecy', () => {
     const PLAINTEXT = 'plaintext-that-must-not-leak-0123456789';
     await vault.write('transit/keys/secrecy', { exportable: true });
     await vault.write('transit/encrypt/secrecy', { plaintext: b64(PLAINTEXT) });
+    await vault.write('transit/encrypt/secrecy', { batch_input: [{ plaintext: b64(`${PLAINTEXT}-batch`) }] });
     const dk = (await vault.write('transit/datakey/plaintext/secrecy', {})).data.plaintext;
     const keyB64 = (await vault.read('transit/export/encryption-key/secrecy')).data.keys['1'];
     const hmacB64 = (await vault.read('transit/export/hmac-key/secrecy')).data.keys['1'];
-    const needles = [keyB64, hmacB64, dk, b64(PLAINTEXT), PLAINTEXT];
+    const needles = [keyB64, hmacB64, dk, b64(PLAINTEXT), PLAINTEXT, b64(`${PLAINTEXT}-batch`)];
     const raw = [Buffer.from(keyB64, 'base64'), Buffer.from(hmacB64, 'base64'), Buffer.from(dk, 'base64')];
     const audit = readFileSync(auditFile, 'utf8');
     assert.ok(audit.includes('transit/export/encryption-key/secrecy'), 'the audit log was written');
