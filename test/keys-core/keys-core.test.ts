@@ -190,6 +190,8 @@ describe('JWK import, HMAC, random, store', () => {
     assert.equal(key.imported, true);
     assert.deepEqual(publicJwk(latest(key)), ec.publicKey.export({ format: 'jwk' }));
     rejects400(() => materialFromJwk(ec.publicKey.export({ format: 'jwk' })), /no private part/);
+    const rsaJwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+    assert.equal(materialFromJwk({ ...rsaJwk, kty: 'RSA-HSM', key_ops: ['sign'] } as never).type, 'rsa-2048', 'Key Vault’s RSA-HSM JWK with key_ops imports');
     rejects400(() => materialFromJwk(ec.privateKey.export({ format: 'jwk' }), 'rsa-2048'), /is a ecdsa-p384 key, not rsa-2048/);
     rejects400(() => materialFromJwk({ kty: 'RSA', n: 'AQAB', e: 'AQAB', d: '!!' }), /could not be read/);
     assert.match(privateKeyExport(latest(key)), /BEGIN EC PRIVATE KEY/);
