@@ -17,7 +17,8 @@ import {
 } from './secrets.js';
 import { latchPurgeProtection, readConfigHandler, validateKeyVaultOptions, writeConfigHandler } from './settings.js';
 
-export { requiredPermission, type SecretPermission } from './access-policy.js';
+export { requiredAccess, requiredPermission, type SecretPermission } from './access-policy.js';
+export { requiredKeyPermission, type KeyPermission } from './key-permissions.js';
 export { validateKeyVaultOptions } from './settings.js';
 
 /** `update secrets/<name>/<x>` is only meaningful as `secrets/<name>/backup`. */
