@@ -61,7 +61,8 @@ export function translateKeyCall(m: string, pathname: string, collection: string
   if (fourth !== undefined && fourth !== '' && fifth === undefined) {
     const op = fourth.toLowerCase();
     if (CRYPTO.has(op) && m === 'POST' && (third === '' || VERSION.test(third))) {
-      return { operation: 'update', path: `keys/${n}/${third}/${op}`, render: op === 'verify' ? 'verify' : 'keyOperation', hasBody: true };
+      // Core refuses empty path segments: an empty version (= latest) travels as `latest`.
+      return { operation: 'update', path: `keys/${n}/${third || 'latest'}/${op}`, render: op === 'verify' ? 'verify' : 'keyOperation', hasBody: true };
     }
     return notSupported();
   }
