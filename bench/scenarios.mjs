@@ -38,4 +38,25 @@ export const scenarios = [
       };
     },
   },
+  {
+    name: 'transit encrypt 1 KiB (policy, audit)',
+    async setup({ url, rootToken, dir }) {
+      // Audit on, as for the KV read beside it (enabled here only when no device is yet).
+      const audits = await api(url, rootToken, 'GET', 'sys/audit');
+      if (Object.keys(audits.data ?? {}).length === 0) {
+        await api(url, rootToken, 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: `${dir}/audit.log` } });
+      }
+      await api(url, rootToken, 'POST', 'sys/mounts/transit', { type: 'transit' });
+      await api(url, rootToken, 'POST', 'transit/keys/bench', { type: 'aes256-gcm96' });
+      await api(url, rootToken, 'PUT', 'sys/policies/acl/bench-transit', { policy: 'path "transit/encrypt/bench" { capabilities = ["update"] }' });
+      const created = await api(url, rootToken, 'POST', 'auth/token/create', { policies: ['bench-transit'], ttl: '1h' });
+      const plaintext = Buffer.alloc(1024, 'x').toString('base64');
+      return {
+        path: '/v1/transit/encrypt/bench',
+        method: 'POST',
+        headers: { 'x-vault-token': created.auth.client_token, 'content-type': 'application/json' },
+        body: JSON.stringify({ plaintext }),
+      };
+    },
+  },
 ];

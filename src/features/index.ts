@@ -9,6 +9,7 @@ import { keyvaultFactory } from './keyvault/index.js';
 import { approleFactory } from './approle/index.js';
 import { userpassFactory } from './userpass/index.js';
 import { azureIdentityFactory } from './azure-identity/index.js';
+import { transitFactory } from './transit/index.js';
 
 /** The features mounted by type name. */
-export const features: BackendFactory[] = [cubbyholeFactory, kvFactory, approleFactory, userpassFactory, keyvaultFactory, azureIdentityFactory];
+export const features: BackendFactory[] = [cubbyholeFactory, kvFactory, approleFactory, userpassFactory, keyvaultFactory, azureIdentityFactory, transitFactory];

@@ -2,12 +2,12 @@
 // RSA encryption, signatures checked by node:crypto itself (interop, not round trips only),
 // JWK import/export, and the store.
 import assert from 'node:assert/strict';
-import { constants, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, verify } from 'node:crypto';
+import { constants, createHash, createPublicKey, generateKeyPairSync, publicEncrypt, sign, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isCofferError } from '../../src/core/errors.js';
 import {
   KeyStore, TOO_OLD_MESSAGE, aeadDecrypt, aeadEncrypt, createKey, ed25519PublicRaw, hmacData, hmacVerify, materialFromJwk,
-  privateKeyExport, publicJwk, publicKeyPem, randomData, rotateKey, rotationDue, rsaDecrypt, rsaEncrypt, signData, trimKey,
+  privateKeyExport, privateKeyOf, publicJwk, publicKeyPem, randomData, rotateKey, rotationDue, rsaDecrypt, rsaEncrypt, signData, trimKey,
   updateKeyConfig, verifyData, versionByExternalId, versionForDecryption, versionForEncryption, type HashName, type NamedKey,
 } from '../../src/features/keys-core/index.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
@@ -153,7 +153,17 @@ describe('signatures verify with node:crypto on the exported public key', () => 
       assert.ok(verify(hash, msg, { key: epub, dsaEncoding: 'ieee-p1363' }, jws));
       assert.ok(verifyData(key, ev, msg, jws, { hash, ecdsaFormat: 'ieee-p1363' }));
       assert.equal(verifyData(key, ev, msg, Buffer.from('junk'), { hash }), false);
-      rejects400(() => signData(key, ev, createHash(hash).update(msg).digest(), { hash, prehashed: true }), /not supported for ECDSA/);
+      // Over a digest (Key Vault's ES256/384/512): node:crypto verifies it as a signature of the message.
+      const digest = createHash(hash).update(msg).digest();
+      for (const ecdsaFormat of ['der', 'ieee-p1363'] as const) {
+        const pre = signData(key, ev, digest, { hash, prehashed: true, ecdsaFormat });
+        assert.ok(verify(hash, msg, { key: epub, dsaEncoding: ecdsaFormat }, pre), `${type} prehashed ${ecdsaFormat}`);
+        assert.ok(verifyData(key, ev, digest, pre, { hash, prehashed: true, ecdsaFormat }));
+        const nodeSig = sign(hash, msg, { key: privateKeyOf(ev), dsaEncoding: ecdsaFormat });
+        assert.ok(verifyData(key, ev, digest, nodeSig, { hash, prehashed: true, ecdsaFormat }), `${type} verifies node's ${ecdsaFormat} signature`);
+        assert.equal(verifyData(key, ev, createHash(hash).update('other').digest(), pre, { hash, prehashed: true, ecdsaFormat }), false);
+      }
+      rejects400(() => signData(key, ev, digest.subarray(1), { hash, prehashed: true }), /digest of/);
     }
     const ed = createKey('d', 'ed25519', NOW);
     const dv = latest(ed);
@@ -180,6 +190,8 @@ describe('JWK import, HMAC, random, store', () => {
     assert.equal(key.imported, true);
     assert.deepEqual(publicJwk(latest(key)), ec.publicKey.export({ format: 'jwk' }));
     rejects400(() => materialFromJwk(ec.publicKey.export({ format: 'jwk' })), /no private part/);
+    const rsaJwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+    assert.equal(materialFromJwk({ ...rsaJwk, kty: 'RSA-HSM', key_ops: ['sign'] } as never).type, 'rsa-2048', 'Key Vault’s RSA-HSM JWK with key_ops imports');
     rejects400(() => materialFromJwk(ec.privateKey.export({ format: 'jwk' }), 'rsa-2048'), /is a ecdsa-p384 key, not rsa-2048/);
     rejects400(() => materialFromJwk({ kty: 'RSA', n: 'AQAB', e: 'AQAB', d: '!!' }), /could not be read/);
     assert.match(privateKeyExport(latest(key)), /BEGIN EC PRIVATE KEY/);

@@ -45,8 +45,8 @@
  *   signData / verifyData(key, version, input, {hash, prehashed?, rsaPadding?: 'pss'|'pkcs1v15',
  *     saltLength?: 'auto'|'hash'|n, ecdsaFormat?: 'der'|'ieee-p1363'}) (sign.ts); hashes:
  *     sha1, sha224, sha256, sha384, sha512, sha3-224..512. Azure: RS* = pkcs1v15 + prehashed,
- *     PS* = pss + saltLength 'hash' + prehashed, ES* = ieee-p1363 (prehashed ECDSA is not
- *     available yet: it needs constant-time EC arithmetic node:crypto does not expose)
+ *     PS* = pss + saltLength 'hash' + prehashed, ES* = ecdsaFormat 'ieee-p1363' + prehashed
+ *     (ecdsa-digest.ts: OpenSSL does k·G, the scalar arithmetic is blinded)
  *   hmacData / hmacVerify(version, hash, input[, mac]), hashData(hash, input), randomData(n)
  */
 export * from './types.js';
@@ -56,4 +56,5 @@ export * from './store.js';
 export * from './aead.js';
 export * from './rsa-crypt.js';
 export * from './sign.js';
+export * from './ecdsa-digest.js';
 export * from './digest.js';

@@ -93,12 +93,14 @@ export function privateKeyExport(version: KeyVersion): string {
 const JWK_CURVES: Record<string, KeyType> = { 'P-256': 'ecdsa-p256', 'P-384': 'ecdsa-p384', 'P-521': 'ecdsa-p521' };
 
 /**
- * Reads a private JWK (RSA, EC P-256/384/521, OKP Ed25519, or `oct` for AEAD/HMAC keys) and
+ * Reads a private JWK (RSA, EC P-256/384/521, OKP Ed25519, or `oct` for AEAD/HMAC keys; `-HSM` kty accepted) and
  * returns its material and key type. `expected`, when given, must match. The JWK's public
  * fields must belong to its private part (node:crypto checks the key's consistency).
  */
-export function materialFromJwk(jwk: JsonWebKey, expected?: KeyType): { type: KeyType; material: string } {
-  if (typeof jwk !== 'object' || jwk === null) throw badRequest('invalid key: expected a JSON Web Key object');
+export function materialFromJwk(input: JsonWebKey, expected?: KeyType): { type: KeyType; material: string } {
+  if (typeof input !== 'object' || input === null) throw badRequest('invalid key: expected a JSON Web Key object');
+  // Key Vault's HSM key types carry the same fields as the software ones (`RSA-HSM`, `EC-HSM`, `oct-HSM`).
+  const jwk: JsonWebKey = typeof input.kty === 'string' ? { ...input, kty: input.kty.replace(/-HSM$/, '') } : input;
   let type: KeyType;
   let material: string;
   if (jwk.kty === 'oct') {

@@ -4,11 +4,11 @@
  *
  * node:crypto always hashes what it signs, so a digest is signed with the raw RSA operation
  * (OpenSSL's, blinded) over an encoding built here: DigestInfo for PKCS#1 v1.5 (RFC 8017
- * 9.2) and EMSA-PSS (RFC 8017 9.1). Pure-TypeScript EC arithmetic would not be constant
- * time, so ECDSA over a digest is refused rather than done unsafely.
+ * 9.2) and EMSA-PSS (RFC 8017 9.1); ECDSA over a digest is in ecdsa-digest.ts.
  */
 import { constants, createHash, privateEncrypt, publicDecrypt, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import { badRequest } from '../../core/errors.js';
+import { derToP1363, ecdsaScalarBytes, ecdsaSignDigest, ecdsaVerifyDigest, p1363ToDer } from './ecdsa-digest.js';
 import { privateKeyOf, publicKeyOf } from './material.js';
 import { KEY_TYPE_INFO, type KeyVersion, type NamedKey } from './types.js';
 
@@ -124,9 +124,6 @@ function pkcs1Encoded(digest: Buffer, hash: HashName | 'none'): Buffer {
   return hash === 'none' ? digest : Buffer.concat([Buffer.from(DIGEST_INFO[hash], 'hex'), digest]);
 }
 
-function ecdsaPrehashedRefused(): never {
-  throw badRequest('prehashed input is not supported for ECDSA keys here; send the message itself and name its hash_algorithm');
-}
 
 /** Signs `input` (a message, or a digest when `prehashed`) with the private key of `version`. */
 export function signData(key: NamedKey, version: KeyVersion, input: Buffer, opts: SignOptions): Buffer {
@@ -140,7 +137,11 @@ export function signData(key: NamedKey, version: KeyVersion, input: Buffer, opts
     throw badRequest('hash_algorithm "none" is only supported for prehashed input with the pkcs1v15 signature algorithm');
   }
   if (f === 'ec') {
-    if (opts.prehashed) ecdsaPrehashedRefused();
+    if (opts.prehashed) {
+      checkDigest(input, opts.hash as HashName);
+      const raw = ecdsaSignDigest(priv, input);
+      return opts.ecdsaFormat === 'ieee-p1363' ? raw : p1363ToDer(raw);
+    }
     return sign(opts.hash, input, { key: priv, dsaEncoding: opts.ecdsaFormat ?? 'der' });
   }
   if (opts.rsaPadding === 'pkcs1v15') {
@@ -168,7 +169,11 @@ export function verifyData(key: NamedKey, version: KeyVersion, input: Buffer, si
     throw badRequest('hash_algorithm "none" is only supported for prehashed input with the pkcs1v15 signature algorithm');
   }
   if (f === 'ec') {
-    if (opts.prehashed) ecdsaPrehashedRefused();
+    if (opts.prehashed) {
+      checkDigest(input, opts.hash as HashName);
+      const raw = opts.ecdsaFormat === 'ieee-p1363' ? signature : derToP1363(signature, ecdsaScalarBytes(KEY_TYPE_INFO[key.type].curve!));
+      return raw !== undefined && ecdsaVerifyDigest(pub, input, raw);
+    }
     try {
       return verify(opts.hash, input, { key: pub, dsaEncoding: opts.ecdsaFormat ?? 'der' }, signature);
     } catch {
