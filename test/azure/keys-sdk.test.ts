@@ -192,6 +192,33 @@ describe('Key Vault keys with the real @azure/keyvault-keys (TLS, DefaultAzureCr
     assert.equal(r2[4].error.code, 'BadParameter');
   });
 
+  it('CryptographyClient, remote: ES256/ES384/ES512 signatures of a digest verify with node:crypto, and on the server', async () => {
+    const message = Buffer.from('ecdsa interop');
+    const curves = [['P-256', 'ES256', 'sha256'], ['P-384', 'ES384', 'sha384'], ['P-521', 'ES512', 'sha512']] as const;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const keys: any[] = [];
+    for (const [crv] of curves) keys.push(await kv('POST', `/keys/ec-${crv.slice(2)}/create`, { kty: 'EC', crv }));
+    const id = (crv: string) => `${s.vaultUrl('keys1')}/keys/ec-${crv.slice(2)}`;
+    const ops = curves.flatMap(([crv, alg, hash]) => [
+      { op: 'sign', id: id(crv), alg, digest: createHash(hash).update(message).digest().toString('base64url') },
+      { op: 'signData', id: id(crv), alg, data: message.toString('base64url') },
+    ]);
+    const r = results(await sdk(cryptoOnly.env, [...ops, { op: 'sign', id: id('P-256'), alg: 'ES384', digest: createHash('sha384').update(message).digest().toString('base64url') }]));
+    const verifyOps: Array<Record<string, unknown>> = [];
+    for (const [i, [crv, alg, hash]] of curves.entries()) {
+      const pub = createPublicKey({ key: { kty: 'EC', crv, x: keys[i].key.x, y: keys[i].key.y } as JsonWebKey, format: 'jwk' });
+      for (const res of [r[2 * i], r[2 * i + 1]]) {
+        assert.ok(res.ok, JSON.stringify(res));
+        assert.ok(verify(hash, message, { key: pub, dsaEncoding: 'ieee-p1363' }, Buffer.from(res.ok.result, 'base64url')), `${alg} verifies locally`);
+      }
+      verifyOps.push({ op: 'verify', id: id(crv), alg, digest: createHash(hash).update(message).digest().toString('base64url'), signature: r[2 * i].ok.result });
+    }
+    assert.equal(r[6].error.statusCode, 400, 'ES384 needs a P-384 key');
+    assert.equal(r[6].error.code, 'BadParameter');
+    const v = results(await sdk(cryptoOnly.env, verifyOps));
+    assert.deepEqual(v, [{ ok: true }, { ok: true }, { ok: true }]);
+  });
+
   it('a disabled key still encrypts, wraps and verifies but refuses decrypt, unwrap and sign (403 KeyDisabled); expired and key_ops refusals', async () => {
     const nowS = Math.floor(Date.now() / 1000);
     const off = await kv('POST', '/keys/c-off/create', { kty: 'RSA' });
