@@ -71,6 +71,15 @@ describe('Key Vault keys engine', () => {
     assert.equal(latest.body.attributes.exp - latest.body.attributes.created, 30 * 86400, 'the new version expires after expiryTime');
     const versions = await call('kv-a', 'GET', '/keys/auto/versions');
     assert.equal(versions.body.value.length, 2);
+    // The next rotation is scheduled from the new version; a policy without Rotate stops them.
+    clock.advance(10 * DAY_MS + 1000);
+    await s.core.tick();
+    assert.equal((await call('kv-a', 'GET', '/keys/auto/versions')).body.value.length, 3);
+    const notifyOnly = { lifetimeActions: [{ trigger: { timeBeforeExpiry: 'P5D' }, action: { type: 'Notify' } }], attributes: { expiryTime: 'P30D' } };
+    assert.equal((await call('kv-a', 'PUT', '/keys/auto/rotationpolicy', notifyOnly)).status, 200);
+    clock.advance(40 * DAY_MS);
+    await s.core.tick();
+    assert.equal((await call('kv-a', 'GET', '/keys/auto/versions')).body.value.length, 3);
   });
 
   it('nbf in the future: sign refused (KeyNotYetValid), verify allowed; a listing pages with nextLink', async () => {

@@ -13,6 +13,7 @@ import type { VaultDeps } from './deps.js';
 import { deletedKeys, keyBundleData, keyProps, latestOf, liveKeys, type AzureKeyProps } from './key-model.js';
 import { loadLiveKey } from './keys.js';
 import { isStoredName, isStoredVersion } from './names.js';
+import { reindexRotation } from './rotation-index.js';
 import { readSettings } from './settings.js';
 
 /** The envelope purpose of key backups. */
@@ -53,6 +54,8 @@ export async function restoreKey(deps: VaultDeps, req: BackendRequest): Promise<
   if (live) throw conflict(`Key ${keyProps(live).displayName} already exists in this key vault; delete and purge it before restoring a backup of it.`, 'ObjectAlreadyExists');
   delete kp.deletedDate;
   delete kp.scheduledPurgeDate;
+  delete kp.rotationDue; // the entry it names belonged to the key as it was backed up
+  await reindexRotation(req.storage, key);
   await liveKeys(req.storage).put(key);
   return { data: keyBundleData(key, latestOf(key), await readSettings(req.storage, req.mount)) };
 }

@@ -11,6 +11,7 @@ import { conflict, deletedKeyNotFound, forbidden } from './azure-errors.js';
 import { pageView } from './bundle.js';
 import { DELETED_KEYS_PREFIX, deletedKeys, keyBundleData, keyProps, latestOf, liveKeys } from './key-model.js';
 import { keyIndexName } from './keys.js';
+import { reindexRotation } from './rotation-index.js';
 import { isStoredName, parseKeyName } from './names.js';
 import { listPage, parsePageRequest } from './paging.js';
 import { readSettings } from './settings.js';
@@ -54,6 +55,7 @@ export async function recoverDeletedKey(req: BackendRequest): Promise<LogicalRes
   delete kp.scheduledPurgeDate;
   await deletedKeys(req.storage).delete(key.name);
   await req.storage.delete(purgeIndexKey(purgeDate, keyIndexName(key.name)));
+  await reindexRotation(req.storage, key);
   await liveKeys(req.storage).put(key);
   return { data: keyBundleData(key, latestOf(key), await readSettings(req.storage, req.mount)) };
 }

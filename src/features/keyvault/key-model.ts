@@ -6,6 +6,7 @@
  *   keys/<name>          a live key: the whole NamedKey (every version's material and metadata)
  *   deletedkeys/<name>   a soft-deleted key, the same record plus its deletion dates
  *   purge/<date>/key.<name>  its entry in the vault's purge-date index (shared with secrets, deleted.ts)
+ *   rotate/<date>/<name> its entry in the automatic-rotation index (rotation-index.ts)
  * `<name>` is the lower-cased key name (NamedKey.name); the display casing is a key attribute.
  * Key Vault's per-version properties (32-hex version id, enabled, nbf, exp, tags, key_ops) are
  * keys-core's `externalId` and version `attributes`; key-level ones (display name, kty, rotation
@@ -56,6 +57,8 @@ export interface AzureKeyProps {
   displayName: string;
   kty: 'RSA' | 'EC';
   rotationPolicy?: StoredRotationPolicy;
+  /** The date of the key's entry in the rotation index (rotation-index.ts). */
+  rotationDue?: number;
   deletedDate?: number;
   scheduledPurgeDate?: number;
 }

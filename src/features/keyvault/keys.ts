@@ -23,6 +23,8 @@ import { isStoredName, isStoredVersion, isValidSecretName, newVersionId, parseKe
 import { encodeSkipToken, listPage, parsePageRequest } from './paging.js';
 import { parseProperties } from './props.js';
 import { readSettings } from './settings.js';
+import { encodeJson } from './codec.js';
+import { isoDurationSeconds, reindexRotation, unindexRotation } from './rotation-index.js';
 import { purgeIndexKey } from './store.js';
 
 const SECONDS_PER_DAY = 86400;
@@ -101,6 +103,7 @@ async function addVersion(
     key = createKey(name.key, type, nowMs, { material, externalId: meta.externalId, versionAttributes: meta.attributes, attributes: attributes as unknown as Record<string, unknown> });
     version = latestOf(key);
   }
+  await reindexRotation(req.storage, key);
   await store.put(key);
   return { data: keyBundleData(key, version, settings) };
 }
@@ -155,6 +158,7 @@ export async function updateKeyProperties(deps: VaultDeps, req: BackendRequest):
   if (changes.exp !== undefined) p.exp = changes.exp;
   if (changes.tags !== undefined) p.tags = changes.tags;
   p.updated = nowSeconds(deps);
+  await reindexRotation(req.storage, key); // a new exp moves a timeBeforeExpiry rotation
   await liveKeys(req.storage).put(key);
   return { data: keyBundleData(key, v, await readSettings(req.storage, req.mount)) };
 }
@@ -166,10 +170,11 @@ export async function deleteKey(deps: VaultDeps, req: BackendRequest): Promise<L
   const kp = keyProps(key);
   kp.deletedDate = nowSeconds(deps);
   kp.scheduledPurgeDate = kp.deletedDate + settings.retentionDays * SECONDS_PER_DAY;
-  // One request = one storage transaction: the three writes land together.
+  // One request = one storage transaction: these writes land together.
+  await unindexRotation(req.storage, key);
   await liveKeys(req.storage).delete(key.name);
   await deletedKeys(req.storage).put(key);
-  await req.storage.put(purgeIndexKey(kp.scheduledPurgeDate, keyIndexName(key.name)), Buffer.from(JSON.stringify(key.name)));
+  await req.storage.put(purgeIndexKey(kp.scheduledPurgeDate, keyIndexName(key.name)), encodeJson(key.name));
   return { data: keyBundleData(key, latestOf(key), settings) };
 }
 
@@ -183,11 +188,12 @@ export async function rotateKeyHandler(deps: VaultDeps, req: BackendRequest): Pr
   const key = await loadLiveKey(req);
   const settings = await readSettings(req.storage, req.mount);
   const version = rotateNow(deps, key);
+  await reindexRotation(req.storage, key);
   await liveKeys(req.storage).put(key);
   return { data: keyBundleData(key, version, settings) };
 }
 
-/** Adds a rotated version to `key` (not stored); shared by rotate and automatic rotation. */
+/** Adds a rotated version to `key` (neither stored nor re-indexed); shared by rotate and automatic rotation. */
 export function rotateNow(deps: VaultDeps, key: NamedKey): KeyVersion {
   const now = nowSeconds(deps);
   const latest = versionProps(latestOf(key));
@@ -196,16 +202,6 @@ export function rotateNow(deps: VaultDeps, key: NamedKey): KeyVersion {
   const expiry = keyProps(key).rotationPolicy?.expiryTime;
   if (expiry) props.exp = now + isoDurationSeconds(expiry);
   return rotateKey(key, deps.services.now(), { externalId: newVersionId(), attributes: props as unknown as Record<string, unknown> });
-}
-
-const DURATION = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-
-/** Seconds in an ISO 8601 duration (`P90D`, `P1Y`, `PT12H`; a year is 365 days, a month 30), or NaN when it is not one. */
-export function isoDurationSeconds(text: string): number {
-  const m = DURATION.exec(text.trim().toUpperCase());
-  if (!m) return NaN;
-  const [y, mo, w, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0));
-  return ((((y! * 365 + mo! * 30 + w! * 7 + d!) * 24 + h!) * 60 + mi!) * 60) + s!;
 }
 
 /** `list keys/`: one page of keys, each with its latest version's properties. */

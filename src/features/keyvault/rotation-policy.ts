@@ -10,8 +10,9 @@ import type { LogicalResponse } from '../../core/logical.js';
 import type { Storage } from '../../storage/types.js';
 import { badParameter } from './azure-errors.js';
 import { nowSeconds, type VaultDeps } from './deps.js';
-import { keyProps, latestOf, liveKeys, versionProps, type StoredRotationPolicy } from './key-model.js';
-import { isoDurationSeconds, loadLiveKey, rotateNow } from './keys.js';
+import { keyProps, liveKeys, type StoredRotationPolicy } from './key-model.js';
+import { loadLiveKey, rotateNow } from './keys.js';
+import { forEachDueRotation, isoDurationSeconds, reindexRotation, rotationDueDate } from './rotation-index.js';
 
 const DAY = 86400;
 /** Key Vault's shortest expiryTime, and shortest timeAfterCreate of a Rotate action. */
@@ -77,35 +78,30 @@ export async function setRotationPolicy(deps: VaultDeps, req: BackendRequest): P
   const key = await loadLiveKey(req);
   const kp = keyProps(key);
   kp.rotationPolicy = parsePolicy(req.data, nowSeconds(deps), kp.rotationPolicy);
+  await reindexRotation(req.storage, key);
   await liveKeys(req.storage).put(key);
   return { data: policyView(kp.displayName, kp.rotationPolicy) };
 }
 
-/** True when the key's Rotate action is due for its latest version. */
-function rotationDue(policy: StoredRotationPolicy | undefined, latest: ReturnType<typeof versionProps>, now: number): boolean {
-  const rotate = policy?.lifetimeActions.find((a) => a.action.type === 'Rotate');
-  if (!rotate) return false;
-  if (rotate.trigger.timeAfterCreate) return latest.created + isoDurationSeconds(rotate.trigger.timeAfterCreate) <= now;
-  if (rotate.trigger.timeBeforeExpiry && latest.exp !== undefined) return latest.exp - isoDurationSeconds(rotate.trigger.timeBeforeExpiry) <= now;
-  return false;
-}
-
-/** Rotates every live key whose policy says so (run by the engine's tidy); returns how many. */
+/**
+ * Rotates every live key whose Rotate action is due (run by the engine's tidy, every second):
+ * reads only the due part of the rotation index. Returns how many keys were rotated.
+ */
 export async function rotateDueKeys(deps: VaultDeps, storage: Storage): Promise<number> {
   const store = liveKeys(storage);
   const now = nowSeconds(deps);
   let rotated = 0;
-  let after: string | undefined;
-  for (;;) {
-    const names = await store.list({ after, limit: 64 });
-    for (const name of names) {
-      const key = await store.get(name);
-      if (!key || !rotationDue(keyProps(key).rotationPolicy, versionProps(latestOf(key)), now)) continue;
-      rotateNow(deps, key);
-      await store.put(key);
-      rotated++;
-    }
-    if (names.length < 64) return rotated;
-    after = names[names.length - 1];
-  }
+  await forEachDueRotation(storage, now, async (name, date) => {
+    const key = await store.get(name);
+    // A key changed since the entry was written has its own, newer entry (or none).
+    if (!key || keyProps(key).rotationDue !== date) return;
+    delete keyProps(key).rotationDue;
+    const due = rotationDueDate(key);
+    if (due === undefined || due > now) return void (await store.put(key));
+    rotateNow(deps, key);
+    await reindexRotation(storage, key);
+    await store.put(key);
+    rotated++;
+  });
+  return rotated;
 }
