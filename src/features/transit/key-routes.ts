@@ -159,7 +159,7 @@ export function keyRoutes(deps: TransitDeps): Route[] {
   return [
     route(/^keys\/?$/, { list: listKeys }, { help: 'List the named keys.' }),
     route(new RegExp(`^keys/${NAME}$`), { create: created, update: created, read: (r) => readKey(deps, r), delete: deleteKey }, {
-      fields: ['type', 'derived', 'convergent_encryption', 'exportable', 'allow_plaintext_backup', 'auto_rotate_period', 'key_size', 'context'],
+      fields: ['type', 'derived', 'convergent_encryption', 'exportable', 'allow_plaintext_backup', 'auto_rotate_period', 'key_size'],
       help: 'Create (type, derived, convergent_encryption, exportable, allow_plaintext_backup, auto_rotate_period, key_size), read or delete a named key.',
     }),
     route(new RegExp(`^keys/${NAME}/config$`), { create: (r) => writeConfig(deps, r), update: (r) => writeConfig(deps, r) }, {
