@@ -529,6 +529,8 @@ export interface VaultPolicy {
   principal: string;
   /** set-policy: the secret permissions. */
   permissions?: string[];
+  /** set-policy: the key permissions. */
+  keyPermissions?: string[];
   /** role assignment: the role name. */
   role?: string;
 }
@@ -553,9 +555,12 @@ export async function readVaultPolicies(client: CofferClient, v: string): Promis
     const m = /^# coffer: vault=(\S+) principal=(\S+) (.*)$/.exec(first);
     if (!m || m[1] !== v) continue;
     const what = m[3]!.trim();
-    const perms = /^secret-permissions=(\S*)$/.exec(what);
+    const perms = /^(?:secret-permissions=(\S*))?\s*(?:key-permissions=(\S*))?$/.exec(what);
     const role = /^role=(.+)$/.exec(what);
-    if (perms) out.push({ name, principal: m[2]!, permissions: perms[1]!.split(',').filter((p) => p !== '') });
+    const list = (x: string | undefined) => (x === undefined ? undefined : x.split(',').filter((p) => p !== ''));
+    if (perms && (perms[1] !== undefined || perms[2] !== undefined)) {
+      out.push({ name, principal: m[2]!, permissions: list(perms[1]) ?? [], keyPermissions: list(perms[2]) ?? [] });
+    }
     else if (role) out.push({ name, principal: m[2]!, role: role[1]!.trim() });
   }
   return out;

@@ -242,7 +242,7 @@ describe('Key Vault front', () => {
       expectAzureError(await kv('PUT', '/secrets/x?api-version=7.4', { token: officerJwt, body: '["a"]' }), 400, 'BadParameter');
       expectAzureError(await kv('PUT', '/secrets/x?api-version=7.4', { token: officerJwt, body: '' }), 400, 'BadParameter');
       expectAzureError(await kv('PUT', '/secrets/bad_name?api-version=7.4', { token: officerJwt, body: '{"value":"x"}' }), 400, 'BadParameter');
-      expectAzureError(await kv('GET', '/keys/k1?api-version=7.4', { token: officerJwt }), 404, 'NotFound');
+      expectAzureError(await kv('GET', '/certificates/c1?api-version=7.4', { token: officerJwt }), 404, 'NotFound');
       expectAzureError(await kv('DELETE', '/secrets?api-version=7.4', { token: officerJwt }), 405, 'MethodNotAllowed');
       expectAzureError(await kv('GET', '/secrets/nothere?api-version=7.4', { token: officerJwt }), 404, 'SecretNotFound');
     });

@@ -14,8 +14,10 @@ export const ACCESS_HELP = 'For help resolving this issue, please see https://go
 export interface ErrorContext {
   /** The vault (lower-cased label). */
   vault: string;
-  /** The Key Vault permission the call needs (`get`, `set`, ...). */
+  /** The Key Vault permission the call needs (`get`, `set`, `sign`, ...). */
   permission: string;
+  /** Whether that is a `secrets` or a `keys` permission (default secrets). */
+  permissionKind?: 'secrets' | 'keys';
   /** Lazily describes the caller for a 403 (`appid=…;oid=…;iss=…`). */
   principal: () => Promise<string>;
   /** The WWW-Authenticate challenge for a 401. */
@@ -35,8 +37,8 @@ function isInvalidToken(err: CofferError): boolean {
 }
 
 /** Key Vault's 403 text for an ACL denial. */
-export function accessDeniedMessage(principal: string, permission: string, vault: string): string {
-  return `The user, group or application '${principal}' does not have secrets ${permission} permission on key vault '${vault};location=coffer'. ${ACCESS_HELP}`;
+export function accessDeniedMessage(principal: string, permission: string, vault: string, kind: 'secrets' | 'keys' = 'secrets'): string {
+  return `The user, group or application '${principal}' does not have ${kind} ${permission} permission on key vault '${vault};location=coffer'. ${ACCESS_HELP}`;
 }
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -68,7 +70,7 @@ export async function renderCallError(err: unknown, ctx: ErrorContext): Promise<
   // From here on the caller is authenticated: it may learn that a vault does not exist.
   if (err.code === 'permission_denied') {
     if (!ctx.vaultExists()) return vaultNotFound(ctx.vault);
-    return renderAzureError(403, 'Forbidden', accessDeniedMessage(await ctx.principal(), ctx.permission, ctx.vault), 'AccessDenied');
+    return renderAzureError(403, 'Forbidden', accessDeniedMessage(await ctx.principal(), ctx.permission, ctx.vault, ctx.permissionKind), 'AccessDenied');
   }
   if (err.code === 'sealed') return renderAzureError(503, 'ServiceUnavailable', 'The Coffer server is sealed; an operator must unseal it.');
   if (err.code === 'unsupported_path') return vaultNotFound(ctx.vault);

@@ -21,7 +21,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { errorSummary } from '../../core/core.js';
 import type { LogicalRequest } from '../../core/logical.js';
-import { requiredPermission } from '../../features/keyvault/index.js';
+import { requiredAccess } from '../../features/keyvault/index.js';
 import { JsonBodyError, parseJsonBounded } from '../http/json.js';
 import { resolveBearer } from './auth.js';
 import { MISSING_BEARER, renderCallError } from './errors.js';
@@ -130,9 +130,11 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
         collection: azureCall.collection,
       });
     } catch (err) {
+      const access = requiredAccess(logical.operation, azureCall.path);
       const rendered = await renderCallError(err, {
         vault: st.vault,
-        permission: requiredPermission(logical.operation, azureCall.path) ?? fallbackPermission(azureCall),
+        permission: access?.permission ?? fallbackPermission(azureCall),
+        permissionKind: access?.kind ?? (/^(keys|deletedkeys|rotationpolicy|restorekey|rng)(\/|$)/.test(azureCall.path) ? 'keys' : 'secrets'),
         principal: () => describePrincipal(core, st.token, issuer()),
         challenge: challengeFor(request),
         bearerProblem: st.bearerProblem,

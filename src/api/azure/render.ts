@@ -4,6 +4,7 @@
  * Every URL is built from the request's own origin, so `parseKeyVaultSecretIdentifier` finds the
  * vault, name and version the client used.
  */
+import { keyBundle, keyOperationResult, keyPage, rotationPolicy } from './render-keys.js';
 import type { RenderKind } from './translate.js';
 
 /** An HTTP answer of the front. */
@@ -119,6 +120,24 @@ export function renderSuccess(kind: RenderKind, data: Json | null | undefined, c
       return { status: 200, body: JSON.stringify(page(d, ctx, { versioned: true, deleted: false })) };
     case 'deletedPage':
       return { status: 200, body: JSON.stringify(page(d, ctx, { versioned: false, deleted: true })) };
+    case 'key':
+      return { status: 200, body: JSON.stringify(keyBundle(d, ctx, false)) };
+    case 'deletedKey':
+      return { status: 200, body: JSON.stringify(keyBundle(d, ctx, true)) };
+    case 'keyPage':
+      return { status: 200, body: JSON.stringify(keyPage(d, ctx, { versioned: false, deleted: false }, nextLink(d.nextSkipToken, ctx))) };
+    case 'keyVersions':
+      return { status: 200, body: JSON.stringify(keyPage(d, ctx, { versioned: true, deleted: false }, nextLink(d.nextSkipToken, ctx))) };
+    case 'deletedKeyPage':
+      return { status: 200, body: JSON.stringify(keyPage(d, ctx, { versioned: false, deleted: true }, nextLink(d.nextSkipToken, ctx))) };
+    case 'keyOperation':
+      return { status: 200, body: JSON.stringify(keyOperationResult(d, ctx)) };
+    case 'verify':
+      return { status: 200, body: JSON.stringify({ value: d.value === true }) };
+    case 'rotationPolicy':
+      return { status: 200, body: JSON.stringify(rotationPolicy(d, ctx)) };
+    case 'random':
+      return { status: 200, body: JSON.stringify({ value: typeof d.value === 'string' ? d.value : '' }) };
   }
 }
 

@@ -4,6 +4,7 @@
  * says how the answer must be rendered.
  */
 import type { Operation } from '../../core/logical.js';
+import { translateKeyCall } from './translate-keys.js';
 
 /** How the engine's answer becomes a Key Vault response. */
 export type RenderKind =
@@ -13,7 +14,16 @@ export type RenderKind =
   | 'versions' // versions list: versioned ids
   | 'deletedPage' // deleted secrets list
   | 'backup' // {value}
-  | 'empty'; // 204 (purge)
+  | 'empty' // 204 (purge)
+  | 'key' // KeyBundle, versioned kid
+  | 'deletedKey' // DeletedKeyBundle
+  | 'keyPage' // keys list: unversioned kids
+  | 'keyVersions' // key versions list: versioned kids
+  | 'deletedKeyPage' // deleted keys list
+  | 'keyOperation' // KeyOperationResult {kid, value}
+  | 'verify' // KeyVerifyResult {value: boolean}
+  | 'rotationPolicy' // KeyRotationPolicy with its id
+  | 'random'; // {value} random bytes
 
 /** A recognised Key Vault call. */
 export interface AzureCall {
@@ -47,10 +57,11 @@ export function translateCall(method: string, pathname: string): AzureCall | Unr
   const notSupported = (): Unrecognised => ({ error: 'method', message: `The operation ${method} ${pathname.slice(0, 200)} is not supported by this Key Vault.` });
   if (!seg) return { error: 'bad-name', message: 'The request URI has malformed percent-encoding.' };
   const [collection, name, third, fourth, ...rest] = seg;
-  if (rest.length > 0 || (collection !== 'secrets' && collection !== 'deletedsecrets')) {
-    return { error: 'not-found', message: `Coffer serves the Key Vault secrets API (/secrets, /deletedsecrets); ${pathname.slice(0, 200)} is not part of it.` };
-  }
   const m = method.toUpperCase();
+  if (collection === 'keys' || collection === 'deletedkeys' || collection === 'rng') return translateKeyCall(m, pathname, collection, seg.slice(1));
+  if (rest.length > 0 || (collection !== 'secrets' && collection !== 'deletedsecrets')) {
+    return { error: 'not-found', message: `Coffer serves the Key Vault secrets and keys APIs (/secrets, /deletedsecrets, /keys, /deletedkeys, /rng); ${pathname.slice(0, 200)} is not part of them.` };
+  }
   // Collection roots: `/secrets`, `/secrets/` (list).
   if (name === undefined || (name === '' && third === undefined)) {
     if (m !== 'GET') return notSupported();
@@ -109,6 +120,7 @@ export function translateCall(method: string, pathname: string): AzureCall | Unr
 /** Key Vault's name for each secret permission an operation needs (fallback when the engine does not say). */
 export function fallbackPermission(call: AzureCall): string {
   const p = call.path;
+  if (p === 'rng') return 'encrypt';
   if (call.operation === 'list') return 'list';
   if (p === 'restore') return 'restore';
   if (p.endsWith('/backup')) return 'backup';

@@ -1,5 +1,5 @@
 /**
- * `coffer keyvault create|show|list|delete|set-policy|delete-policy` and `coffer keyvault secret ...`:
+ * `coffer keyvault create|show|list|delete|set-policy|delete-policy`, `coffer keyvault secret ...` and `coffer keyvault key ...`:
  * az-style commands over the Vault HTTP API. A vault V is a `keyvault` mount at `keyvault/<v>/`;
  * its Azure URL is `https://<v>.<base-domain>[:port]/` (COFFER_KEYVAULT_BASE_DOMAIN, default
  * vault.localhost; the port of COFFER_ADDR). Output is az's JSON (keys sorted), `-o tsv` and
@@ -27,6 +27,7 @@ import {
   vaultUrl,
   type AzOutputOptions,
 } from '../azure.js';
+import { registerKeyvaultKey } from './keyvault-key.js';
 import { registerKeyvaultSecret } from './keyvault-secret.js';
 
 type Json = Record<string, unknown>;
@@ -69,7 +70,7 @@ async function readAccessPolicies(client: CofferClient, v: string): Promise<Json
     .map((p) => ({
       applicationId: null,
       objectId: p.principal,
-      permissions: { certificates: null, keys: null, secrets: p.permissions, storage: null },
+      permissions: { certificates: null, keys: p.keyPermissions?.length ? p.keyPermissions : null, secrets: p.permissions?.length ? p.permissions : null, storage: null },
       tenantId: 'adfs',
     }));
 }
@@ -115,7 +116,7 @@ export function registerKeyvault(program: Command, env: CommandEnv): void {
   const { ctx } = env;
   const kv = program
     .command('keyvault')
-    .description('Azure Key Vault-style vaults and secrets (az keyvault ...), over the Vault API')
+    .description('Azure Key Vault-style vaults, secrets and keys (az keyvault ...), over the Vault API')
     .addHelpText(
       'after',
       '\nVault URLs are https://<vault>.<base domain>[:port]/ with the base domain from\n' +
@@ -215,22 +216,36 @@ export function registerKeyvault(program: Command, env: CommandEnv): void {
       principalOptions(
         kv
           .command('set-policy')
-          .description('Grant a principal secret permissions on a vault (an ACL policy keyvault-<vault>-<objectId>)')
+          .description('Grant a principal secret and/or key permissions on a vault (an ACL policy keyvault-<vault>-<objectId>)')
           .option('--secret-permissions <permissions...>', 'get, list, set, delete, backup, restore, recover, purge or all')
-          .option('--key-permissions <permissions...>', 'not supported (Coffer vaults hold secrets only)')
-          .option('--certificate-permissions <permissions...>', 'not supported (Coffer vaults hold secrets only)'),
+          .option('--key-permissions <permissions...>', 'get, list, create, import, update, delete, recover, backup, restore, purge, encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rotate, getrotationpolicy, setrotationpolicy or all')
+          .option('--certificate-permissions <permissions...>', 'not supported (Coffer vaults hold secrets and keys)'),
       ),
     ),
   ).action(
     action(env, async (opts: VaultOpts & { spn?: string; objectId?: string; secretPermissions?: string[]; keyPermissions?: string[]; certificatePermissions?: string[] }) => {
       const v = vaultName(opts.name);
-      if (opts.keyPermissions || opts.certificatePermissions) throw usageError('only --secret-permissions are supported: Coffer vaults hold secrets only');
-      const perms = (opts.secretPermissions ?? []).flatMap((p) => p.split(',')).map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
-      if (perms.length === 0) throw usageError('--secret-permissions is required, e.g. --secret-permissions get list');
+      if (opts.certificatePermissions) throw usageError('--certificate-permissions are not supported: Coffer vaults hold secrets and keys');
+      const split = (list: string[] | undefined) => list?.flatMap((p) => p.split(',')).map((p) => p.trim()).filter((p) => p !== '');
+      const secretPerms = split(opts.secretPermissions)?.map((p) => p.toLowerCase());
+      const keyPerms = split(opts.keyPermissions);
+      if (secretPerms === undefined && keyPerms === undefined) {
+        throw usageError('give --secret-permissions and/or --key-permissions, e.g. --secret-permissions get list or --key-permissions get sign');
+      }
       const client = makeClient(ctx);
       await readVaultMount(client, v);
       const objectId = await resolveObjectId(client, { spn: opts.spn, objectId: opts.objectId });
-      await grantVaultPolicy(client, v, objectId, accessPolicyName(v, objectId), { permissions: perms.join(',') }, policyComment(v, objectId, `secret-permissions=${perms.join(',')}`));
+      // As az: each permission type given replaces that type's list; the types not given are kept.
+      const name = accessPolicyName(v, objectId);
+      const current = ((await readVaultPolicies(client, v)) ?? []).find((p) => p.name === name);
+      const secrets = secretPerms ?? current?.permissions ?? [];
+      const keys = keyPerms ?? current?.keyPermissions ?? [];
+      if (secrets.length === 0 && keys.length === 0) throw usageError('the policy would grant nothing: give at least one permission (or use delete-policy)');
+      const template: Record<string, string> = {};
+      if (secrets.length > 0) template.permissions = secrets.join(',');
+      if (keys.length > 0) template.key_permissions = keys.join(',');
+      const what = [secrets.length > 0 ? `secret-permissions=${secrets.join(',')}` : '', keys.length > 0 ? `key-permissions=${keys.join(',')}` : ''].filter((x) => x).join(' ');
+      await grantVaultPolicy(client, v, objectId, name, template, policyComment(v, objectId, what));
       printAz(ctx.io, await vaultJson(ctx, client, v), opts);
     }),
   );
@@ -247,4 +262,5 @@ export function registerKeyvault(program: Command, env: CommandEnv): void {
   );
 
   registerKeyvaultSecret(kv, env);
+  registerKeyvaultKey(kv, env);
 }

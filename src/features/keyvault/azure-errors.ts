@@ -16,6 +16,20 @@ export function secretNotFound(nameOrId: string): CofferError {
   });
 }
 
+/** 404 `KeyNotFound` for a key name (`x`) or name and version (`x/ver`). */
+export function keyNotFound(nameOrId: string): CofferError {
+  return new CofferError('not_found', `A key with (name/id) ${nameOrId} was not found in this key vault. ${NOT_FOUND_HELP.replace('secret', 'key')}`, {
+    detail: { code: 'KeyNotFound' },
+  });
+}
+
+/** 404 `KeyNotFound` for a name that has no soft-deleted key. */
+export function deletedKeyNotFound(name: string): CofferError {
+  return new CofferError('not_found', `Deleted Key not found: no deleted key with (name/id) ${name} is in this key vault.`, {
+    detail: { code: 'KeyNotFound' },
+  });
+}
+
 /** 404 `SecretNotFound` for a name that has no soft-deleted secret. */
 export function deletedSecretNotFound(name: string): CofferError {
   return new CofferError('not_found', `Deleted Secret not found: no deleted secret with (name/id) ${name} is in this key vault.`, {
@@ -39,9 +53,9 @@ export function conflict(message: string, inner?: string): CofferError {
 }
 
 /** 409 for a name that is soft-deleted: Key Vault's wording and inner code. */
-export function deletedButRecoverable(name: string): CofferError {
+export function deletedButRecoverable(name: string, kind: 'Secret' | 'Key' = 'Secret'): CofferError {
   return conflict(
-    `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; `
+    `${kind} ${name} is currently in a deleted but recoverable state, and its name cannot be reused; `
       + 'in this state, the secret can only be recovered or purged.',
     'ObjectIsDeletedButRecoverable',
   );

@@ -73,25 +73,31 @@ function checkPayload(raw: unknown): BackupPayload {
   return { format: FORMAT, v: 1, name: p.name, current: p.current, versions };
 }
 
-async function openBlob(deps: VaultDeps, data: Record<string, unknown>): Promise<BackupPayload> {
+/**
+ * Opens a backup blob sealed under `purpose` and parses its JSON (shared by secret and key
+ * backups); every failure is a 400 that says what is wrong, never what the blob holds.
+ */
+export async function openBackupBlob(deps: VaultDeps, data: Record<string, unknown>, purpose: string, what: string): Promise<unknown> {
   const value = data.value;
   if (typeof value !== 'string' || value === '') throw badParameter('Property value is required: the base64url backup blob returned by backup');
   if (!/^[A-Za-z0-9_\-+/]+=*$/.test(value)) throw badParameter('Property value must be a base64url-encoded backup blob');
   let plain: Buffer;
   try {
-    plain = await deps.services.envelope.open(BACKUP_PURPOSE, Buffer.from(value, 'base64url'));
+    plain = await deps.services.envelope.open(purpose, Buffer.from(value, 'base64url'));
   } catch (err) {
-    // The envelope's 400 (foreign key, altered blob) in Key Vault's vocabulary.
+    // The envelope's 400 (foreign key, altered blob, another kind of backup) in Key Vault's vocabulary.
     if (isCofferError(err) && err.status === 400) throw badParameter(`Backup blob is invalid: ${err.messages.join('; ')}`);
     throw err;
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(plain.toString('utf8'));
+    return JSON.parse(plain.toString('utf8'));
   } catch {
-    throw badParameter('Backup blob content is not a secret backup this Coffer understands');
+    throw badParameter(`Backup blob content is not a ${what} backup this Coffer understands`);
   }
-  return checkPayload(parsed);
+}
+
+async function openBlob(deps: VaultDeps, data: Record<string, unknown>): Promise<BackupPayload> {
+  return checkPayload(await openBackupBlob(deps, data, BACKUP_PURPOSE, 'secret'));
 }
 
 /** `update restore` `{value}`: recreates the secret with all its versions and dates. */

@@ -9,6 +9,7 @@ import { conflict, deletedSecretNotFound, forbidden } from './azure-errors.js';
 import { deletedBundle, pageView, secretBundle } from './bundle.js';
 import { nowSeconds, type VaultDeps } from './deps.js';
 import { isStoredName, parseSecretName } from './names.js';
+import { purgeDueKey } from './key-deleted.js';
 import { listPage, parsePageRequest } from './paging.js';
 import { readSettings } from './settings.js';
 import {
@@ -76,7 +77,7 @@ export async function purgeDeleted(deps: VaultDeps, req: BackendRequest): Promis
 const TIDY_BATCH = 64;
 
 /**
- * Purges every deleted secret whose scheduledPurgeDate has come. Reads only the due part of the
+ * Purges every deleted secret and key whose scheduledPurgeDate has come. Reads only the due part of the
  * purge-date index; an index entry that no longer matches its record (left by an interrupted
  * change) is dropped. Returns how many secrets were purged.
  */
@@ -92,6 +93,12 @@ export async function purgeExpired(deps: VaultDeps, storage: Storage): Promise<n
       if (date > now) return purged;
       for (const key of await storage.list(PURGE_INDEX + folder)) {
         const done = await deps.locks.run(key, async () => {
+          // Keys share the index as `key.<name>` (a secret name cannot contain a dot).
+          if (key.startsWith('key.')) {
+            const purgedKey = await purgeDueKey(storage, key, date);
+            await storage.delete(PURGE_INDEX + folder + key);
+            return purgedKey;
+          }
           const record = isStoredName(key) ? await readDeleted(storage, key) : undefined;
           if (record && record.scheduledPurgeDate === date) {
             await storage.batch(await purgeOps(storage, key, record));

@@ -1,6 +1,6 @@
 /**
  * The `keyvault` secrets engine: one mount per Azure-style vault (`keyvault/<v>/`), serving the
- * Key Vault secrets data plane as Vault-style routes (docs/dev/AZURE.md has the table). The Azure
+ * Key Vault secrets and keys data planes as Vault-style routes (docs/dev/AZURE.md has the table). The Azure
  * wire front turns Key Vault HTTP calls into requests on these routes, so core's ACL, audit and
  * tokens cover both fronts.
  */
@@ -12,12 +12,15 @@ import { accessPolicyTemplate } from './access-policy.js';
 import { backupSecret, restoreSecret } from './backup.js';
 import { getDeleted, listDeleted, purgeDeleted, purgeExpired, recoverDeleted } from './deleted.js';
 import type { VaultDeps } from './deps.js';
+import { keyRoutes } from './key-routes.js';
+import { rotateDueKeys } from './rotation-policy.js';
 import {
   deleteSecret, getSecret, listSecrets, listSecretVersions, secretExists, setSecret, updateSecretProperties,
 } from './secrets.js';
 import { latchPurgeProtection, readConfigHandler, validateKeyVaultOptions, writeConfigHandler } from './settings.js';
 
-export { requiredPermission, type SecretPermission } from './access-policy.js';
+export { requiredAccess, requiredPermission, type SecretPermission } from './access-policy.js';
+export { requiredKeyPermission, type KeyPermission } from './key-permissions.js';
 export { validateKeyVaultOptions } from './settings.js';
 
 /** `update secrets/<name>/<x>` is only meaningful as `secrets/<name>/backup`. */
@@ -94,8 +97,9 @@ export function vaultRoutes(deps: VaultDeps): Route[] {
       pattern: /^access-policy-template$/,
       fields: ['permissions', 'role'],
       operations: { read: accessPolicyTemplate },
-      help: 'Render an ACL policy granting Key Vault permissions (permissions=get,list or role=...) on this vault.',
+      help: 'Render an ACL policy granting Key Vault permissions (permissions=get,list, key_permissions=get,sign or role=...) on this vault.',
     },
+    ...keyRoutes(deps),
   ];
 }
 
@@ -111,6 +115,7 @@ export const keyvaultFactory: BackendFactory = {
       initialize: () => latchPurgeProtection(ctx.storage, ctx.mount),
       tidy: async () => {
         await purgeExpired(deps, ctx.storage);
+        await rotateDueKeys(deps, ctx.storage);
       },
     };
   },

@@ -32,6 +32,16 @@ export function parseSecretName(raw: string | undefined): SecretName {
   return { display: raw, key: raw.toLowerCase() };
 }
 
+/** Validates a key name (same rule as secret names); 400 `BadParameter` saying what is allowed. */
+export function parseKeyName(raw: string | undefined): SecretName {
+  if (!isValidSecretName(raw)) {
+    const text: unknown = raw;
+    const shown = typeof text === 'string' ? JSON.stringify(text.slice(0, 130)) : 'missing';
+    throw badParameter(`Invalid key name ${shown}: a key name is 1-127 characters of letters, digits and "-" (^[0-9a-zA-Z-]{1,127}$).`);
+  }
+  return { display: raw, key: raw.toLowerCase() };
+}
+
 /** A version id in canonical (lower-case) form, or undefined when it cannot be one of ours. */
 export function normalizeVersion(raw: string): string | undefined {
   return VERSION_ID.test(raw) ? raw.toLowerCase() : undefined;
