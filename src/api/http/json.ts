@@ -42,19 +42,17 @@ export function parseJsonBounded(text: string, maxDepth = MAX_JSON_DEPTH): unkno
 
 /**
  * Whether `text` opens more than `limit` objects/arrays at once, found by one scan that skips
- * string contents (so brackets inside strings do not count). O(length), no allocation.
+ * string contents (so brackets inside strings do not count). O(length), no allocation; a string's
+ * contents are skipped with indexOf, so long values (base64 payloads) cost next to nothing.
  */
 function nestedDeeperThan(text: string, limit: number): boolean {
   if (text.length <= limit) return false; // too short to open limit + 1 brackets
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22) {
+      i = stringEnd(text, i);
+      if (i < 0) return false; // unterminated string: JSON.parse reports it
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > limit) return true;
     } else if (c === 0x7d || c === 0x5d) {
@@ -62,4 +60,15 @@ function nestedDeeperThan(text: string, limit: number): boolean {
     }
   }
   return false;
+}
+
+/** The index of the quote that closes the string opened at `open`, or -1. */
+function stringEnd(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at >= 0; at = text.indexOf('"', at + 1)) {
+    // Escaped when preceded by an odd number of backslashes.
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return -1;
 }

@@ -17,12 +17,4 @@ export function normalizeName(raw: string | undefined, what: string): string {
   return name;
 }
 
-/** JSON in storage (values are bytes). */
-export function encodeJson(value: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(value), 'utf8');
-}
-
-/** Parses a JSON value from storage. */
-export function decodeJson<T>(raw: Uint8Array): T {
-  return JSON.parse(Buffer.from(raw).toString('utf8')) as T;
-}
+export { decodeJson, encodeJson } from '../../core/codec.js';

@@ -9,7 +9,7 @@
  */
 import { badRequest } from '../../core/errors.js';
 import type { Storage } from '../../storage/types.js';
-import { decodeJson, encodeJson } from '../kv/codec.js';
+import { decodeJson, encodeJson } from '../../core/codec.js';
 import type { NamedKey } from './types.js';
 
 // Vault's GenericNameRegex (word characters, with `-` and `.` inside), capped in length.

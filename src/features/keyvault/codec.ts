@@ -1,11 +1,2 @@
-/** JSON <-> bytes for values kept in the vault's storage view. */
-
-/** Encodes any JSON value for storage. */
-export function encodeJson(value: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(value), 'utf8');
-}
-
-/** Decodes a stored JSON value. */
-export function decodeJson<T>(bytes: Uint8Array): T {
-  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
-}
+/** JSON <-> bytes for values kept in the vault's storage view (one codec for every engine). */
+export { decodeJson, encodeJson } from '../../core/codec.js';

@@ -2,22 +2,12 @@
  * JSON <-> bytes for values kept in the mount's storage view, and the per-secret size limit.
  */
 import { CofferError } from '../../core/errors.js';
+import { encodeJson } from '../../core/codec.js';
+
+export { decodeJson, encodeJson } from '../../core/codec.js';
 
 /** Largest JSON-encoded secret a single write may store. */
 export const MAX_SECRET_BYTES = 1024 * 1024;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Encodes any JSON value for storage. */
-export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
-}
-
-/** Decodes a stored JSON value. */
-export function decodeJson<T>(bytes: Uint8Array): T {
-  return JSON.parse(decoder.decode(bytes)) as T;
-}
 
 /** Encodes a secret's data map, refusing anything over MAX_SECRET_BYTES with a 413. */
 export function encodeSecret(data: Record<string, unknown>): Uint8Array {

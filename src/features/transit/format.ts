@@ -9,12 +9,17 @@ import {
 } from '../keys-core/index.js';
 
 const B64_CHAR = /[A-Za-z0-9+/]/;
+/** Padded standard base64 (length a multiple of 4 is checked apart). */
+const STRICT_B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Decodes standard, padded base64 strictly (node's decoder skips junk silently, which would
  * encrypt something other than what was sent). Throws Go's message on bad input.
  */
 export function decodeBase64(text: string, what?: string): Buffer {
+  // Fast path: one regular-expression pass over well-formed input (the common case, and the hot one
+  // for batch requests); the character loop below only runs to name the offending byte.
+  if (text.length % 4 === 0 && STRICT_B64.test(text)) return Buffer.from(text, 'base64');
   const fail = (at: number) => badRequest(`${what ? `${what}: ` : ''}illegal base64 data at input byte ${at}`);
   let end = text.length;
   for (let i = 0; i < text.length; i++) {

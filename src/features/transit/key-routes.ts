@@ -7,7 +7,7 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { badRequest, notFound } from '../../core/errors.js';
 import { optBool, optDuration, optInt, optString, reqString } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import { route } from '../kv/routes.js';
+import { route } from '../../core/route.js';
 import {
   KEY_TYPE_INFO, checkKeyName, createKey, ed25519PublicRaw, isKeyType, privateKeyExport, publicKeyPem, rotateKey, sortedVersions,
   trimKey, updateKeyConfig, versionOrThrow, type KeyConfigChange, type KeyVersion, type NamedKey,

@@ -8,7 +8,7 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { optBool, optInt, optString } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import { route } from '../kv/routes.js';
+import { route } from '../../core/route.js';
 import {
   KEY_TYPE_INFO, checkKeyName, hmacData, hmacVerify, signData, verifyData, versionForDecryption, versionForEncryption,
   type HashName, type NamedKey, type SignOptions,

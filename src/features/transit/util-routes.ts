@@ -5,7 +5,7 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { optInt, optString } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import { route } from '../kv/routes.js';
+import { route } from '../../core/route.js';
 import { hashData, randomData, type HashName } from '../keys-core/index.js';
 import { decodeBase64, hashAlgorithm } from './format.js';
 
