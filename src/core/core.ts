@@ -155,7 +155,9 @@ export class Core {
     // request's transaction, so nothing a request does rests on an in-process lock or cache.
     this.metrics = new CofferMetrics(
       { sealed: () => this.sealed, clustered: options.cluster !== undefined, isLeader: () => this.cluster.isLeader(), isCurrent: () => this.cluster.isCurrent(),
-        activeTokens: () => this.tokens.count() },
+        activeTokens: () => this.tokens.count(),
+        cacheStats: () => ({ token: this.tokens.cacheStats, acl: this.policies.aclCacheStats }),
+        loginStats: () => this.lockout.stats },
       options.telemetry,
     );
     const storage = new TransactionalStorage(new InstrumentedStorage(options.storage, this.metrics));

@@ -90,6 +90,32 @@ describe('sys/metrics on SQLite', () => {
     assert.equal(value(await scrape(s), 'coffer_tokens'), was + 2);
   });
 
+  it('counts token and ACL cache hits and misses', async () => {
+    assert.equal((await s.request('PUT', '/v1/sys/policies/acl/kv-reader', { body: { policy: 'path "secret/*" { capabilities = ["read"] }' } })).status, 204);
+    const token = (await s.request('POST', '/v1/auth/token/create', { body: { policies: ['kv-reader'] } })).body.auth.client_token as string;
+    const before = await scrape(s);
+    for (let i = 0; i < 3; i++) assert.equal((await s.request('GET', '/v1/secret/data/team-a/db-password', { token })).status, 200);
+    const now = await scrape(s);
+    const delta = (labels: Record<string, string>) => value(now, 'coffer_cache_lookups_total', labels) - value(before, 'coffer_cache_lookups_total', labels);
+    // Three requests with the same token and policy set: at least two are served from each cache.
+    assert.ok(delta({ cache: 'token', result: 'hit' }) >= 2, 'token cache hits');
+    assert.ok(delta({ cache: 'acl', result: 'hit' }) >= 2, 'ACL cache hits');
+    assert.ok(delta({ cache: 'token', result: 'hit' }) + delta({ cache: 'token', result: 'miss' }) >= 3);
+  });
+
+  it('counts failed logins and lockouts', async () => {
+    assert.equal((await s.request('POST', '/v1/sys/auth/userpass', { body: { type: 'userpass' } })).status, 204);
+    assert.equal((await s.request('POST', '/v1/auth/userpass/users/alice', { body: { password: 'right-password-1' } })).status, 204);
+    const before = await scrape(s);
+    // The default lockout threshold is 5 failures.
+    for (let i = 0; i < 5; i++) assert.equal((await s.request('POST', '/v1/auth/userpass/login/alice', { token: null, body: { password: 'wrong-password-zq' } })).status, 400);
+    const now = await scrape(s);
+    assert.equal(value(now, 'coffer_login_failures_total') - value(before, 'coffer_login_failures_total'), 5);
+    assert.equal(value(now, 'coffer_login_lockouts_total') - value(before, 'coffer_login_lockouts_total'), 1);
+    const text = (await s.request('GET', '/v1/sys/metrics?format=prometheus')).text;
+    assert.doesNotMatch(text, /alice|wrong-password-zq/, 'no user name or password in any label');
+  });
+
   it('answers in Vault\'s JSON shape without format', async () => {
     const r = await s.request('GET', '/v1/sys/metrics');
     assert.equal(r.status, 200);
@@ -144,7 +170,11 @@ describe('audit write latency and failures', { skip: existsSync('/dev/full') ? f
     symlinkSync('/dev/full', join(logs, 'bad.log'));
     s = await createTestServer({ storage: 'sqlite', dir: join(dir, 'data'), rootTokenId });
     assert.equal((await s.request('GET', '/v1/secret/data/nothing')).status, 404, 'the good device keeps requests going');
-    const failed = value(await scrape(s), 'coffer_audit_write_failures_total', { device: 'bad/' });
+    // The failing device's write rejects on its own schedule (after the good one answered): wait, bounded.
+    let failed = 0;
+    for (const deadline = Date.now() + 5000; failed < 2 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      failed = value(await scrape(s), 'coffer_audit_write_failures_total', { device: 'bad/' });
+    }
     assert.ok(failed >= 2, `the failing device's lost entries are counted (${failed})`);
     assert.equal(value(await scrape(s), 'coffer_audit_write_failures_total', { device: 'good/' }), 0);
   });

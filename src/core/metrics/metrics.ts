@@ -23,6 +23,10 @@ export interface MetricsSources {
   isCurrent(): boolean;
   /** Tokens in the token store (a key listing, no decryption); only asked while unsealed. */
   activeTokens(): Promise<number>;
+  /** This node's cache lookups since start: token entries and compiled ACLs. */
+  cacheStats(): Record<'token' | 'acl', { readonly hits: number; readonly misses: number }>;
+  /** This node's failed logins and lockouts since start. */
+  loginStats(): { readonly failures: number; readonly lockouts: number };
 }
 
 /** One series in Vault's JSON metrics shape (`Gauges` entries; `Counters` and `Samples` add Count/Sum/Mean). */
@@ -111,6 +115,38 @@ export class CofferMetrics {
       labelNames: ['operation'],
       buckets: LATENCY_BUCKETS,
       registers,
+    });
+    // Kept as plain numbers where they happen (a `++` on the hot path) and copied in when scraped.
+    new Counter({
+      name: 'coffer_cache_lookups_total',
+      help: 'Cache lookups of this node by cache (token, acl) and result (hit, miss); hit ratio = hit / (hit + miss).',
+      labelNames: ['cache', 'result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cache, s] of Object.entries(sources.cacheStats())) {
+          this.inc({ cache, result: 'hit' }, s.hits);
+          this.inc({ cache, result: 'miss' }, s.misses);
+        }
+      },
+    });
+    new Counter({
+      name: 'coffer_login_failures_total',
+      help: 'Failed logins (wrong credentials) on this node, on every auth method with lockout accounting.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.loginStats().failures);
+      },
+    });
+    new Counter({
+      name: 'coffer_login_lockouts_total',
+      help: 'Failed logins on this node that locked a user or role out (lockout threshold reached).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sources.loginStats().lockouts);
+      },
     });
     new Gauge({
       name: 'coffer_tokens',
