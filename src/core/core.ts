@@ -156,6 +156,7 @@ export class Core {
     this.metrics = new CofferMetrics(
       { sealed: () => this.sealed, clustered: options.cluster !== undefined, isLeader: () => this.cluster.isLeader(), isCurrent: () => this.cluster.isCurrent(),
         activeTokens: () => this.tokens.count(),
+        activeLeases: () => this.leases.count(),
         cacheStats: () => ({ token: this.tokens.cacheStats, acl: this.policies.aclCacheStats }),
         loginStats: () => this.lockout.stats },
       options.telemetry,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import type { BackendFactory } from '../../src/core/backend.js';
 import { createTestServer, type TestServer } from '../helpers/server.js';
 
 /** One parsed metric family (parse-prometheus-text-format's shape). */
@@ -140,6 +141,33 @@ describe('sys/metrics on SQLite', () => {
     const bad = await s.request('GET', '/v1/sys/metrics?format=xml', { token: reader });
     assert.equal(bad.status, 400);
     assert.match(bad.body.errors[0], /unknown metrics format "xml": use format=prometheus/);
+  });
+});
+
+describe('active leases', () => {
+  // No shipped engine issues leases yet: a minimal dynamic engine, as in test/leases.
+  const dynamic: BackendFactory = {
+    type: 'metrics-dynamic',
+    kind: 'secret',
+    create: () => ({
+      routes: [{ pattern: /^creds$/, operations: { read: async () => ({ data: { password: 'generated' }, lease: { ttl: 60, renewable: true, internal: {} } }) } }],
+      revokeLease: async () => undefined,
+    }),
+  };
+  let s: TestServer;
+  before(async () => {
+    s = await createTestServer({ extraFeatures: [dynamic] });
+    assert.equal((await s.request('POST', '/v1/sys/mounts/db', { body: { type: 'metrics-dynamic' } })).status, 204);
+  });
+  after(() => s.close());
+
+  it('counts leases from storage as they are issued and revoked', async () => {
+    assert.equal(value(await scrape(s), 'coffer_leases'), 0);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.request('GET', '/v1/db/creds')).body.lease_id);
+    assert.equal(value(await scrape(s), 'coffer_leases'), 3);
+    assert.equal((await s.request('PUT', '/v1/sys/leases/revoke', { body: { lease_id: ids[0] } })).status, 204);
+    assert.equal(value(await scrape(s), 'coffer_leases'), 2);
   });
 });
 

@@ -23,6 +23,8 @@ export interface MetricsSources {
   isCurrent(): boolean;
   /** Tokens in the token store (a key listing, no decryption); only asked while unsealed. */
   activeTokens(): Promise<number>;
+  /** Leases in the lease store (a key listing of the expiry index); only asked while unsealed. */
+  activeLeases(): Promise<number>;
   /** This node's cache lookups since start: token entries and compiled ACLs. */
   cacheStats(): Record<'token' | 'acl', { readonly hits: number; readonly misses: number }>;
   /** This node's failed logins and lockouts since start. */
@@ -155,6 +157,14 @@ export class CofferMetrics {
       async collect() {
         // While sealed the token store cannot be read: report nothing rather than a wrong 0.
         if (!sources.sealed()) this.set(await sources.activeTokens());
+      },
+    });
+    new Gauge({
+      name: 'coffer_leases',
+      help: 'Leases not yet revoked (shared by every node: computed from storage when scraped).',
+      registers,
+      async collect() {
+        if (!sources.sealed()) this.set(await sources.activeLeases());
       },
     });
     new Gauge({
