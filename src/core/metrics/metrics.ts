@@ -7,7 +7,8 @@
  * nodes. Gauges (seal state, cluster role) are computed when scraped, so they cost nothing on the
  * request path.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast.js';
 import type { LogicalResponse, Operation } from '../logical.js';
 
 /** Latency buckets in seconds: sub-millisecond KV reads up to slow storage or audit sinks. */
@@ -57,13 +58,12 @@ export interface TelemetryOptions {
 }
 
 type Front = 'vault' | 'azure' | 'internal';
-type HistogramChild = { observe(value: number): void };
-type CounterChild = { inc(value?: number): void };
+type StorageOperation = 'get' | 'put' | 'delete' | 'list' | 'batch';
 
 /** The bound series of one (front, operation, mount type): looked up without allocating. */
 interface RequestSeries {
-  latency: HistogramChild;
-  byStatus: Map<number, CounterChild>;
+  latency: HistogramSeries;
+  byStatus: Map<number, CounterSeries>;
   front: Front;
   operation: string;
   mountType: string;
@@ -74,50 +74,47 @@ export class CofferMetrics {
   /** The prom-client registry rendered by sys/metrics. */
   readonly registry = new Registry();
   readonly unauthenticatedAccess: boolean;
-  private readonly requests: Counter<'front' | 'operation' | 'mount_type' | 'status'>;
-  private readonly requestSeconds: Histogram<'front' | 'operation' | 'mount_type'>;
-  private readonly auditSeconds: Histogram<never>;
+  private readonly requests: FastCounter;
+  private readonly requestSeconds: FastHistogram;
+  private readonly auditSeconds: FastHistogram;
+  private readonly auditSeries: HistogramSeries;
   private readonly auditFailures: Counter<'device'>;
-  private readonly storageSeconds: Histogram<'operation'>;
-  private readonly storageChildren = new Map<string, HistogramChild>();
+  private readonly storageSeconds: FastHistogram;
+  private readonly storageSeries: Record<StorageOperation, HistogramSeries>;
   /** front -> operation -> mount type -> series. */
   private readonly series = new Map<string, Map<string, Map<string, RequestSeries>>>();
 
   constructor(sources: MetricsSources, options: TelemetryOptions = {}) {
     this.unauthenticatedAccess = options.unauthenticatedMetricsAccess === true;
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'coffer_requests_total',
-      help: 'Requests handled by core, by front, operation, mount type and HTTP status (per node).',
-      labelNames: ['front', 'operation', 'mount_type', 'status'],
-      registers,
-    });
-    this.requestSeconds = new Histogram({
-      name: 'coffer_request_duration_seconds',
-      help: 'Time core took to handle a request (authentication, ACL, audit, backend), by front, operation and mount type.',
-      labelNames: ['front', 'operation', 'mount_type'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.auditSeconds = new Histogram({
-      name: 'coffer_audit_write_duration_seconds',
-      help: 'Time to write one audit entry to the enabled devices (until the first device has written it).',
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.requests = new FastCounter('coffer_requests_total', 'Requests handled by core, by front, operation, mount type and HTTP status (per node).', this.registry);
+    this.requestSeconds = new FastHistogram(
+      'coffer_request_duration_seconds',
+      'Time core took to handle a request (authentication, ACL, audit, backend), by front, operation and mount type.',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
+    this.auditSeconds = new FastHistogram(
+      'coffer_audit_write_duration_seconds',
+      'Time to write one audit entry to the enabled devices (until the first device has written it).',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
+    this.auditSeries = this.auditSeconds.bind();
     this.auditFailures = new Counter({
       name: 'coffer_audit_write_failures_total',
       help: 'Audit entries an audit device failed to write, by device path (per node).',
       labelNames: ['device'],
       registers,
     });
-    this.storageSeconds = new Histogram({
-      name: 'coffer_storage_operation_duration_seconds',
-      help: 'Latency of physical storage operations (get, put, delete, list, batch = a transaction commit).',
-      labelNames: ['operation'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    this.storageSeconds = new FastHistogram(
+      'coffer_storage_operation_duration_seconds',
+      'Latency of physical storage operations (get, put, delete, list, batch = a transaction commit).',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
+    const op = (operation: StorageOperation) => this.storageSeconds.bind({ operation });
+    this.storageSeries = { get: op('get'), put: op('put'), delete: op('delete'), list: op('list'), batch: op('batch') };
     // Kept as plain numbers where they happen (a `++` on the hot path) and copied in when scraped.
     new Counter({
       name: 'coffer_cache_lookups_total',
@@ -199,18 +196,18 @@ export class CofferMetrics {
   /** Records one request handled by core; `startMs` is from performance.now(). */
   observeRequest(front: Front | undefined, operation: Operation, mountType: string | undefined, status: number, startMs: number): void {
     const s = this.requestSeries(front ?? 'internal', operation, mountType ?? '');
-    s.latency.observe((performance.now() - startMs) / 1000);
+    this.requestSeconds.observe(s.latency, (performance.now() - startMs) / 1000);
     let counter = s.byStatus.get(status);
     if (!counter) {
-      counter = this.requests.labels(s.front, s.operation, s.mountType, String(status));
+      counter = this.requests.bind({ front: s.front, operation: s.operation, mount_type: s.mountType, status: String(status) });
       s.byStatus.set(status, counter);
     }
-    counter.inc();
+    counter.value++;
   }
 
   /** Records one audit entry's write (to all devices); `startMs` is from performance.now(). */
   observeAuditWrite(startMs: number): void {
-    this.auditSeconds.observe((performance.now() - startMs) / 1000);
+    this.auditSeconds.observe(this.auditSeries, (performance.now() - startMs) / 1000);
   }
 
   /** Counts a failed write of the audit device at `device` (its mount path, never its target). */
@@ -219,13 +216,8 @@ export class CofferMetrics {
   }
 
   /** Records one physical storage operation; `startMs` is from performance.now(). */
-  observeStorage(operation: 'get' | 'put' | 'delete' | 'list' | 'batch', startMs: number): void {
-    let child = this.storageChildren.get(operation);
-    if (!child) {
-      child = this.storageSeconds.labels(operation);
-      this.storageChildren.set(operation, child);
-    }
-    child.observe((performance.now() - startMs) / 1000);
+  observeStorage(operation: StorageOperation, startMs: number): void {
+    this.storageSeconds.observe(this.storageSeries[operation], (performance.now() - startMs) / 1000);
   }
 
   /** The Prometheus text exposition format and its content type. */
@@ -271,7 +263,7 @@ export class CofferMetrics {
     if (!byMount) byOp.set(operation, (byMount = new Map()));
     let s = byMount.get(mountType);
     if (!s) {
-      s = { latency: this.requestSeconds.labels(front, operation, mountType), byStatus: new Map(), front, operation, mountType };
+      s = { latency: this.requestSeconds.bind({ front, operation, mount_type: mountType }), byStatus: new Map(), front, operation, mountType };
       byMount.set(mountType, s);
     }
     return s;
