@@ -37,6 +37,8 @@ import { ResponseWrapper } from './wrapping.js';
 import { LeaseManager } from './leases/manager.js';
 import { Envelope } from './envelope.js';
 import type { ACL } from './acl/acl.js';
+import { CofferMetrics, successStatus, type TelemetryOptions } from './metrics/metrics.js';
+import { InstrumentedStorage } from './metrics/storage.js';
 
 /** Paths that work while sealed (and without a token). */
 const SEALED_OK = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader']);
@@ -71,6 +73,8 @@ export interface CoreOptions {
   cluster?: ClusterCoordinator;
   /** The address clients (and other nodes) are told to use for this node. */
   apiAddr?: string;
+  /** The server config's `telemetry { ... }` block (sys/metrics). */
+  telemetry?: TelemetryOptions;
 }
 
 /** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
@@ -132,6 +136,8 @@ export class Core {
   readonly transactions: Transactions;
   /** This node's place in a cluster (a single node is its own leader). */
   readonly cluster: ClusterView;
+  /** Request, audit and storage metrics of this node (sys/metrics). */
+  readonly metrics: CofferMetrics;
   private readonly systemBackend: Backend;
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
@@ -147,13 +153,22 @@ export class Core {
     const now = () => this.clock.now();
     // Every storage access below goes through the transaction layer: inside a request it joins the
     // request's transaction, so nothing a request does rests on an in-process lock or cache.
-    const storage = new TransactionalStorage(options.storage);
+    this.metrics = new CofferMetrics(
+      { sealed: () => this.sealed, clustered: options.cluster !== undefined, isLeader: () => this.cluster.isLeader(), isCurrent: () => this.cluster.isCurrent(),
+        activeTokens: () => this.tokens.count(),
+        activeLeases: () => this.leases.count(),
+        cacheStats: () => ({ token: this.tokens.cacheStats, acl: this.policies.aclCacheStats }),
+        loginStats: () => this.lockout.stats },
+      options.telemetry,
+    );
+    const storage = new TransactionalStorage(new InstrumentedStorage(options.storage, this.metrics));
     this.transactions = new Transactions(storage);
     this.cluster = new ClusterView(options.cluster, options.storage.changes);
     this.audit = new AuditBroker({
       onDeviceError: (path, err) =>
         this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
       onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),
+      metrics: this.metrics,
     });
     this.barrier = new Barrier(storage, now, DEFAULT_MAX_OPERATIONS, (fn) => this.transactions.detached(fn));
     this.lockout = new LoginLockout(new PrefixedStorage(this.barrier, 'sys/lockout/'), now, (fn) => this.transactions.detached(fn));
@@ -551,6 +566,19 @@ export class Core {
 
   /** Handles one logical request end to end. */
   async handle(req: LogicalRequest): Promise<LogicalResponse> {
+    const startMs = performance.now();
+    const seen: Seen = { operation: req.operation };
+    try {
+      const response = await this.handleSteps(req, seen);
+      this.metrics.observeRequest(req.via, seen.operation, seen.mount?.type, successStatus(response), startMs);
+      return response;
+    } catch (err) {
+      this.metrics.observeRequest(req.via, seen.operation, seen.mount?.type, isCofferError(err) ? err.status : 500, startMs);
+      throw err;
+    }
+  }
+
+  private async handleSteps(req: LogicalRequest, seen: Seen): Promise<LogicalResponse> {
     const sealedOk = SEALED_OK.has(req.path);
     // Not audited while sealed, as in Vault (no device is open then).
     if (this.sealed && !sealedOk) throw sealedError();
@@ -560,7 +588,7 @@ export class Core {
       if (this.reloading) await this.reloading;
     }
     try {
-      return await this.handleUnsealed(req, sealedOk);
+      return await this.handleUnsealed(req, sealedOk, seen);
     } catch (err) {
       throw this.translateError(err);
     }
@@ -581,9 +609,8 @@ export class Core {
     return err;
   }
 
-  private async handleUnsealed(req: LogicalRequest, sealedOk: boolean): Promise<LogicalResponse> {
+  private async handleUnsealed(req: LogicalRequest, sealedOk: boolean, seen: Seen): Promise<LogicalResponse> {
     const audited = !NOT_AUDITED.has(req.path);
-    const seen: Seen = { operation: req.operation };
     let admitted: Admitted;
     try {
       admitted = await this.admit(req, sealedOk, seen);

@@ -63,6 +63,9 @@ export type DetachedRunner = <T>(fn: () => Promise<T>) => Promise<T>;
  * login that raced a lockout is retried and refused.
  */
 export class LoginLockout {
+  /** Failed logins and lockouts seen by this node since it started (for sys/metrics). */
+  readonly stats = { failures: 0, lockouts: 0 };
+
   constructor(
     private readonly storage: Storage,
     private readonly now: () => number,
@@ -88,10 +91,11 @@ export class LoginLockout {
 
   /** Records a failed login (committed on its own); returns true when this failure locked the alias. */
   async failed(mount: MountEntry, alias: string): Promise<boolean> {
+    this.stats.failures++;
     const cfg = lockoutConfigFor(mount);
     if (cfg.disabled) return false;
     const key = this.key(mount.accessor, alias);
-    return this.detached(async () => {
+    const locked = await this.detached(async () => {
       const now = this.now();
       let c = await this.read(key);
       if (!c || now - c.firstFailure > cfg.counterResetMs || (c.lockedUntil && c.lockedUntil <= now)) {
@@ -103,6 +107,8 @@ export class LoginLockout {
       await this.storage.put(key, Buffer.from(JSON.stringify(c)));
       return locked;
     });
+    if (locked) this.stats.lockouts++;
+    return locked;
   }
 
   /** A successful login resets the counter. */

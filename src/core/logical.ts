@@ -70,7 +70,7 @@ export interface LogicalResponse {
   /** Override the HTTP status (e.g. KV v2's 404 for a deleted version, which still carries the envelope). */
   status?: number;
   /** Render `body` as plain JSON instead of the envelope (sys/init, sys/health, ...). */
-  raw?: { status: number; body: unknown };
+  raw?: { status: number; body: unknown; /** Send `body` (a string) as is with this content type instead of as JSON. */ contentType?: string };
   /** Copy `data` keys to the top level as well (Vault's "sys injector"). */
   injectData?: boolean;
   /** A dynamic secret: core registers a lease and fills leaseId/leaseDuration/renewable. */

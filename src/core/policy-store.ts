@@ -91,6 +91,11 @@ export class PolicyStore {
     return (await this.load(name)) !== undefined;
   }
 
+  /** Compiled-ACL cache lookups of this node (hits, misses), for sys/metrics. */
+  get aclCacheStats(): { readonly hits: number; readonly misses: number } {
+    return this.cache.stats;
+  }
+
   /** The compiled ACL for a token's policy set (cached; policies are never re-parsed per request). */
   async acl(policyNames: string[]): Promise<ACL> {
     if (policyNames.includes('root')) return ACL.root();

@@ -16,6 +16,7 @@
  * }
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
+ * telemetry { unauthenticated_metrics_access = true }    # GET /v1/sys/metrics without a token (default: read on sys/metrics)
  * log_level = "info"
  * ```
  */
@@ -52,6 +53,8 @@ export interface ServerConfig {
   apiAddr?: string;
   /** Key Vault front: vaults are served at `<v>.<azureBaseDomain>`; unset means `vault.localhost`. */
   azureBaseDomain?: string;
+  /** The `telemetry { ... }` block. */
+  telemetry?: { unauthenticatedMetricsAccess: boolean };
 }
 
 /** A configuration problem; the message names the file and the setting. */
@@ -102,7 +105,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   } catch (err) {
     throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
-  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure']);
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry']);
   for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
 
   const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
@@ -170,11 +173,24 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     }
   }
 
+  let telemetry: ServerConfig['telemetry'];
+  if (doc.telemetry !== undefined) {
+    const tb = single(doc, 'telemetry', source);
+    const twhere = `${source}: telemetry`;
+    for (const key of Object.keys(tb)) if (key !== 'unauthenticated_metrics_access') throw new ConfigError(`${twhere}: unknown setting "${key}" (known: unauthenticated_metrics_access)`);
+    const v = tb.unauthenticated_metrics_access;
+    if (v !== undefined && typeof v !== 'boolean' && v !== 'true' && v !== 'false') {
+      throw new ConfigError(`${twhere}: "unauthenticated_metrics_access" must be true or false`);
+    }
+    telemetry = { unauthenticatedMetricsAccess: bool(tb, 'unauthenticated_metrics_access') };
+  }
+
   return {
     storage,
     listener,
     seal,
     azureBaseDomain,
+    telemetry,
     logLevel: str(doc, 'log_level', source) ?? 'info',
     clusterName: str(doc, 'cluster_name', source),
     apiAddr: str(doc, 'api_addr', source),

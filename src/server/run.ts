@@ -143,7 +143,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const wired = features.map((f) => (f.type === 'azure-ad' ? createAzureIdentityFactory({ issuer }) : f));
   const core = new Core({
     storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
-    clusterName: config.clusterName, cluster: coordinator, apiAddr,
+    clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry,
   });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;

@@ -16,7 +16,7 @@ const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, LIST, OPTIONS';
 /** Writes a rendered answer with Vault's headers. */
 function write(req: IncomingMessage, res: ServerResponse, rendered: Rendered): void {
   if (res.headersSent) return;
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  const headers: Record<string, string | number> = { 'content-type': rendered.contentType ?? 'application/json', 'cache-control': 'no-store' };
   if (rendered.body === undefined || req.method === 'HEAD') {
     res.writeHead(rendered.status, headers);
     res.end();

@@ -10,10 +10,13 @@ import type { LogicalResponse } from '../../core/logical.js';
 export interface Rendered {
   status: number;
   body?: string;
+  /** Not JSON (e.g. Prometheus text from sys/metrics). */
+  contentType?: string;
 }
 
 /** Renders a successful logical response. */
 export function renderResponse(requestId: string, res: LogicalResponse): Rendered {
+  if (res.raw?.contentType) return { status: res.raw.status, body: String(res.raw.body), contentType: res.raw.contentType };
   if (res.raw) return { status: res.raw.status, body: JSON.stringify(res.raw.body) };
   const hasData = res.data !== undefined && res.data !== null;
   const hasWarnings = (res.warnings?.length ?? 0) > 0;

@@ -25,6 +25,8 @@ export class AclCache {
    * object on every request, so the sort-and-key step is skipped. Stale after invalidate().
    */
   private readonly byArray = new WeakMap<readonly string[], { generation: number; acl: Promise<ACL> }>();
+  /** Lookups served from the cache or compiled (for sys/metrics); root sets are not counted. */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(options: AclCacheOptions = {}) {
     this.maxEntries = Math.max(1, options.maxEntries ?? 1024);
@@ -36,7 +38,10 @@ export class AclCache {
    */
   get(policyNames: readonly string[], load: PolicyLoader): Promise<ACL> {
     const fast = this.byArray.get(policyNames);
-    if (fast && fast.generation === this.generation) return fast.acl;
+    if (fast && fast.generation === this.generation) {
+      this.stats.hits++;
+      return fast.acl;
+    }
     const acl = this.lookup(policyNames, load);
     // Only frozen arrays can be trusted not to change under the cached result.
     if (Object.isFrozen(policyNames)) {
@@ -59,8 +64,10 @@ export class AclCache {
       // Refresh recency: Map iteration order is insertion order.
       this.entries.delete(key);
       this.entries.set(key, hit);
+      this.stats.hits++;
       return hit;
     }
+    this.stats.misses++;
     const generation = this.generation;
     const pending = Promise.all(names.map((n) => load(n))).then((loaded) => new ACL(loaded.filter((p): p is Policy => p !== undefined)));
     this.entries.set(key, pending);

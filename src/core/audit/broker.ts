@@ -15,6 +15,7 @@ import * as nodePath from 'node:path';
 import { FileAuditDevice } from './file-device.js';
 import { createEntryFormatter, type EntryFormatter } from './format.js';
 import { hmacString } from './hash.js';
+import type { CofferMetrics } from '../metrics/metrics.js';
 import type {
   AuditDevice,
   AuditDeviceConfig,
@@ -48,6 +49,8 @@ export interface AuditBrokerOptions {
   onDeviceRecovered?: (path: string) => void;
   /** Pause in ms before a device that could not be opened (markFailed) is tried again; default 10 s. */
   retryOpenMs?: number;
+  /** Receives each entry's write latency and every device's failed write. */
+  metrics?: Pick<CofferMetrics, 'observeAuditWrite' | 'auditWriteFailed'>;
 }
 
 /** One enabled device. `device` is null while it could not be opened (markFailed). */
@@ -87,12 +90,14 @@ export class AuditBroker {
   private readonly onDeviceError?: (path: string, err: unknown) => void;
   private readonly onDeviceRecovered?: (path: string) => void;
   private readonly retryOpenMs: number;
+  private readonly metrics?: Pick<CofferMetrics, 'observeAuditWrite' | 'auditWriteFailed'>;
 
   constructor(opts: AuditBrokerOptions = {}) {
     this.factories = opts.factories ?? { file: FileAuditDevice.factory };
     this.onDeviceError = opts.onDeviceError;
     this.onDeviceRecovered = opts.onDeviceRecovered;
     this.retryOpenMs = opts.retryOpenMs ?? DEFAULT_RETRY_OPEN_MS;
+    this.metrics = opts.metrics;
   }
 
   /** Number of enabled devices (including ones that could not be opened). */
@@ -182,17 +187,31 @@ export class AuditBroker {
   private log(entry: AuditEntry, ctx?: AuditLogContext): Promise<void> {
     const slots = this.slots;
     if (slots.length === 0) return RESOLVED;
-    if (slots.length === 1) return this.writeTo(slots[0]!, entry, ctx).then(undefined, failClosed);
-    const writes = new Array<Promise<void>>(slots.length);
-    for (let i = 0; i < slots.length; i++) writes[i] = this.writeTo(slots[i]!, entry, ctx);
-    // Resolves with the first device that wrote; rejects only when all failed.
-    return Promise.any(writes).then(undefined, failClosed);
+    const startMs = performance.now();
+    let written: Promise<void>;
+    if (slots.length === 1) written = this.writeTo(slots[0]!, entry, ctx);
+    else {
+      const writes = new Array<Promise<void>>(slots.length);
+      for (let i = 0; i < slots.length; i++) writes[i] = this.writeTo(slots[i]!, entry, ctx);
+      // Resolves with the first device that wrote; rejects only when all failed.
+      written = Promise.any(writes);
+    }
+    const metrics = this.metrics;
+    if (!metrics) return written.then(undefined, failClosed);
+    return written.then(
+      () => metrics.observeAuditWrite(startMs),
+      () => {
+        metrics.observeAuditWrite(startMs);
+        failClosed();
+      },
+    );
   }
 
   /** Renders the entry for one device and writes it; a failure is reported (on a state change), then rethrown. */
   private writeTo(slot: Slot, entry: AuditEntry, ctx?: AuditLogContext): Promise<void> {
     const { device, format } = slot;
     if (!device || !format) {
+      this.metrics?.auditWriteFailed(slot.config.path);
       this.retryOpen(slot);
       return Promise.reject(NOT_OPEN);
     }
@@ -214,8 +233,9 @@ export class AuditBroker {
     );
   }
 
-  /** Marks a slot failing; reports only the change from writing to failing. */
+  /** Counts the failed write and marks the slot failing; reports only the change from writing to failing. */
   private failed(slot: Slot, err: unknown): void {
+    this.metrics?.auditWriteFailed(slot.config.path);
     if (slot.failing) return;
     slot.failing = true;
     this.report(slot.config.path, err);

@@ -141,6 +141,18 @@ export class LeaseManager {
     return count;
   }
 
+  /** Leases not yet revoked: a key listing of the expiry index, one page at a time (for sys/metrics). */
+  async count(): Promise<number> {
+    let n = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.storage.list(EXP, { after, limit: 1000 });
+      n += page.length;
+      if (page.length < 1000) return n;
+      after = page[page.length - 1];
+    }
+  }
+
   /** Revokes every lease that is due; called by core's ticker. Returns how many. */
   async sweep(limit = 500): Promise<number> {
     const now = this.now();

@@ -12,6 +12,7 @@ import { clusterRoutes } from './cluster-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { leaseRoutes } from './lease-routes.js';
 import { lockoutRoutes } from './lockout-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
 import { mountRoutes } from './mount-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { sealRoutes } from './seal-routes.js';
@@ -19,5 +20,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`. */
 export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core)] };
+  return { routes: [...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core)] };
 }

@@ -207,6 +207,8 @@ export class TokenStore {
   private readonly defaultTTL: number;
   private readonly maxTTL: number;
   private readonly cache: Lru<TokenEntry>;
+  /** Cache lookups of this node (for sys/metrics); reads that must go to storage are not counted. */
+  readonly cacheStats = { hits: 0, misses: 0 };
   private readonly locks = new KeyedMutex();
   private readonly hooks: RevokeHook[] = [];
   private readonly saltKey: StoredKey;
@@ -270,7 +272,11 @@ export class TokenStore {
     // A read-modify-write must read storage: inside a transaction that read is what the commit
     // checks, so two nodes taking the last use (or renewing) cannot both win from their caches.
     const cached = fresh ? undefined : this.cache.get(hash);
-    if (cached) return cached;
+    if (cached) {
+      this.cacheStats.hits++;
+      return cached;
+    }
+    if (!fresh) this.cacheStats.misses++;
     const generation = this.generation;
     const raw = await this.storage.get(ID + hash);
     if (!raw) return undefined;

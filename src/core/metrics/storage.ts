@@ -1,0 +1,66 @@
+/**
+ * Times every physical storage operation for `coffer_storage_operation_duration_seconds`.
+ * It wraps the backend below the transaction layer, so `batch` is one transaction's commit.
+ */
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from '../../storage/types.js';
+import type { CofferMetrics } from './metrics.js';
+
+/** A NamedStorage that reports each operation's latency to `metrics` and otherwise passes through. */
+export class InstrumentedStorage implements NamedStorage {
+  readonly type: string;
+  readonly changes?: ChangeFeed;
+
+  constructor(private readonly inner: NamedStorage, private readonly metrics: CofferMetrics) {
+    this.type = inner.type;
+    if (inner.changes !== undefined) this.changes = inner.changes;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.get(key);
+    } finally {
+      this.metrics.observeStorage('get', t0);
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.put(key, value);
+    } finally {
+      this.metrics.observeStorage('put', t0);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.delete(key);
+    } finally {
+      this.metrics.observeStorage('delete', t0);
+    }
+  }
+
+  async list(prefix: string, options?: ListOptions): Promise<string[]> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.list(prefix, options);
+    } finally {
+      this.metrics.observeStorage('list', t0);
+    }
+  }
+
+  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.batch(ops, conditions);
+    } finally {
+      this.metrics.observeStorage('batch', t0);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
