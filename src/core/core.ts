@@ -71,6 +71,11 @@ export interface CoreOptions {
   cluster?: ClusterCoordinator;
   /** The address clients (and other nodes) are told to use for this node. */
   apiAddr?: string;
+  /**
+   * Runs after every unseal, once requests are served (the server's declarative bootstrap). A
+   * failure seals the core again and is thrown to whoever unsealed it.
+   */
+  afterUnseal?: (core: Core) => Promise<void>;
 }
 
 /** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
@@ -280,7 +285,7 @@ export class Core {
    * Initializes storage: keys, default mounts and policies, and the root token. A Shamir
    * server is sealed again afterwards; a static-seal server stays unsealed.
    */
-  async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+  async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean; noRootToken?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
     // One transaction: on a cluster, two nodes initializing at once conflict on the seal config
     // (both read it absent); exactly one commits, the other is told the cluster is initialized.
     let result: { keys: Buffer[]; rootToken: string };
@@ -303,7 +308,7 @@ export class Core {
     return result;
   }
 
-  private async writeInitialState(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+  private async writeInitialState(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean; noRootToken?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
     const keys = await this.seal.initialize(params.shares, params.threshold);
     await this.mounts.load();
     await this.mounts.mount({ path: 'sys/', type: 'system', kind: 'secret', description: 'system endpoints used for control, policy and debugging' }, { internal: true });
@@ -315,6 +320,8 @@ export class Core {
     }
     await this.policies.ensureDefaults();
     await this.barrier.put('core/cluster', Buffer.from(JSON.stringify({ id: randomUUID(), name: this.clusterName })));
+    // The first admin comes from the server's bootstrap instead (e.g. an AppRole role bound to a CIDR).
+    if (params.noRootToken) return { keys, rootToken: '' };
     const { token } = await this.tokens.create({
       id: params.rootTokenId,
       policies: ['root'],
@@ -367,7 +374,6 @@ export class Core {
     this.unsealing = run();
     try {
       await this.unsealing;
-      this.logger.info({}, 'core unsealed');
     } catch (err) {
       this.logger.error({ err: errorSummary(err) }, 'post-unseal setup failed; sealing again');
       await this.barrier.seal();
@@ -375,6 +381,21 @@ export class Core {
     } finally {
       this.unsealing = undefined;
     }
+    if (this.options.afterUnseal) {
+      try {
+        await this.options.afterUnseal(this);
+      } catch (err) {
+        this.logger.error({ err: errorSummary(err) }, 'after-unseal step (bootstrap) failed; sealing again');
+        await this.sealCore();
+        throw err;
+      }
+    }
+    this.logger.info({}, 'core unsealed');
+  }
+
+  /** True when the server applies a bootstrap after unseal (so init may skip the root token). */
+  get hasAfterUnseal(): boolean {
+    return this.options.afterUnseal !== undefined;
   }
 
   private ticking: Promise<void> | undefined;
