@@ -14,7 +14,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import type { LogicalRequest, LogicalResponse, Operation } from '../../core/logical.js';
-import { BootstrapError, type BootstrapItem, type BootstrapSpec } from './spec.js';
+import { badRequest } from '../../core/errors.js';
+import type { BootstrapItem, BootstrapSpec } from './spec.js';
 
 /** Where the digests of the applied items are kept (inside the barrier, like core's own records). */
 export const BOOTSTRAP_STATE_KEY = 'core/bootstrap';
@@ -27,7 +28,7 @@ export interface BootstrapResult {
 
 type Call = (operation: Operation, path: string, data?: Record<string, unknown>) => Promise<LogicalResponse>;
 
-/** Applies `spec` to an unsealed core. Throws BootstrapError (nothing applied) on the first failing item. */
+/** Applies `spec` to an unsealed core. Throws a 400 CofferError naming the item's line (nothing applied) on the first failing item. */
 export async function applyBootstrap(core: Core, spec: BootstrapSpec): Promise<BootstrapResult> {
   return core.transactions.request(async () => {
     const { token, entry } = await core.tokens.create({ policies: ['root'], noDefaultPolicy: true, orphan: true, ttl: 300, displayName: 'bootstrap', path: 'auth/token/create' });
@@ -49,7 +50,8 @@ export async function applyBootstrap(core: Core, spec: BootstrapSpec): Promise<B
           const did = await applyItem(item, call, { mounts, auths, audits, unchanged: stored[id] === digest });
           if (did) changed.push(id);
         } catch (err) {
-          throw new BootstrapError(`${item.where}: ${id}: ${(err as Error).message}`);
+          // A 400 for whoever unsealed: the operator fixes the file at this line.
+          throw badRequest(`bootstrap not applied (nothing was changed): ${item.where}: ${id}: ${(err as Error).message}`);
         }
         next[id] = digest;
       }
