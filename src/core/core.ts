@@ -156,6 +156,7 @@ export class Core {
     this.transactions = new Transactions(storage);
     this.cluster = new ClusterView(options.cluster, options.storage.changes);
     this.audit = new AuditBroker({
+      now,
       onDeviceError: (path, err) =>
         this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
       onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),

@@ -48,6 +48,8 @@ export interface AuditBrokerOptions {
   onDeviceRecovered?: (path: string) => void;
   /** Pause in ms before a device that could not be opened (markFailed) is tried again; default 10 s. */
   retryOpenMs?: number;
+  /** The core's clock (ms), handed to devices (time-based rotation). */
+  now?: () => number;
 }
 
 /** One enabled device. `device` is null while it could not be opened (markFailed). */
@@ -87,12 +89,14 @@ export class AuditBroker {
   private readonly onDeviceError?: (path: string, err: unknown) => void;
   private readonly onDeviceRecovered?: (path: string) => void;
   private readonly retryOpenMs: number;
+  private readonly now?: () => number;
 
   constructor(opts: AuditBrokerOptions = {}) {
     this.factories = opts.factories ?? { file: FileAuditDevice.factory };
     this.onDeviceError = opts.onDeviceError;
     this.onDeviceRecovered = opts.onDeviceRecovered;
     this.retryOpenMs = opts.retryOpenMs ?? DEFAULT_RETRY_OPEN_MS;
+    this.now = opts.now;
   }
 
   /** Number of enabled devices (including ones that could not be opened). */
@@ -110,7 +114,7 @@ export class AuditBroker {
     const factory = this.factories[cfg.type]!;
     this.opening.add(cfg.path);
     try {
-      const device = await factory(cfg, { onError: (err) => this.report(cfg.path, err) });
+      const device = await factory(cfg, { onError: (err) => this.report(cfg.path, err), now: this.now });
       // The salt's UTF-8 bytes are the HMAC key, as in Vault (where it is a UUID string).
       const salt = Buffer.from(cfg.salt, 'utf8');
       const format = createEntryFormatter(device.format, salt);
@@ -235,7 +239,7 @@ export class AuditBroker {
     if (slot.retrying || Date.now() < slot.retryAt) return;
     slot.retrying = true;
     const factory = this.factories[slot.config.type]!;
-    factory(slot.config, { onError: (err) => this.report(slot.config.path, err) }).then(
+    factory(slot.config, { onError: (err) => this.report(slot.config.path, err), now: this.now }).then(
       (device) => {
         slot.retrying = false;
         if (this.byPath.get(slot.config.path) !== slot) {

@@ -10,7 +10,8 @@
  * Rotation: before a write that would take the file past `max_bytes`, `audit.log` is
  * renamed `audit.log.<UTC yyyymmddThhmmss.mmmZ>` (with `.1`, `.2`, ... appended if that name
  * is taken), a new file is opened with the device's mode, and the oldest rotated files
- * beyond `max_files` are deleted.
+ * beyond `max_files` are deleted. With `rotate_period` (e.g. "24h") the file is also rotated
+ * before the first write once it has been open that long (by the core's clock), size or not.
  *
  * Fail closed: once the file has been moved aside (rotation, reopen) and no new file can be
  * opened at the path (directory removed, disk full, ...), every write is refused, so core
@@ -21,7 +22,7 @@ import { constants as FS, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { CofferError, badRequest } from '../errors.js';
-import { optBool, optInt, optString } from '../fields.js';
+import { optBool, optInt, optString, parseDuration } from '../fields.js';
 import type { AuditDevice, AuditDeviceConfig, AuditDeviceHooks, AuditFormatSettings } from './types.js';
 
 /** Default `max_bytes`: 100 MiB. */
@@ -39,6 +40,8 @@ export interface FileDeviceSettings extends AuditFormatSettings {
   maxBytes: number;
   /** Rotated files to keep: N > 0 keeps the newest N, 0 keeps all, -1 keeps none. */
   maxFiles: number;
+  /** Rotate a file once it has been open this long (ms); 0 disables time-based rotation. */
+  rotatePeriodMs: number;
 }
 
 /**
@@ -61,7 +64,21 @@ export function parseFileDeviceOptions(options: Record<string, unknown>): FileDe
     prefix: optString(options, 'prefix') ?? '',
     maxBytes: parseSize(options.max_bytes),
     maxFiles: optInt(options, 'max_files', { min: -1 }) ?? DEFAULT_MAX_FILES,
+    rotatePeriodMs: parsePeriod(options.rotate_period),
   };
+}
+
+/** `rotate_period`: a duration such as "24h" (at least one minute), or 0 / unset for none. */
+function parsePeriod(value: unknown): number {
+  if (value === undefined || value === null || value === '' || value === '0' || value === 0) return 0;
+  let seconds: number;
+  try {
+    seconds = parseDuration(value, 'rotate_period');
+  } catch {
+    seconds = NaN;
+  }
+  if (!(seconds >= 60)) throw badRequest('invalid value for "rotate_period": expected a duration of at least one minute such as "24h" or "1h" (0 disables time-based rotation)');
+  return seconds * 1000;
 }
 
 /** Octal mode such as `0600` or `600` (a JSON number's digits are read as octal too). */
@@ -249,6 +266,15 @@ class FileSink implements Sink {
     this.size = size;
     this.regular = regular;
     this.rotates = regular && settings.maxBytes > 0;
+    this.openedAt = now();
+  }
+
+  /** When the current file was opened (core clock, ms), for rotate_period. */
+  private openedAt: number;
+
+  /** True when the current file has been open for rotate_period and holds something. */
+  private periodElapsed(): boolean {
+    return this.regular && this.settings.rotatePeriodMs > 0 && this.size > 0 && this.now() - this.openedAt >= this.settings.rotatePeriodMs;
   }
 
   /**
@@ -279,6 +305,10 @@ class FileSink implements Sink {
   async write(lines: string[]): Promise<void> {
     if (this.needOpen) {
       if (Date.now() >= this.reopenBlockedUntil) await this.tryOpenNew();
+      if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
+    }
+    if (this.periodElapsed() && this.rotationAllowed()) {
+      await this.rotate();
       if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
     }
     let text = lines.join('\n') + '\n';
@@ -355,6 +385,7 @@ class FileSink implements Sink {
       const old = this.fd;
       this.fd = fd;
       this.size = st.size;
+      this.openedAt = this.now();
       this.brokenLine = false;
       this.needOpen = false;
       this.openFailure = undefined;

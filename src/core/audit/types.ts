@@ -188,4 +188,6 @@ export type AuditDeviceFactory = (config: AuditDeviceConfig, hooks: AuditDeviceH
 /** Callbacks a device may use to report trouble that did not fail a write (e.g. a rotation that could not happen). */
 export interface AuditDeviceHooks {
   onError?: (err: unknown) => void;
+  /** The core's clock (ms), for time-based rotation; Date.now when absent. */
+  now?: () => number;
 }
