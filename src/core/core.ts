@@ -160,6 +160,10 @@ export class Core {
       onDeviceError: (path, err) =>
         this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
       onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),
+      onDiskSpace: (path, space) =>
+        space.low
+          ? this.logger.warn({ device: path, freeBytes: space.freeBytes, minFreeBytes: space.minFreeBytes }, 'audit device: the disk is nearly full; when it fills, audit fails and every request is refused (free space, rotate or move the file)')
+          : this.logger.info({ device: path, freeBytes: space.freeBytes }, 'audit device: free disk space back over min_free_space'),
     });
     this.barrier = new Barrier(storage, now, DEFAULT_MAX_OPERATIONS, (fn) => this.transactions.detached(fn));
     this.lockout = new LoginLockout(new PrefixedStorage(this.barrier, 'sys/lockout/'), now, (fn) => this.transactions.detached(fn));

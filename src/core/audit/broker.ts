@@ -19,6 +19,8 @@ import type {
   AuditDevice,
   AuditDeviceConfig,
   AuditDeviceFactory,
+  AuditDeviceHooks,
+  AuditDiskSpace,
   AuditDeviceInfo,
   AuditLogContext,
   AuditRequestEntry,
@@ -50,6 +52,8 @@ export interface AuditBrokerOptions {
   retryOpenMs?: number;
   /** The core's clock (ms), handed to devices (time-based rotation). */
   now?: () => number;
+  /** Called when a device's free disk space falls below (or climbs back over) its min_free_space. */
+  onDiskSpace?: (path: string, space: AuditDiskSpace) => void;
 }
 
 /** One enabled device. `device` is null while it could not be opened (markFailed). */
@@ -90,6 +94,7 @@ export class AuditBroker {
   private readonly onDeviceRecovered?: (path: string) => void;
   private readonly retryOpenMs: number;
   private readonly now?: () => number;
+  private readonly onDiskSpace?: (path: string, space: AuditDiskSpace) => void;
 
   constructor(opts: AuditBrokerOptions = {}) {
     this.factories = opts.factories ?? { file: FileAuditDevice.factory };
@@ -97,6 +102,7 @@ export class AuditBroker {
     this.onDeviceRecovered = opts.onDeviceRecovered;
     this.retryOpenMs = opts.retryOpenMs ?? DEFAULT_RETRY_OPEN_MS;
     this.now = opts.now;
+    this.onDiskSpace = opts.onDiskSpace;
   }
 
   /** Number of enabled devices (including ones that could not be opened). */
@@ -114,7 +120,7 @@ export class AuditBroker {
     const factory = this.factories[cfg.type]!;
     this.opening.add(cfg.path);
     try {
-      const device = await factory(cfg, { onError: (err) => this.report(cfg.path, err), now: this.now });
+      const device = await factory(cfg, this.hooks(cfg.path));
       // The salt's UTF-8 bytes are the HMAC key, as in Vault (where it is a UUID string).
       const salt = Buffer.from(cfg.salt, 'utf8');
       const format = createEntryFormatter(device.format, salt);
@@ -239,7 +245,7 @@ export class AuditBroker {
     if (slot.retrying || Date.now() < slot.retryAt) return;
     slot.retrying = true;
     const factory = this.factories[slot.config.type]!;
-    factory(slot.config, { onError: (err) => this.report(slot.config.path, err), now: this.now }).then(
+    factory(slot.config, this.hooks(slot.config.path)).then(
       (device) => {
         slot.retrying = false;
         if (this.byPath.get(slot.config.path) !== slot) {
@@ -310,6 +316,24 @@ export class AuditBroker {
   private add(slot: Slot): void {
     this.byPath.set(slot.config.path, slot);
     this.slots = [...this.byPath.values()];
+  }
+
+  /** What a device opened at `path` reports to. */
+  private hooks(path: string): AuditDeviceHooks {
+    return { onError: (err) => this.report(path, err), now: this.now, onDiskSpace: (space) => this.onDiskSpace?.(path, space) };
+  }
+
+  /**
+   * Free space where each file device writes, as last measured (for sys/health and metrics):
+   * `low` means the disk is about to fill, after which audit, and so every request, fails.
+   */
+  diskSpace(): Array<{ path: string } & AuditDiskSpace> {
+    const out: Array<{ path: string } & AuditDiskSpace> = [];
+    for (const slot of this.slots) {
+      const space = slot.device?.diskSpace?.();
+      if (space) out.push({ path: slot.config.path, ...space });
+    }
+    return out;
   }
 
   private report(path: string, err: unknown): void {

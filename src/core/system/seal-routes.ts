@@ -177,6 +177,9 @@ async function health(core: Core, query: Record<string, unknown>) {
   if (!sealed) {
     body.cluster_name = core.clusterName;
     body.cluster_id = core.clusterId;
+    // Coffer's own, only when it applies: an audit disk about to fill (then every request fails).
+    // A flag, not the device paths: sys/health answers without a token.
+    if (core.audit.diskSpace().some((d) => d.low)) body.audit_disk_low = true;
   }
   return raw(status, body);
 }
