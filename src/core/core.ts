@@ -307,7 +307,9 @@ export class Core {
       this.mounts.clear();
       await this.barrier.seal();
     } else {
-      await this.postUnseal();
+      // Init has committed: its keys and root token must reach the caller even when the bootstrap
+      // fails. The core then stays sealed (the log says why); a restart with the fixed config unseals it.
+      await this.postUnseal({ afterUnsealFailureSeals: true });
     }
     this.logger.info({ shares: params.shares, threshold: params.threshold, seal: this.seal.type }, 'core initialized');
     return result;
@@ -366,7 +368,8 @@ export class Core {
     await this.options.storage.close();
   }
 
-  private async postUnseal(): Promise<void> {
+  /** Loads state after unseal, then runs afterUnseal; `afterUnsealFailureSeals`: its failure seals but is not thrown. */
+  private async postUnseal(opts: { afterUnsealFailureSeals?: boolean } = {}): Promise<void> {
     const run = async () => {
       const cluster = await this.barrier.get('core/cluster');
       if (cluster) this.clusterId = (JSON.parse(Buffer.from(cluster).toString('utf8')) as { id: string }).id;
@@ -392,6 +395,7 @@ export class Core {
       } catch (err) {
         this.logger.error({ err: errorSummary(err) }, 'after-unseal step (bootstrap) failed; sealing again');
         await this.sealCore();
+        if (opts.afterUnsealFailureSeals) return;
         throw err;
       }
     }

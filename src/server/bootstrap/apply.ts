@@ -30,7 +30,9 @@ type Call = (operation: Operation, path: string, data?: Record<string, unknown>)
 
 /** Applies `spec` to an unsealed core. Throws a 400 CofferError naming the item's line (nothing applied) on the first failing item. */
 export async function applyBootstrap(core: Core, spec: BootstrapSpec): Promise<BootstrapResult> {
-  return core.transactions.request(async () => {
+  // A transaction of its own: at init or unseal we run inside that request's transaction, whose
+  // commit would then conflict with the init it read around.
+  return core.transactions.detached(async () => {
     const { token, entry } = await core.tokens.create({ policies: ['root'], noDefaultPolicy: true, orphan: true, ttl: 300, displayName: 'bootstrap', path: 'auth/token/create' });
     try {
       const call: Call = (operation, path, data = {}) => {
