@@ -391,12 +391,15 @@ export class Core {
     }
     if (this.options.afterUnseal) {
       try {
-        await this.options.afterUnseal(this);
+        this.settling = this.options.afterUnseal(this);
+        await this.settling;
       } catch (err) {
         this.logger.error({ err: errorSummary(err) }, 'after-unseal step (bootstrap) failed; sealing again');
         await this.sealCore();
         if (opts.afterUnsealFailureSeals) return;
         throw err;
+      } finally {
+        this.settling = undefined;
       }
     }
     this.logger.info({}, 'core unsealed');
@@ -406,6 +409,9 @@ export class Core {
   get hasAfterUnseal(): boolean {
     return this.options.afterUnseal !== undefined;
   }
+
+  /** The after-unseal step (bootstrap) in progress: client requests wait for it, so none sees a half-bootstrapped server. */
+  private settling: Promise<void> | undefined;
 
   private ticking: Promise<void> | undefined;
 
@@ -588,6 +594,11 @@ export class Core {
       // A node that cannot confirm its caches are current must not authorize from them.
       this.cluster.assertCurrent();
       if (this.reloading) await this.reloading;
+      // The bootstrap's own requests come through here too ('internal'); everyone else waits for it.
+      if (this.settling && req.via !== 'internal') {
+        await this.settling.catch(() => undefined);
+        if (this.sealed) throw sealedError();
+      }
     }
     try {
       return await this.handleUnsealed(req, sealedOk);

@@ -17,6 +17,7 @@
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
  * log_level = "info"
+ * # bootstrap { mount "kv" { type = "kv" } ... }   # or bootstrap { file = "bootstrap.hcl" }: see bootstrap/spec.ts
  * ```
  */
 import { readFileSync } from 'node:fs';

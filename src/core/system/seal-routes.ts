@@ -55,7 +55,7 @@ export function sealRoutes(core: Core): Route[] {
           }
         },
       },
-      help: 'Initializes a new server: returns the unseal key shares and the initial root token, once.',
+      help: 'Initializes a new server: returns the unseal key shares and the initial root token, once (none with root_token=false, when the server config has a bootstrap block that creates the first admin).',
     },
     {
       pattern: /^seal-status$/,
