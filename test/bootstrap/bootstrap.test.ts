@@ -135,19 +135,21 @@ describe('declarative bootstrap on SQLite', () => {
 
   it('a changed file is applied as a diff and audited', async () => {
     const before = auditEntries().length;
-    writeConfig(`${BASE_ITEMS.replace('"list", "sudo"', '"list", "sudo", "patch"')}
+    writeConfig(`${BASE_ITEMS.replace('"list", "sudo"', '"list", "sudo", "patch"').replace('soft_delete_retention_days = 30', 'soft_delete_retention_days = 45')}
   mount "kv-team" { type = "kv" }
   vault "payments2" { purge_protection = true }`);
     const server = await start();
     try {
       assert.equal((await unseal(server)).body.sealed, false);
       const writes = bootstrapWrites(auditEntries().slice(before)).map((w) => w.replace('create ', 'update '));
-      assert.deepEqual(writes.sort(), ['update sys/mounts/keyvault/payments2', 'update sys/mounts/kv-team', 'update sys/policies/acl/admin']);
+      assert.deepEqual(writes.sort(), ['update keyvault/payments/config', 'update sys/mounts/keyvault/payments2', 'update sys/mounts/kv-team', 'update sys/policies/acl/admin']);
       const token = await login(server.url);
       const policy = await httpRequest(server.url, 'GET', '/v1/sys/policies/acl/admin', { token });
       assert.match(policy.body.data.policy, /"patch"/);
       const mounts = await httpRequest(server.url, 'GET', '/v1/sys/mounts', { token });
       assert.equal(mounts.body.data['kv-team/'].type, 'kv');
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/keyvault/payments/config', { token })).body.data.soft_delete_retention_days, 45);
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/keyvault/payments2/config', { token })).body.data.purge_protection, true);
     } finally {
       await server.close();
     }
