@@ -204,6 +204,21 @@ describe('declarative bootstrap on SQLite', () => {
     await assert.rejects(start(), /coffer\.hcl:\d+: policy "p": .*fly/);
   });
 
+  it('bootstrap { file = "..." } reads the items from that file', async () => {
+    writeFileSync(join(dir, 'items.hcl'), 'mount "from-file" {\n  type = "kv"\n}\npolicy "reader" {\n  policy = "path \\"from-file/*\\" { capabilities = [\\"read\\"] }"\n}\n');
+    writeConfig('  file = "items.hcl"', `storage "sqlite" { path = "${join(dir, 'file-mode', 'coffer.db')}" }`);
+    const server = await start();
+    try {
+      const init = await httpRequest(server.url, 'PUT', '/v1/sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+      assert.equal((await httpRequest(server.url, 'PUT', '/v1/sys/unseal', { body: { key: init.body.keys[0] } })).body.sealed, false);
+      const token = init.body.root_token;
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/sys/mounts', { token })).body.data['from-file/'].type, 'kv');
+      assert.match((await httpRequest(server.url, 'GET', '/v1/sys/policies/acl/reader', { token })).body.data.policy, /from-file/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('sys/init refuses root_token=false when no bootstrap makes an admin', async () => {
     writeFileSync(configFile, `storage "sqlite" { path = "${join(dir, 'other', 'coffer.db')}" }\nlistener "tcp" {\n address = "127.0.0.1:0"\n tls_disable = true\n}\n`);
     const server = await start();
