@@ -75,6 +75,11 @@ export interface CoreOptions {
   apiAddr?: string;
   /** The server config's `telemetry { ... }` block (sys/metrics). */
   telemetry?: TelemetryOptions;
+  /**
+   * Runs after every unseal, once requests are served (the server's declarative bootstrap). A
+   * failure seals the core again and is thrown to whoever unsealed it.
+   */
+  afterUnseal?: (core: Core) => Promise<void>;
 }
 
 /** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
@@ -165,10 +170,15 @@ export class Core {
     this.transactions = new Transactions(storage);
     this.cluster = new ClusterView(options.cluster, options.storage.changes);
     this.audit = new AuditBroker({
+      now,
       onDeviceError: (path, err) =>
         this.logger.error({ device: path, err: errorSummary(err) }, 'audit device failing: requests are refused (fail closed) unless another device writes; a root or sudo token can disable or replace it'),
       onDeviceRecovered: (path) => this.logger.info({ device: path }, 'audit device writing again'),
       metrics: this.metrics,
+      onDiskSpace: (path, space) =>
+        space.low
+          ? this.logger.warn({ device: path, freeBytes: space.freeBytes, minFreeBytes: space.minFreeBytes }, 'audit device: the disk is nearly full; when it fills, audit fails and every request is refused (free space, rotate or move the file)')
+          : this.logger.info({ device: path, freeBytes: space.freeBytes }, 'audit device: free disk space back over min_free_space'),
     });
     this.barrier = new Barrier(storage, now, DEFAULT_MAX_OPERATIONS, (fn) => this.transactions.detached(fn));
     this.lockout = new LoginLockout(new PrefixedStorage(this.barrier, 'sys/lockout/'), now, (fn) => this.transactions.detached(fn));
@@ -295,7 +305,7 @@ export class Core {
    * Initializes storage: keys, default mounts and policies, and the root token. A Shamir
    * server is sealed again afterwards; a static-seal server stays unsealed.
    */
-  async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+  async initialize(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean; noRootToken?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
     // One transaction: on a cluster, two nodes initializing at once conflict on the seal config
     // (both read it absent); exactly one commits, the other is told the cluster is initialized.
     let result: { keys: Buffer[]; rootToken: string };
@@ -312,13 +322,15 @@ export class Core {
       this.mounts.clear();
       await this.barrier.seal();
     } else {
-      await this.postUnseal();
+      // Init has committed: its keys and root token must reach the caller even when the bootstrap
+      // fails. The core then stays sealed (the log says why); a restart with the fixed config unseals it.
+      await this.postUnseal({ afterUnsealFailureSeals: true });
     }
     this.logger.info({ shares: params.shares, threshold: params.threshold, seal: this.seal.type }, 'core initialized');
     return result;
   }
 
-  private async writeInitialState(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
+  private async writeInitialState(params: { shares: number; threshold: number; rootTokenId?: string; devMounts?: boolean; noRootToken?: boolean }): Promise<{ keys: Buffer[]; rootToken: string }> {
     const keys = await this.seal.initialize(params.shares, params.threshold);
     await this.mounts.load();
     await this.mounts.mount({ path: 'sys/', type: 'system', kind: 'secret', description: 'system endpoints used for control, policy and debugging' }, { internal: true });
@@ -330,6 +342,8 @@ export class Core {
     }
     await this.policies.ensureDefaults();
     await this.barrier.put('core/cluster', Buffer.from(JSON.stringify({ id: randomUUID(), name: this.clusterName })));
+    // The first admin comes from the server's bootstrap instead (e.g. an AppRole role bound to a CIDR).
+    if (params.noRootToken) return { keys, rootToken: '' };
     const { token } = await this.tokens.create({
       id: params.rootTokenId,
       policies: ['root'],
@@ -369,7 +383,8 @@ export class Core {
     await this.options.storage.close();
   }
 
-  private async postUnseal(): Promise<void> {
+  /** Loads state after unseal, then runs afterUnseal; `afterUnsealFailureSeals`: its failure seals but is not thrown. */
+  private async postUnseal(opts: { afterUnsealFailureSeals?: boolean } = {}): Promise<void> {
     const run = async () => {
       const cluster = await this.barrier.get('core/cluster');
       if (cluster) this.clusterId = (JSON.parse(Buffer.from(cluster).toString('utf8')) as { id: string }).id;
@@ -382,7 +397,6 @@ export class Core {
     this.unsealing = run();
     try {
       await this.unsealing;
-      this.logger.info({}, 'core unsealed');
     } catch (err) {
       this.logger.error({ err: errorSummary(err) }, 'post-unseal setup failed; sealing again');
       await this.barrier.seal();
@@ -390,7 +404,29 @@ export class Core {
     } finally {
       this.unsealing = undefined;
     }
+    if (this.options.afterUnseal) {
+      try {
+        this.settling = this.options.afterUnseal(this);
+        await this.settling;
+      } catch (err) {
+        this.logger.error({ err: errorSummary(err) }, 'after-unseal step (bootstrap) failed; sealing again');
+        await this.sealCore();
+        if (opts.afterUnsealFailureSeals) return;
+        throw err;
+      } finally {
+        this.settling = undefined;
+      }
+    }
+    this.logger.info({}, 'core unsealed');
   }
+
+  /** True when the server applies a bootstrap after unseal (so init may skip the root token). */
+  get hasAfterUnseal(): boolean {
+    return this.options.afterUnseal !== undefined;
+  }
+
+  /** The after-unseal step (bootstrap) in progress: client requests wait for it, so none sees a half-bootstrapped server. */
+  private settling: Promise<void> | undefined;
 
   private ticking: Promise<void> | undefined;
 
@@ -586,6 +622,11 @@ export class Core {
       // A node that cannot confirm its caches are current must not authorize from them.
       this.cluster.assertCurrent();
       if (this.reloading) await this.reloading;
+      // The bootstrap's own requests come through here too ('internal'); everyone else waits for it.
+      if (this.settling && req.via !== 'internal') {
+        await this.settling.catch(() => undefined);
+        if (this.sealed) throw sealedError();
+      }
     }
     try {
       return await this.handleUnsealed(req, sealedOk, seen);

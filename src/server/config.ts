@@ -18,6 +18,7 @@
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
  * telemetry { unauthenticated_metrics_access = true }    # GET /v1/sys/metrics without a token (default: read on sys/metrics)
  * log_level = "info"
+ * # bootstrap { mount "kv" { type = "kv" } ... }   # or bootstrap { file = "bootstrap.hcl" }: see bootstrap/spec.ts
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { blocks, labeledBlocks, mergeBlocks, parseHcl, type HclObject } from '..
 import { normalizeBaseDomain } from '../api/azure/host.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../api/http/limits.js';
 import { parseDuration } from '../core/fields.js';
+import { parseBootstrap, type BootstrapSpec } from './bootstrap/spec.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
@@ -55,6 +57,8 @@ export interface ServerConfig {
   azureBaseDomain?: string;
   /** The `telemetry { ... }` block. */
   telemetry?: { unauthenticatedMetricsAccess: boolean };
+  /** What the server must contain, applied at init and every unseal (see bootstrap/spec.ts). */
+  bootstrap?: BootstrapSpec;
 }
 
 /** A configuration problem; the message names the file and the setting. */
@@ -101,11 +105,12 @@ function bool(body: Obj, key: string): boolean {
 export function parseServerConfig(text: string, source: string, baseDir = process.cwd()): ServerConfig {
   let doc: HclObject;
   try {
-    doc = parseHcl(text);
+    // Positions let a bootstrap error name its line.
+    doc = parseHcl(text, { positions: true });
   } catch (err) {
     throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
-  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry']);
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry', 'bootstrap']);
   for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
 
   const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
@@ -185,12 +190,22 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     telemetry = { unauthenticatedMetricsAccess: bool(tb, 'unauthenticated_metrics_access') };
   }
 
+  let bootstrap: BootstrapSpec | undefined;
+  if (doc.bootstrap !== undefined) {
+    try {
+      bootstrap = parseBootstrap(doc.bootstrap, source, baseDir, doc);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+
   return {
     storage,
     listener,
     seal,
     azureBaseDomain,
     telemetry,
+    bootstrap,
     logLevel: str(doc, 'log_level', source) ?? 'info',
     clusterName: str(doc, 'cluster_name', source),
     apiAddr: str(doc, 'api_addr', source),

@@ -19,6 +19,7 @@ import { DEFAULT_TABLE } from '../storage/postgres.js';
 import type { PostgresCoordinator } from '../storage/postgres-cluster.js';
 import type { NamedStorage } from '../storage/types.js';
 import { ConfigError, loadServerConfig, type ServerConfig } from './config.js';
+import { applyBootstrap } from './bootstrap/apply.js';
 import { ensureKeyFile, readKeyFile, writeSecretFile } from './keyfile.js';
 import { devTlsInstructions, ensureDevTls } from './dev-tls.js';
 import { homedir } from 'node:os';
@@ -144,6 +145,10 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const core = new Core({
     storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
     clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry,
+    afterUnseal: config.bootstrap && (async (c) => {
+      const { changed } = await applyBootstrap(c, config.bootstrap!);
+      logger.info({ changed }, changed.length ? 'bootstrap applied' : 'bootstrap: nothing to change');
+    }),
   });
   let rootToken: string | undefined;
   let unsealKey: string | undefined;

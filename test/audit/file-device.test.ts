@@ -117,7 +117,7 @@ test('option values: strings as Vault sends them, JSON types, and sizes with uni
   const dev = await FileAuditDevice.open({ file_path: path.join(d, 'a.log'), hmac_accessor: 'false', log_raw: true, elide_list_responses: '1', prefix: 'P', max_bytes: '10KiB', max_files: 3 });
   assert.deepEqual(
     { ...dev.settings, filePath: undefined },
-    { filePath: undefined, mode: 0o600, hmacAccessor: false, logRaw: true, elideListResponses: true, prefix: 'P', maxBytes: 10240, maxFiles: 3 },
+    { filePath: undefined, mode: 0o600, hmacAccessor: false, logRaw: true, elideListResponses: true, prefix: 'P', maxBytes: 10240, maxFiles: 3, rotatePeriodMs: 0, minFreeBytes: 1024 ** 3 },
   );
   await dev.close();
   const defaults = await FileAuditDevice.open({ file_path: path.join(d, 'b.log') });

@@ -73,10 +73,12 @@ export function registerOperator(program: Command, env: CommandEnv): void {
       .description('Initialize the server: create the root key, split it into unseal key shares, and create a root token')
       .option('--key-shares <n>', 'number of unseal key shares to create', intArg, 5)
       .option('--key-threshold <n>', 'number of shares needed to unseal', intArg, 3)
-      .option('--status', 'only print whether the server is initialized (exit 0 yes, 2 no)'),
+      .option('--status', 'only print whether the server is initialized (exit 0 yes, 2 no)')
+      .option('--root-token', 'create an initial root token (the default)')
+      .option('--no-root-token', 'create no root token (-root-token=false): the server config\'s bootstrap block makes the first admin'),
     false,
   ).action(
-    action(env, async (opts: { keyShares: number; keyThreshold: number; status?: boolean; format?: string }) => {
+    action(env, async (opts: { keyShares: number; keyThreshold: number; status?: boolean; format?: string; rootToken?: boolean }) => {
       const po = printOptions(ctx, opts);
       const client = makeClient(ctx);
       if (opts.status) {
@@ -96,7 +98,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
       }
       const res = await client.write(
         'sys/init',
-        { secret_shares: shares, secret_threshold: threshold },
+        { secret_shares: shares, secret_threshold: threshold, ...(opts.rootToken === false ? { root_token: false } : {}) },
         { action: 'initializing' },
       );
       const body = (res.body ?? {}) as { keys?: string[]; keys_base64?: string[]; root_token?: string };
@@ -118,7 +120,8 @@ export function registerOperator(program: Command, env: CommandEnv): void {
         return;
       }
       b64.forEach((k, i) => ctx.io.out(`Unseal Key ${i + 1}: ${k}\n`));
-      ctx.io.out(`\nInitial Root Token: ${body.root_token ?? ''}\n\n`);
+      if (opts.rootToken === false) ctx.io.out('\nNo root token was created (-root-token=false): log in with the admin the bootstrap block creates.\n\n');
+      else ctx.io.out(`\nInitial Root Token: ${body.root_token ?? ''}\n\n`);
       ctx.io.out(
         `Coffer initialized with ${shares} key shares and a key threshold of ${threshold}. Distribute the\n` +
           `key shares printed above to different people and store them safely. When the server is\n` +

@@ -20,6 +20,8 @@ import type {
   AuditDevice,
   AuditDeviceConfig,
   AuditDeviceFactory,
+  AuditDeviceHooks,
+  AuditDiskSpace,
   AuditDeviceInfo,
   AuditLogContext,
   AuditRequestEntry,
@@ -51,6 +53,10 @@ export interface AuditBrokerOptions {
   retryOpenMs?: number;
   /** Receives each entry's write latency and every device's failed write. */
   metrics?: Pick<CofferMetrics, 'observeAuditWrite' | 'auditWriteFailed'>;
+  /** The core's clock (ms), handed to devices (time-based rotation). */
+  now?: () => number;
+  /** Called when a device's free disk space falls below (or climbs back over) its min_free_space. */
+  onDiskSpace?: (path: string, space: AuditDiskSpace) => void;
 }
 
 /** One enabled device. `device` is null while it could not be opened (markFailed). */
@@ -91,6 +97,8 @@ export class AuditBroker {
   private readonly onDeviceRecovered?: (path: string) => void;
   private readonly retryOpenMs: number;
   private readonly metrics?: Pick<CofferMetrics, 'observeAuditWrite' | 'auditWriteFailed'>;
+  private readonly now?: () => number;
+  private readonly onDiskSpace?: (path: string, space: AuditDiskSpace) => void;
 
   constructor(opts: AuditBrokerOptions = {}) {
     this.factories = opts.factories ?? { file: FileAuditDevice.factory };
@@ -98,6 +106,8 @@ export class AuditBroker {
     this.onDeviceRecovered = opts.onDeviceRecovered;
     this.retryOpenMs = opts.retryOpenMs ?? DEFAULT_RETRY_OPEN_MS;
     this.metrics = opts.metrics;
+    this.now = opts.now;
+    this.onDiskSpace = opts.onDiskSpace;
   }
 
   /** Number of enabled devices (including ones that could not be opened). */
@@ -115,7 +125,7 @@ export class AuditBroker {
     const factory = this.factories[cfg.type]!;
     this.opening.add(cfg.path);
     try {
-      const device = await factory(cfg, { onError: (err) => this.report(cfg.path, err) });
+      const device = await factory(cfg, this.hooks(cfg.path));
       // The salt's UTF-8 bytes are the HMAC key, as in Vault (where it is a UUID string).
       const salt = Buffer.from(cfg.salt, 'utf8');
       const format = createEntryFormatter(device.format, salt);
@@ -255,7 +265,7 @@ export class AuditBroker {
     if (slot.retrying || Date.now() < slot.retryAt) return;
     slot.retrying = true;
     const factory = this.factories[slot.config.type]!;
-    factory(slot.config, { onError: (err) => this.report(slot.config.path, err) }).then(
+    factory(slot.config, this.hooks(slot.config.path)).then(
       (device) => {
         slot.retrying = false;
         if (this.byPath.get(slot.config.path) !== slot) {
@@ -326,6 +336,24 @@ export class AuditBroker {
   private add(slot: Slot): void {
     this.byPath.set(slot.config.path, slot);
     this.slots = [...this.byPath.values()];
+  }
+
+  /** What a device opened at `path` reports to. */
+  private hooks(path: string): AuditDeviceHooks {
+    return { onError: (err) => this.report(path, err), now: this.now, onDiskSpace: (space) => this.onDiskSpace?.(path, space) };
+  }
+
+  /**
+   * Free space where each file device writes, as last measured (for sys/health and metrics):
+   * `low` means the disk is about to fill, after which audit, and so every request, fails.
+   */
+  diskSpace(): Array<{ path: string } & AuditDiskSpace> {
+    const out: Array<{ path: string } & AuditDiskSpace> = [];
+    for (const slot of this.slots) {
+      const space = slot.device?.diskSpace?.();
+      if (space) out.push({ path: slot.config.path, ...space });
+    }
+    return out;
   }
 
   private report(path: string, err: unknown): void {

@@ -10,7 +10,8 @@
  * Rotation: before a write that would take the file past `max_bytes`, `audit.log` is
  * renamed `audit.log.<UTC yyyymmddThhmmss.mmmZ>` (with `.1`, `.2`, ... appended if that name
  * is taken), a new file is opened with the device's mode, and the oldest rotated files
- * beyond `max_files` are deleted.
+ * beyond `max_files` are deleted. With `rotate_period` (e.g. "24h") the file is also rotated
+ * before the first write once it has been open that long (by the core's clock), size or not.
  *
  * Fail closed: once the file has been moved aside (rotation, reopen) and no new file can be
  * opened at the path (directory removed, disk full, ...), every write is refused, so core
@@ -21,8 +22,8 @@ import { constants as FS, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { CofferError, badRequest } from '../errors.js';
-import { optBool, optInt, optString } from '../fields.js';
-import type { AuditDevice, AuditDeviceConfig, AuditDeviceHooks, AuditFormatSettings } from './types.js';
+import { optBool, optInt, optString, parseDuration } from '../fields.js';
+import type { AuditDevice, AuditDeviceConfig, AuditDeviceHooks, AuditDiskSpace, AuditFormatSettings } from './types.js';
 
 /** Default `max_bytes`: 100 MiB. */
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
@@ -39,7 +40,16 @@ export interface FileDeviceSettings extends AuditFormatSettings {
   maxBytes: number;
   /** Rotated files to keep: N > 0 keeps the newest N, 0 keeps all, -1 keeps none. */
   maxFiles: number;
+  /** Rotate a file once it has been open this long (ms); 0 disables time-based rotation. */
+  rotatePeriodMs: number;
+  /** Warn when the file's directory has less free space than this (bytes); 0 disables. */
+  minFreeBytes: number;
 }
+
+/** Default `min_free_space`: 1 GiB. */
+export const DEFAULT_MIN_FREE_BYTES = 1024 ** 3;
+/** How often (core clock, ms) the free space is measured again while writing. */
+const DISK_CHECK_MS = 60_000;
 
 /**
  * Parses and checks the device options (Vault's names). Throws a 400 that names the bad
@@ -61,7 +71,22 @@ export function parseFileDeviceOptions(options: Record<string, unknown>): FileDe
     prefix: optString(options, 'prefix') ?? '',
     maxBytes: parseSize(options.max_bytes),
     maxFiles: optInt(options, 'max_files', { min: -1 }) ?? DEFAULT_MAX_FILES,
+    rotatePeriodMs: parsePeriod(options.rotate_period),
+    minFreeBytes: parseSize(options.min_free_space, 'min_free_space', DEFAULT_MIN_FREE_BYTES),
   };
+}
+
+/** `rotate_period`: a duration such as "24h" (at least one minute), or 0 / unset for none. */
+function parsePeriod(value: unknown): number {
+  if (value === undefined || value === null || value === '' || value === '0' || value === 0) return 0;
+  let seconds: number;
+  try {
+    seconds = parseDuration(value, 'rotate_period');
+  } catch {
+    seconds = NaN;
+  }
+  if (!(seconds >= 60)) throw badRequest('invalid value for "rotate_period": expected a duration of at least one minute such as "24h" or "1h" (0 disables time-based rotation)');
+  return seconds * 1000;
 }
 
 /** Octal mode such as `0600` or `600` (a JSON number's digits are read as octal too). */
@@ -75,12 +100,13 @@ function parseMode(value: unknown): number {
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
 
 /** Bytes: an integer, or with a unit (`10MiB`, `500kb`). */
-function parseSize(value: unknown): number {
-  if (value === undefined || value === null || value === '') return DEFAULT_MAX_BYTES;
+function parseSize(value: unknown, name = 'max_bytes', fallback = DEFAULT_MAX_BYTES): number {
+  if (value === undefined || value === null || value === '') return fallback;
   const m = /^(\d+)\s*([a-z]*)$/i.exec(String(value).trim());
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    throw badRequest(`invalid value for "max_bytes": expected a byte count such as 104857600 or "100MiB" (0 disables rotation)`);
+    const what = name === 'max_bytes' ? 'rotation' : 'the warning';
+    throw badRequest(`invalid value for "${name}": expected a byte count such as 104857600 or "100MiB" (0 disables ${what})`);
   }
   return Number(m[1]) * unit;
 }
@@ -102,6 +128,7 @@ interface Sink {
   write(lines: string[]): Promise<void>;
   reopen(): Promise<void>;
   close(): Promise<void>;
+  diskSpace?(): AuditDiskSpace | undefined;
 }
 
 /** The `file` audit device. Create it with `FileAuditDevice.open`. */
@@ -131,8 +158,13 @@ export class FileAuditDevice implements AuditDevice {
     let sink: Sink;
     if (settings.filePath === 'stdout') sink = new StdoutSink();
     else if (settings.filePath === 'discard') sink = new DiscardSink();
-    else sink = await FileSink.open(settings, hooks.now ?? Date.now, hooks.onError);
+    else sink = await FileSink.open(settings, hooks.now ?? Date.now, hooks.onError, hooks.onDiskSpace);
     return new FileAuditDevice(settings, sink);
+  }
+
+  /** Free space at the file's directory, as last measured; undefined for stdout/discard. */
+  diskSpace(): AuditDiskSpace | undefined {
+    return this.sink.diskSpace?.();
   }
 
   /** An AuditDeviceFactory for the broker. */
@@ -249,6 +281,50 @@ class FileSink implements Sink {
     this.size = size;
     this.regular = regular;
     this.rotates = regular && settings.maxBytes > 0;
+    this.openedAt = now();
+  }
+
+  /** Told when the free space crosses min_free_space (either way). */
+  onDiskSpace?: (space: AuditDiskSpace) => void;
+  private space: AuditDiskSpace | undefined;
+  /** No new measurement before this time (core clock, ms). */
+  private nextDiskCheck = 0;
+  private checkingDisk = false;
+
+  /** Free space at the file's directory, as last measured. */
+  diskSpace(): AuditDiskSpace | undefined {
+    return this.space;
+  }
+
+  /**
+   * Measures the free space at the file's directory (fs.statfs) and reports a crossing of
+   * min_free_space. A failed measurement changes nothing: it must never fail a write.
+   */
+  async checkDiskSpace(): Promise<void> {
+    const min = this.settings.minFreeBytes;
+    if (min <= 0 || !this.regular || this.checkingDisk) return;
+    this.checkingDisk = true;
+    this.nextDiskCheck = this.now() + DISK_CHECK_MS;
+    try {
+      const st = await fsp.statfs(nodePath.dirname(this.path));
+      const freeBytes = Number(st.bavail) * Number(st.bsize);
+      const low = freeBytes < min;
+      const changed = this.space === undefined ? low : this.space.low !== low;
+      this.space = { freeBytes, minFreeBytes: min, low };
+      if (changed) this.onDiskSpace?.(this.space);
+    } catch {
+      // statfs unsupported or the directory is gone: the write path reports real failures.
+    } finally {
+      this.checkingDisk = false;
+    }
+  }
+
+  /** When the current file was opened (core clock, ms), for rotate_period. */
+  private openedAt: number;
+
+  /** True when the current file has been open for rotate_period and holds something. */
+  private periodElapsed(): boolean {
+    return this.regular && this.settings.rotatePeriodMs > 0 && this.size > 0 && this.now() - this.openedAt >= this.settings.rotatePeriodMs;
   }
 
   /**
@@ -258,7 +334,7 @@ class FileSink implements Sink {
    */
   private readonly regular: boolean;
 
-  static async open(settings: FileDeviceSettings, now: () => number, onError?: (err: unknown) => void): Promise<FileSink> {
+  static async open(settings: FileDeviceSettings, now: () => number, onError?: (err: unknown) => void, onDiskSpace?: (space: AuditDiskSpace) => void): Promise<FileSink> {
     const path = nodePath.resolve(settings.filePath);
     let fd: number;
     try {
@@ -269,7 +345,11 @@ class FileSink implements Sink {
     try {
       const st = await fstat(fd);
       if (st.isDirectory()) throw badRequest(`audit file_path "${path}" is a directory; give a file path`);
-      return new FileSink(path, fd, st.size, st.isFile(), settings, now, onError);
+      const sink = new FileSink(path, fd, st.size, st.isFile(), settings, now, onError);
+      sink.onDiskSpace = onDiskSpace;
+      // Measured once before the device is used, so the warning shows from the start.
+      await sink.checkDiskSpace();
+      return sink;
     } catch (err) {
       fs.close(fd, () => {});
       throw err;
@@ -279,6 +359,12 @@ class FileSink implements Sink {
   async write(lines: string[]): Promise<void> {
     if (this.needOpen) {
       if (Date.now() >= this.reopenBlockedUntil) await this.tryOpenNew();
+      if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
+    }
+    // Measured in the background, at most once a minute: a write never waits for it.
+    if (this.now() >= this.nextDiskCheck) void this.checkDiskSpace();
+    if (this.periodElapsed() && this.rotationAllowed()) {
+      await this.rotate();
       if (this.needOpen) throw this.openFailure ?? new Error(`audit file "${this.path}" is not open`);
     }
     let text = lines.join('\n') + '\n';
@@ -355,6 +441,7 @@ class FileSink implements Sink {
       const old = this.fd;
       this.fd = fd;
       this.size = st.size;
+      this.openedAt = this.now();
       this.brokenLine = false;
       this.needOpen = false;
       this.openFailure = undefined;

@@ -180,6 +180,18 @@ export interface AuditDevice {
   reopen(): Promise<void>;
   /** Flushes pending lines and releases the output; later log() calls reject. */
   close(): Promise<void>;
+  /** Free space where the device writes, when it writes to a file (last check). */
+  diskSpace?(): AuditDiskSpace | undefined;
+}
+
+/** Free space at an audit device's directory, as last measured (fs.statfs). */
+export interface AuditDiskSpace {
+  /** Bytes available to the server's user. */
+  freeBytes: number;
+  /** The device's `min_free_space`; 0 disables the warning. */
+  minFreeBytes: number;
+  /** freeBytes < minFreeBytes: the disk is about to fill and audit (hence every request) will fail. */
+  low: boolean;
 }
 
 /** Opens a device of one type; throws a 400 CofferError on bad options or an unusable output. */
@@ -188,4 +200,8 @@ export type AuditDeviceFactory = (config: AuditDeviceConfig, hooks: AuditDeviceH
 /** Callbacks a device may use to report trouble that did not fail a write (e.g. a rotation that could not happen). */
 export interface AuditDeviceHooks {
   onError?: (err: unknown) => void;
+  /** The core's clock (ms), for time-based rotation; Date.now when absent. */
+  now?: () => number;
+  /** Called when the free space at the device's directory falls below, or climbs back over, its threshold. */
+  onDiskSpace?: (space: AuditDiskSpace) => void;
 }

@@ -12,6 +12,8 @@ import { optBool, optInt, parseBool } from '../fields.js';
 const INIT_FIELDS = [
   'secret_shares', 'secret_threshold', 'pgp_keys', 'root_token_pgp_key', 'stored_shares',
   'recovery_shares', 'recovery_threshold', 'recovery_pgp_keys',
+  // Coffer's own: `false` creates no root token (the server's bootstrap makes the first admin).
+  'root_token',
 ] as const;
 
 /** The query parameters of `sys/health`. */
@@ -35,9 +37,13 @@ export function sealRoutes(core: Core): Route[] {
           if (Array.isArray(req.data.pgp_keys) && req.data.pgp_keys.length > 0) {
             throw badRequest('pgp_keys are not supported by Coffer; omit them and distribute the shares over a secure channel');
           }
+          const wantRoot = optBool(req.data, 'root_token') ?? true;
+          if (!wantRoot && !core.hasAfterUnseal) {
+            throw badRequest('root_token=false needs a bootstrap block in the server config that creates the first admin (for example an approle_role with an admin policy); without one nobody could administer this server');
+          }
           if (await core.initialized()) throw badRequest('Vault is already initialized');
           try {
-            const { keys, rootToken } = await core.initialize({ shares, threshold });
+            const { keys, rootToken } = await core.initialize({ shares, threshold, noRootToken: !wantRoot });
             return raw(200, {
               keys: keys.map((k) => k.toString('hex')),
               keys_base64: keys.map((k) => k.toString('base64')),
@@ -49,7 +55,7 @@ export function sealRoutes(core: Core): Route[] {
           }
         },
       },
-      help: 'Initializes a new server: returns the unseal key shares and the initial root token, once.',
+      help: 'Initializes a new server: returns the unseal key shares and the initial root token, once (none with root_token=false, when the server config has a bootstrap block that creates the first admin).',
     },
     {
       pattern: /^seal-status$/,
@@ -171,6 +177,9 @@ async function health(core: Core, query: Record<string, unknown>) {
   if (!sealed) {
     body.cluster_name = core.clusterName;
     body.cluster_id = core.clusterId;
+    // Coffer's own, only when it applies: an audit disk about to fill (then every request fails).
+    // A flag, not the device paths: sys/health answers without a token.
+    if (core.audit.diskSpace().some((d) => d.low)) body.audit_disk_low = true;
   }
   return raw(status, body);
 }
