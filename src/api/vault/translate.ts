@@ -97,12 +97,18 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
   if (operation === 'list' && !path.endsWith('/')) path += '/';
 
   let data: Record<string, unknown>;
+  let rawBody: Buffer | undefined;
   if (operation === 'update' || operation === 'patch') {
     const contentType = header(http.headers, 'content-type');
     if (operation === 'patch' && !contentType?.toLowerCase().startsWith('application/merge-patch+json')) {
       throw new CofferError('unsupported_media_type', 'PATCH requires Content-Type: application/merge-patch+json');
     }
-    data = parseBody(http.body, contentType);
+    if (operation === 'update' && contentType?.toLowerCase().startsWith('application/octet-stream')) {
+      data = {};
+      rawBody = http.body ?? Buffer.alloc(0);
+    } else {
+      data = parseBody(http.body, contentType);
+    }
   } else {
     data = {};
     for (const [k, v] of query) if (k !== 'help' && k !== 'list') data[k] = v;
@@ -128,5 +134,6 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
     clientAddress: http.remoteAddress,
     wrapTTL,
     via: 'vault',
+    ...(rawBody !== undefined ? { rawBody } : {}),
   };
 }
