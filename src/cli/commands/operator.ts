@@ -4,6 +4,7 @@
  */
 
 import type { Command } from 'commander';
+import { registerOperatorMigrate } from './operator-migrate.js';
 import { registerOperatorSnapshot } from './operator-snapshot.js';
 import { action, addOutputOptions, intArg, makeClient, printOptions, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
@@ -68,6 +69,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
   const { ctx } = env;
   const operator = program.command('operator').description('Initialize, unseal, seal and rotate the server');
   registerOperatorSnapshot(operator, env);
+  registerOperatorMigrate(operator, env);
 
   addOutputOptions(
     operator
