@@ -104,8 +104,9 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
       throw new CofferError('unsupported_media_type', 'PATCH requires Content-Type: application/merge-patch+json');
     }
     if (operation === 'update' && contentType?.toLowerCase().startsWith('application/octet-stream')) {
-      data = {};
       rawBody = http.body ?? Buffer.alloc(0);
+      // Clients that label JSON as octet-stream keep working; binary bodies (snapshots) stay raw.
+      data = rawBody.subarray(0, 64).toString('latin1').trimStart().startsWith('{') ? parseBody(rawBody, 'application/json') : {};
     } else {
       data = parseBody(http.body, contentType);
     }
