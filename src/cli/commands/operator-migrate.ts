@@ -98,12 +98,14 @@ export function registerOperatorMigrate(operator: Command, env: CommandEnv): voi
           destination = await openExclusive(to, 'storage_destination');
           const copy = startProgress('copying  ', 'entries');
           const verify = startProgress('verifying', 'entries');
+          let verifying = false;
           const result = await migrateStorage(source, destination, {
             force: opts.force === true,
             onProgress: (phase, done, total) => {
               if (phase === 'copy') copy.update(done, total);
               else {
-                if (done === 0 || done === total) copy.done();
+                if (!verifying) copy.done();
+                verifying = true;
                 verify.update(done, total);
               }
             },
