@@ -128,6 +128,20 @@ export class Barrier implements Storage {
     if (this.keyring?.rootKey === rootKey) this.keyring = this.merged(stored);
   }
 
+  /**
+   * Whether `sealedRing` (a physical `seal/keyring` value, e.g. from a snapshot) opens with this
+   * barrier's root key: only then can this server read data encrypted under it.
+   */
+  opensKeyring(sealedRing: Uint8Array): boolean {
+    try {
+      open(this.requireKeyring().rootKey, KEYRING_PATH, sealedRing);
+      return true;
+    } catch (err) {
+      if (err instanceof DecryptError) return false;
+      throw err;
+    }
+  }
+
   /** The stored keyring (a fresh object sharing nothing mutable with the one in memory). */
   private async readStoredKeyring(rootKey: Buffer): Promise<Keyring | undefined> {
     const raw = await this.physical.get(KEYRING_PATH);

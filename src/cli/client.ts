@@ -17,6 +17,8 @@ export interface ApiResponse {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   text: string;
+  /** The body's bytes (binary answers such as a snapshot). */
+  bytes?: Buffer;
 }
 
 /** Options of one request. */
@@ -33,6 +35,10 @@ export interface RequestOptions {
   allowNotFound?: boolean;
   /** Use this token instead of the client's (null: send none). */
   token?: string | null;
+  /** A binary body sent as-is (Content-Type application/octet-stream unless `contentType`); replaces `body`. */
+  rawBody?: Buffer;
+  /** Called with the running count of body bytes received (progress of a large download). */
+  onBytes?: (received: number) => void;
   /** Ask the server to wrap the response (`X-Vault-Wrap-TTL`, e.g. `5m`); unset or empty: no wrapping. */
   wrapTtl?: string;
 }
@@ -225,13 +231,17 @@ export class CofferClient {
     }
     if (options.wrapTtl) headers['X-Vault-Wrap-TTL'] = options.wrapTtl;
     let payload: Buffer | undefined;
-    if (options.body !== undefined) {
+    if (options.rawBody !== undefined) {
+      payload = options.rawBody;
+      headers['Content-Type'] = options.contentType ?? 'application/octet-stream';
+      headers['Content-Length'] = String(payload.length);
+    } else if (options.body !== undefined) {
       payload = Buffer.from(JSON.stringify(options.body), 'utf8');
       headers['Content-Type'] = options.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
     }
 
-    const response = await this.send(url, httpMethod, headers, payload, action);
+    const response = await this.send(url, httpMethod, headers, payload, action, options.onBytes);
     if (response.status >= 400 && !(response.status === 404 && options.allowNotFound)) {
       throw this.apiError(response, method, apiPath, action, token !== undefined);
     }
@@ -268,6 +278,7 @@ export class CofferClient {
     headers: Record<string, string>,
     payload: Buffer | undefined,
     action: string,
+    onBytes?: (received: number) => void,
   ): Promise<ApiResponse> {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
@@ -277,10 +288,16 @@ export class CofferClient {
     return new Promise<ApiResponse>((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent: false, ...tlsOptions }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let received = 0;
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          received += c.length;
+          onBytes?.(received);
+        });
         res.on('error', (err) => reject(this.connectionError(err, action)));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
           let body: unknown = null;
           if (text.trim() !== '') {
             try {
@@ -289,7 +306,7 @@ export class CofferClient {
               body = null;
             }
           }
-          resolve({ status: res.statusCode ?? 0, body, text });
+          resolve({ status: res.statusCode ?? 0, body, text, bytes });
         });
       });
       req.setTimeout(this.timeoutMs, () => {

@@ -117,6 +117,8 @@ export interface BackendRequest {
   requestId: string;
   /** The full API path (for messages). */
   fullPath: string;
+  /** An `application/octet-stream` request body (see LogicalRequest.rawBody). */
+  rawBody?: Buffer;
 }
 
 /** A route handler; `null` means 204 No Content. */

@@ -301,6 +301,11 @@ export class Core {
     return this.barrier.sealed || this.unsealing !== undefined;
   }
 
+  /** The physical (untrusted, encrypted) storage, for whole-store snapshots (sys/storage/snapshot). */
+  get physicalStorage(): NamedStorage {
+    return this.options.storage;
+  }
+
   /**
    * Initializes storage: keys, default mounts and policies, and the root token. A Shamir
    * server is sealed again afterwards; a static-seal server stays unsealed.
@@ -771,6 +776,7 @@ export class Core {
       clientAddress: req.clientAddress,
       requestId: req.id,
       fullPath: req.path,
+      ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
     };
 
     // POST/PUT become create when the route can tell the target does not exist yet.

@@ -30,6 +30,8 @@ export interface LogicalRequest {
    * never has to look the mount up before core's door.
    */
   mountType?: string;
+  /** An `application/octet-stream` body, kept as bytes (`data` is then empty): sys/storage/snapshot restores. */
+  rawBody?: Buffer;
 }
 
 /** The authentication block of a login or token-create response. */
@@ -71,6 +73,11 @@ export interface LogicalResponse {
   status?: number;
   /** Render `body` as plain JSON instead of the envelope (sys/init, sys/health, ...). */
   raw?: { status: number; body: unknown; /** Send `body` (a string) as is with this content type instead of as JSON. */ contentType?: string };
+  /**
+   * A binary body streamed to the client instead of JSON (sys/storage/snapshot). The chunks are
+   * produced lazily: nothing is read until the front starts sending.
+   */
+  stream?: { contentType: string; chunks: () => AsyncIterable<Uint8Array> };
   /** Copy `data` keys to the top level as well (Vault's "sys injector"). */
   injectData?: boolean;
   /** A dynamic secret: core registers a lease and fills leaseId/leaseDuration/renewable. */

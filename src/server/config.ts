@@ -101,23 +101,12 @@ function bool(body: Obj, key: string): boolean {
   return v === true || v === 'true' || v === 1 || v === '1';
 }
 
-/** Parses configuration text; relative file paths resolve against `baseDir`. */
-export function parseServerConfig(text: string, source: string, baseDir = process.cwd()): ServerConfig {
-  let doc: HclObject;
-  try {
-    // Positions let a bootstrap error name its line.
-    doc = parseHcl(text, { positions: true });
-  } catch (err) {
-    throw new ConfigError(`${source}: ${(err as Error).message}`);
-  }
-  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry', 'bootstrap']);
-  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
-
-  const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
-  if (storages.length !== 1) throw new ConfigError(`${source}: exactly one storage block is required, e.g. storage "sqlite" { path = "/var/lib/coffer/coffer.db" }`);
-  const [storageType, storageBody] = storages[0]!;
+/**
+ * Parses one `storage "<type>" { ... }` block (also used by `coffer operator migrate` for its
+ * storage_source / storage_destination blocks); `where` prefixes error messages.
+ */
+export function parseStorageBlock(storageType: string, storageBody: Obj, where: string, baseDir = process.cwd()): ServerConfig['storage'] {
   let storage: ServerConfig['storage'];
-  const where = `${source}: storage "${storageType}"`;
   if (storageType === 'sqlite' || storageType === 'file' || storageType === 'raft') {
     const path = str(storageBody, 'path', where);
     if (!path) throw new ConfigError(`${where}: "path" is required (the database file, e.g. /var/lib/coffer/coffer.db)`);
@@ -134,6 +123,25 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   if (storage.type !== 'postgresql' && bool(storageBody, 'ha_enabled')) {
     throw new ConfigError(`${where}: ha_enabled needs storage "postgresql" (several nodes share one database); ${storage.type} storage belongs to one server — remove ha_enabled or move to PostgreSQL`);
   }
+  return storage;
+}
+
+/** Parses configuration text; relative file paths resolve against `baseDir`. */
+export function parseServerConfig(text: string, source: string, baseDir = process.cwd()): ServerConfig {
+  let doc: HclObject;
+  try {
+    // Positions let a bootstrap error name its line.
+    doc = parseHcl(text, { positions: true });
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry', 'bootstrap']);
+  for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
+
+  const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
+  if (storages.length !== 1) throw new ConfigError(`${source}: exactly one storage block is required, e.g. storage "sqlite" { path = "/var/lib/coffer/coffer.db" }`);
+  const [storageType, storageBody] = storages[0]!;
+  const storage = parseStorageBlock(storageType, storageBody, `${source}: storage "${storageType}"`, baseDir);
 
   const listeners = labelled(doc, 'listener', source);
   if (listeners.length > 1) throw new ConfigError(`${source}: only one listener block is supported`);

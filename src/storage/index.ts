@@ -7,7 +7,7 @@ import { PostgresStorage } from './postgres.js';
 import { SqliteStorage } from './sqlite.js';
 import type { NamedStorage } from './types.js';
 
-export type { BatchCondition, BatchOp, ChangeFeed, ClusterCoordinator, ClusterMember, ListOptions, NamedStorage, Storage } from './types.js';
+export type { BatchCondition, BatchOp, ChangeFeed, ClusterCoordinator, ClusterMember, ListOptions, NamedStorage, SnapshotStorage, Storage, StorageEntry, StorageSnapshot } from './types.js';
 export { ConflictError, isConflictError } from './errors.js';
 export { TransactionalStorage } from './transaction.js';
 export { MemoryStorage } from './memory.js';

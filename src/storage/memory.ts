@@ -18,8 +18,9 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
+import { checkedBatches, materializedSnapshot, snapshotBatchSize } from './snapshot.js';
 import { SortedKeys } from './sorted-keys.js';
-import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
 /** A sorted in-memory map implementing the Storage contract (type `inmem`). */
 export class MemoryStorage implements NamedStorage {
@@ -78,6 +79,27 @@ export class MemoryStorage implements NamedStorage {
       if (op.type === 'put') this.set(op.key, op.value);
       else this.remove(op.key);
     }
+  }
+
+  /** Every entry as of now: read in one synchronous step, so no write interleaves. Values are copies. */
+  async snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
+    this.checkOpen();
+    const batchSize = snapshotBatchSize(options);
+    const entries: StorageEntry[] = [];
+    for (const key of this.keys.from('')) entries.push({ key, value: Buffer.from(this.values.get(key)!) });
+    return materializedSnapshot(entries, batchSize);
+  }
+
+  /** Replace every entry: the new store is built aside and swapped in, so a failing source changes nothing. */
+  async replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    this.checkOpen();
+    const next: StorageEntry[] = [];
+    for await (const batch of checkedBatches(batches)) for (const e of batch) next.push({ key: e.key, value: new Uint8Array(e.value) });
+    this.checkOpen();
+    this.keys.clear();
+    this.values.clear();
+    for (const e of next) this.set(e.key, e.value);
+    return next.length;
   }
 
   /** Drop all data; later calls reject. */

@@ -32,7 +32,8 @@ import {
   validateValue,
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
-import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from './types.js';
+import { checkedBatches, snapshotBatchSize } from './snapshot.js';
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
 /** The table a server uses when the config names none. */
 export const DEFAULT_TABLE = 'coffer_kv';
@@ -363,6 +364,91 @@ export class PostgresStorage implements NamedStorage {
         const code = (err as { code?: string }).code;
         if (attempt >= BATCH_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw err;
       }
+    }
+  }
+
+  /**
+   * A REPEATABLE READ, READ ONLY transaction on its own connection: the count and every page
+   * (keyset pagination in key order) see the same committed state while writers go on.
+   */
+  async snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
+    this.checkOpen();
+    const batchSize = snapshotBatchSize(options);
+    const client = await this.pool.connect();
+    let released = false;
+    const release = async (err?: Error): Promise<void> => {
+      if (released) return;
+      released = true;
+      let broken = err;
+      await client.query('ROLLBACK').catch((e: Error) => (broken ??= e));
+      client.release(broken);
+    };
+    let count: number;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // The first query fixes the transaction's snapshot.
+      const res = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
+      count = Number(res.rows[0]!.n);
+    } catch (err) {
+      await release(err as Error);
+      throw err;
+    }
+    const page = `SELECT key, value FROM ${this.table} WHERE key > $1 ORDER BY key LIMIT $2`;
+    return {
+      count,
+      entries: async function* (this: void) {
+        try {
+          let after: Buffer = Buffer.alloc(0);
+          for (;;) {
+            if (released) return;
+            const rows = (await client.query<{ key: Buffer; value: Buffer }>(page, [after, batchSize])).rows;
+            if (rows.length > 0) yield rows.map((r) => ({ key: r.key.toString('utf8'), value: r.value }));
+            if (rows.length < batchSize) return;
+            after = rows[rows.length - 1]!.key;
+          }
+        } catch (err) {
+          await release(err as Error);
+          throw err;
+        } finally {
+          await release();
+        }
+      },
+      release: () => release(),
+    };
+  }
+
+  /**
+   * Replace every entry in one transaction (DELETE, then multi-row inserts per batch): other
+   * sessions see the old store until COMMIT. With ha, the change row names every key touched.
+   */
+  async replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    this.checkOpen();
+    return this.track(this.replaceAllTx(batches));
+  }
+
+  private async replaceAllTx(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    let count = 0;
+    try {
+      await client.query(this.ha?.begin ?? 'BEGIN');
+      const deleted = await client.query<{ key: Buffer }>(`DELETE FROM ${this.table} RETURNING key`);
+      const touched = new Set(deleted.rows.map((r) => r.key.toString('utf8')));
+      const insert = `INSERT INTO ${this.table} (key, value) SELECT k, v FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v)`;
+      for await (const batch of checkedBatches(batches)) {
+        if (batch.length === 0) continue;
+        await client.query(insert, [batch.map((e) => utf8(e.key)), batch.map((e) => Buffer.from(e.value))]);
+        for (const e of batch) touched.add(e.key);
+        count += batch.length;
+      }
+      if (this.ha && touched.size > 0) await client.query(this.ha.record, [this.ha.nodeId, [...touched]]);
+      await client.query('COMMIT');
+      return count;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
     }
   }
 

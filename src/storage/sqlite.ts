@@ -37,7 +37,8 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchCondition, BatchOp, ListOptions, NamedStorage } from './types.js';
+import { checkedBatches, materializedSnapshot, snapshotBatchSize } from './snapshot.js';
+import type { BatchCondition, BatchOp, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
 /** Schema version stored in `PRAGMA user_version`. */
 const SCHEMA_VERSION = 1;
@@ -205,6 +206,45 @@ export class SqliteStorage implements NamedStorage {
     return this.enqueue(copies, conds);
   }
 
+  /**
+   * Every committed entry as of now. All writes run on this connection in `flush` (a later
+   * event-loop turn), so reading every row in one synchronous step is a consistent snapshot
+   * without blocking writers for longer than the read. It holds the (encrypted) store in memory.
+   */
+  async snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
+    this.checkOpen();
+    const batchSize = snapshotBatchSize(options);
+    const rows = this.db.prepare('SELECT key, value FROM coffer_kv ORDER BY key').all() as { key: string; value: Buffer }[];
+    return materializedSnapshot(rows, batchSize);
+  }
+
+  /**
+   * Replace every entry in one IMMEDIATE transaction. The source is read and checked first
+   * (an error there changes nothing), and the transaction runs in one synchronous step, so
+   * no reader on this connection sees a half-restored store. Queued writes commit before it.
+   */
+  async replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    this.checkOpen();
+    const all: StorageEntry[][] = [];
+    for await (const batch of checkedBatches(batches)) all.push(batch);
+    this.checkOpen();
+    if (this.flushTimer !== undefined) {
+      clearImmediate(this.flushTimer);
+      this.flush();
+    }
+    let count = 0;
+    const replace = this.db.transaction(() => {
+      this.db.exec('DELETE FROM coffer_kv');
+      for (const batch of all) for (const e of batch) {
+        this.putStmt.run(e.key, Buffer.from(e.value));
+        count++;
+      }
+    });
+    replace.immediate();
+    this.cache.clear();
+    return count;
+  }
+
   /** Commit queued writes, then close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -307,6 +347,11 @@ class ValueCache {
       const oldest = this.map.keys().next().value as string;
       this.delete(oldest);
     }
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
   }
 
   delete(key: string): void {

@@ -24,7 +24,7 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
-import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from './types.js';
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
 /** The state of one running transaction. */
 interface Tx {
@@ -57,6 +57,16 @@ export class TransactionalStorage implements NamedStorage {
     this.inner = inner;
     this.type = inner.type;
     if (inner.changes !== undefined) this.changes = inner.changes;
+  }
+
+  /** The backend's consistent whole-store snapshot (below any transaction: it reads committed data). */
+  snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
+    return this.inner.snapshot(options);
+  }
+
+  /** Replaces the backend's whole store (below any transaction; see SnapshotStorage). */
+  replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    return this.inner.replaceAll(batches);
   }
 
   /**

@@ -48,7 +48,7 @@ export interface Storage {
 }
 
 /** Storage backends report this name in `sys/seal-status` (`storage_type`). */
-export interface NamedStorage extends Storage {
+export interface NamedStorage extends Storage, SnapshotStorage {
   readonly type: string;
   /** Other nodes' committed writes, when the backend is shared by several nodes (postgres with `ha`). */
   readonly changes?: ChangeFeed;
@@ -89,4 +89,38 @@ export interface ClusterCoordinator {
   members(): Promise<ClusterMember[]>;
   /** Gives leadership up so another node takes it. */
   stepDown(): Promise<void>;
+}
+
+/** One physical entry, as a snapshot or a migration copies it. */
+export interface StorageEntry {
+  key: string;
+  value: Uint8Array;
+}
+
+/**
+ * A consistent, read-only view of every entry at one point in time (see `SnapshotStorage`).
+ * Writes that commit after it was taken are not in it. Call `release` when done (iterating to
+ * the end releases it too).
+ */
+export interface StorageSnapshot {
+  /** How many entries the snapshot holds. */
+  readonly count: number;
+  /** Every entry, in key byte order, in batches of at most `batchSize`. Iterate once. */
+  entries(): AsyncIterable<StorageEntry[]>;
+  /** Ends the read (transaction) early; safe to call more than once. */
+  release(): Promise<void>;
+}
+
+/**
+ * Whole-store copies for snapshots and migration. Every backend implements it; one
+ * conformance suite (test/storage/conformance.ts) checks it.
+ */
+export interface SnapshotStorage {
+  /** Takes a consistent snapshot of every entry while writes continue. */
+  snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot>;
+  /**
+   * Replaces EVERY entry with `batches`, atomically: readers see the old store or the new one,
+   * never a mix; when `batches` throws, nothing changes. Returns how many entries were written.
+   */
+  replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number>;
 }

@@ -5,6 +5,8 @@
  * read). Everything else (the Key Vault front, identity endpoints, 404s) stays on fastify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Core } from '../../core/core.js';
 import { errorSummary } from '../../core/core.js';
 import { CofferError, isCofferError } from '../../core/errors.js';
@@ -25,6 +27,19 @@ function write(req: IncomingMessage, res: ServerResponse, rendered: Rendered): v
   headers['content-length'] = Buffer.byteLength(rendered.body);
   res.writeHead(rendered.status, headers);
   res.end(rendered.body);
+}
+
+/**
+ * Streams a binary answer. A failure after the headers went out destroys the connection, so the
+ * client sees a short body (which a snapshot restore refuses) rather than a complete-looking one.
+ */
+async function writeStream(req: IncomingMessage, res: ServerResponse, stream: { contentType: string; chunks: () => AsyncIterable<Uint8Array> }): Promise<void> {
+  res.writeHead(200, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.from(stream.chunks()), res).catch(() => res.destroy());
 }
 
 /** Reads the request body, refusing more than `limit` bytes (413) without buffering them. */
@@ -90,6 +105,7 @@ export function createVaultHandler(core: Core, bodyLimit: number): (req: Incomin
           remoteAddress: req.socket.remoteAddress,
         });
         const response = await core.handle(logical);
+        if (response.stream) return await writeStream(req, res, response.stream);
         write(req, res, renderResponse(logical.id, response));
       } catch (err) {
         write(req, res, renderError(toCofferError(err, core)));

@@ -97,12 +97,19 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
   if (operation === 'list' && !path.endsWith('/')) path += '/';
 
   let data: Record<string, unknown>;
+  let rawBody: Buffer | undefined;
   if (operation === 'update' || operation === 'patch') {
     const contentType = header(http.headers, 'content-type');
     if (operation === 'patch' && !contentType?.toLowerCase().startsWith('application/merge-patch+json')) {
       throw new CofferError('unsupported_media_type', 'PATCH requires Content-Type: application/merge-patch+json');
     }
-    data = parseBody(http.body, contentType);
+    if (operation === 'update' && contentType?.toLowerCase().startsWith('application/octet-stream')) {
+      rawBody = http.body ?? Buffer.alloc(0);
+      // Clients that label JSON as octet-stream keep working; binary bodies (snapshots) stay raw.
+      data = rawBody.subarray(0, 64).toString('latin1').trimStart().startsWith('{') ? parseBody(rawBody, 'application/json') : {};
+    } else {
+      data = parseBody(http.body, contentType);
+    }
   } else {
     data = {};
     for (const [k, v] of query) if (k !== 'help' && k !== 'list') data[k] = v;
@@ -128,5 +135,6 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
     clientAddress: http.remoteAddress,
     wrapTTL,
     via: 'vault',
+    ...(rawBody !== undefined ? { rawBody } : {}),
   };
 }

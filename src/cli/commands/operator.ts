@@ -4,6 +4,8 @@
  */
 
 import type { Command } from 'commander';
+import { registerOperatorMigrate } from './operator-migrate.js';
+import { registerOperatorSnapshot } from './operator-snapshot.js';
 import { action, addOutputOptions, intArg, makeClient, printOptions, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
 import { formatKeyValueTable, formatTable, printJson, printRawField, pickField, type PrintOptions } from '../output.js';
@@ -66,6 +68,8 @@ export function registerStatus(program: Command, env: CommandEnv): void {
 export function registerOperator(program: Command, env: CommandEnv): void {
   const { ctx } = env;
   const operator = program.command('operator').description('Initialize, unseal, seal and rotate the server');
+  registerOperatorSnapshot(operator, env);
+  registerOperatorMigrate(operator, env);
 
   addOutputOptions(
     operator

@@ -2,7 +2,7 @@
  * Times every physical storage operation for `coffer_storage_operation_duration_seconds`.
  * It wraps the backend below the transaction layer, so `batch` is one transaction's commit.
  */
-import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage } from '../../storage/types.js';
+import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from '../../storage/types.js';
 import type { CofferMetrics } from './metrics.js';
 
 /** A NamedStorage that reports each operation's latency to `metrics` and otherwise passes through. */
@@ -58,6 +58,15 @@ export class InstrumentedStorage implements NamedStorage {
     } finally {
       this.metrics.observeStorage('batch', t0);
     }
+  }
+
+  /** Whole-store copies are not timed per entry: passed through. */
+  snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
+    return this.inner.snapshot(options);
+  }
+
+  replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
+    return this.inner.replaceAll(batches);
   }
 
   close(): Promise<void> {
