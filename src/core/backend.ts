@@ -117,6 +117,12 @@ export interface BackendRequest {
   requestId: string;
   /** The full API path (for messages). */
   fullPath: string;
+  /**
+   * SCAN only: whether the caller may see `key` (relative to the scanned path), i.e. holds
+   * `list` on the folder that contains it. A scanning handler uses it to fill its pages; core
+   * filters the answer's `keys` with it again, so a handler that forgets cannot leak names.
+   */
+  scanVisible?: (key: string) => boolean;
 }
 
 /** A route handler; `null` means 204 No Content. */
