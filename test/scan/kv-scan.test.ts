@@ -124,6 +124,9 @@ function scenario(name: string, setup: () => Promise<{ url: string; root: string
     it('answers bad input with a 4xx', async () => {
       assert.equal((await req('GET', 'kvs/metadata/?scan=maybe')).status, 400);
       assert.equal((await req('GET', 'kvs/metadata/?scan=true&limit=-1')).status, 400);
+      const big = await req('GET', 'kvs/metadata/?scan=true&limit=10001');
+      assert.equal(big.status, 400);
+      assert.match(big.body.errors[0], /at most 10000 keys per SCAN page/);
       assert.equal((await req('GET', 'kvs/metadata/nothing-here/?scan=true')).status, 404);
     });
 

@@ -51,6 +51,8 @@ export async function scanKeys(
   const after = optString(req.data, 'after') ?? '';
   if (after.includes('\0') || !isWellFormed(after)) throw badRequest('invalid value for "after": must be a key from a previous page');
   const limit = optInt(req.data, 'limit', { min: 0 }) ?? 0;
+  // Refused rather than clamped: a client that sees a page shorter than its limit may stop there.
+  if (limit > MAX_PAGE) throw badRequest(`invalid value for "limit": at most ${MAX_PAGE} keys per SCAN page; page on with "after"`);
   const want = limit > 0 ? limit : MAX_PAGE;
   const visible = req.scanVisible ?? (() => true);
 
