@@ -799,6 +799,7 @@ function scanVisibility(acl: ACL, scanPath: string): (key: string) => boolean {
     let ok = folders.get(folder);
     if (ok === undefined) {
       ok = acl.check({ operation: 'list', path: folder }).allowed;
+      if (folders.size >= 10_000) folders.clear(); // a memo, bounded whatever the layout
       folders.set(folder, ok);
     }
     return ok;
