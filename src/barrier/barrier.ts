@@ -204,6 +204,15 @@ export class Barrier implements Storage {
     return prefix === '' ? names.filter((n) => n !== SEAL_PREFIX) : names;
   }
 
+  /** Every key below `prefix`, recursively (names only: nothing to decrypt). */
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.requireKeyring();
+    const keys = await this.physical.scan(prefix, options);
+    // The seal's own keys are not barrier data; hide them from a scan that reaches them.
+    if (!SEAL_PREFIX.startsWith(prefix) && !prefix.startsWith(SEAL_PREFIX)) return keys;
+    return keys.filter((k) => !(prefix + k).startsWith(SEAL_PREFIX));
+  }
+
   async batch(ops: BatchOp[]): Promise<void> {
     const physicalOps: BatchOp[] = ops.map((op) => {
       checkKey(op.key);

@@ -119,6 +119,12 @@ export interface BackendRequest {
   fullPath: string;
   /** An `application/octet-stream` request body (see LogicalRequest.rawBody). */
   rawBody?: Buffer;
+  /**
+   * SCAN only: whether the caller may see `key` (relative to the scanned path), i.e. holds
+   * `list` on the folder that contains it. A scanning handler uses it to fill its pages; core
+   * filters the answer's `keys` with it again, so a handler that forgets cannot leak names.
+   */
+  scanVisible?: (key: string) => boolean;
 }
 
 /** A route handler; `null` means 204 No Content. */

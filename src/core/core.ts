@@ -704,8 +704,11 @@ export class Core {
           answer.renewable = lease.renewable;
           delete answer.lease;
         }
-        // Vault answers an empty LIST with 404 (the Go client turns it into nil).
-        if (operation === 'list' && Array.isArray(answer?.data?.keys) && (answer!.data!.keys as unknown[]).length === 0) throw notFound();
+        if (operation === 'scan' && breq.scanVisible && Array.isArray(answer?.data?.keys)) {
+          answer!.data!.keys = (answer!.data!.keys as unknown[]).filter((k) => typeof k === 'string' && breq.scanVisible!(k));
+        }
+        // Vault answers an empty LIST with 404 (the Go client turns it into nil); SCAN likewise.
+        if ((operation === 'list' || (operation === 'scan' && answer?.data?.next_after === undefined)) && Array.isArray(answer?.data?.keys) && (answer!.data!.keys as unknown[]).length === 0) throw notFound();
         const wrapTTL = req.wrapTTL ?? answer?.wrapTTL;
         if (wrapTTL && answer && !answer.raw && !answer.wrapInfo && (answer.data || answer.auth)) {
           answer = await this.wrapper.wrap(answer, wrapTTL, req.path, req.id);
@@ -793,6 +796,7 @@ export class Core {
       const verdict = acl.check({ operation, path: req.path, data: req.data, wrapTTL: req.wrapTTL });
       sudo = auth.isRoot || verdict.sudo;
       if (!verdict.allowed || (route?.sudo === true && !sudo)) throw permissionDenied();
+      if (operation === 'scan') breq.scanVisible = scanVisibility(acl, req.path);
     }
     const auditRecovery = sudo && !unauthenticated && isAuditDeviceChange(req, resolved, operation);
     return { resolved, unauthenticated, tokenEntry, auth, breq, operation, auditRecovery };
@@ -855,6 +859,25 @@ export class Core {
 function isAuditDeviceChange(req: LogicalRequest, resolved: Resolved, operation: Operation): boolean {
   return resolved.mounted?.entry.type === 'system' && /^audit\/.+/.test(resolved.relPath) && !req.wrapTTL &&
     (operation === 'delete' || operation === 'update' || operation === 'create');
+}
+
+/**
+ * SCAN's per-key filter: a key (relative to the scanned path, which ends in `/`) is visible when
+ * the ACL grants `list` on the folder holding it, so a scan shows exactly the names that LISTs
+ * of each folder would. One ACL check per distinct folder.
+ */
+function scanVisibility(acl: ACL, scanPath: string): (key: string) => boolean {
+  const folders = new Map<string, boolean>();
+  return (key) => {
+    const folder = scanPath + key.slice(0, key.lastIndexOf('/') + 1);
+    let ok = folders.get(folder);
+    if (ok === undefined) {
+      ok = acl.check({ operation: 'list', path: folder }).allowed;
+      if (folders.size >= 10_000) folders.clear(); // a memo, bounded whatever the layout
+      folders.set(folder, ok);
+    }
+    return ok;
+  };
 }
 
 /** The mount's non-HMAC keys for the broker (audit_non_hmac_*_keys). */

@@ -5,7 +5,7 @@
  */
 
 /** What a request does. POST/PUT arrive as `update`; core turns them into `create` when the target does not exist. */
-export type Operation = 'read' | 'create' | 'update' | 'patch' | 'delete' | 'list' | 'help';
+export type Operation = 'read' | 'create' | 'update' | 'patch' | 'delete' | 'list' | 'scan' | 'help';
 
 /** A request as core sees it, independent of the wire protocol. */
 export interface LogicalRequest {

@@ -3,7 +3,7 @@ import type { Handler, Route } from './backend.js';
 import { CofferError } from './errors.js';
 import type { Operation } from './logical.js';
 
-const OPERATIONS: Operation[] = ['read', 'create', 'update', 'patch', 'delete', 'list'];
+const OPERATIONS: Operation[] = ['read', 'create', 'update', 'patch', 'delete', 'list', 'scan'];
 
 /** 405 `unsupported operation`, Vault's answer for a method a path does not handle. */
 export const unsupported: Handler = async () => {

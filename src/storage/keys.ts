@@ -199,6 +199,31 @@ export function listOneLevel(
   return names;
 }
 
+/** The smallest key (inclusive) a scan of `prefix` after the relative key `after` can return. */
+export function scanStart(prefix: string, after: string): string {
+  return after === '' ? prefix : prefix + after + '\x01';
+}
+
+/**
+ * Recursive listing over any ordered key source: the keys below `prefix` from `seek(lower)`
+ * (keys >= `lower` in byte order; it need not stop at the prefix), relative to it, until the
+ * prefix ends or `limit` names were collected.
+ */
+export function scanRange(
+  prefix: string,
+  options: NormalizedListOptions,
+  seek: (lower: string) => Iterable<string>,
+): string[] {
+  const names: string[] = [];
+  for (const key of seek(scanStart(prefix, options.after))) {
+    if (!key.startsWith(prefix)) break;
+    if (key.length === prefix.length) continue;
+    names.push(key.slice(prefix.length));
+    if (options.limit > 0 && names.length >= options.limit) break;
+  }
+  return names;
+}
+
 /** Error thrown by every backend once `close()` was called. */
 export function closedError(): Error {
   return new Error('storage is closed');

@@ -12,6 +12,7 @@ import {
   closedError,
   listOneLevel,
   normalizeListOptions,
+  scanRange,
   validateBatch,
   validateConditions,
   validateKey,
@@ -62,6 +63,13 @@ export class MemoryStorage implements NamedStorage {
     validatePrefix(prefix);
     const opts = normalizeListOptions(options);
     return listOneLevel(prefix, opts, (lower) => this.keys.from(lower));
+  }
+
+  /** Every key below `prefix`, recursively, relative to it, in byte order. */
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.checkOpen();
+    validatePrefix(prefix);
+    return scanRange(prefix, normalizeListOptions(options), (lower) => this.keys.from(lower));
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   folderEnd,
   listStart,
   normalizeListOptions,
+  scanStart,
   sameValue,
   validateBatch,
   validateConditions,
@@ -332,6 +333,36 @@ export class PostgresStorage implements NamedStorage {
       if (res.rows.length < chunk) return names;
       // Continue after the last row, or past the folder we are inside.
       lower = folder !== undefined && last.startsWith(folder) ? folderEnd(folder) : last + '\x01';
+    }
+  }
+
+  /**
+   * Every key below `prefix`, recursively, relative to it, in byte order. With a limit this is
+   * one range query (`LIMIT limit`); without one, chunks of CHUNK keys.
+   */
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.checkOpen();
+    validatePrefix(prefix);
+    return this.track(this.scanRange(prefix, normalizeListOptions(options)));
+  }
+
+  private async scanRange(prefix: string, { after, limit }: { after: string; limit: number }): Promise<string[]> {
+    const upper = prefix === '' ? undefined : Buffer.concat([utf8(prefix), Buffer.from([0xff])]);
+    const names: string[] = [];
+    let lower = scanStart(prefix, after);
+    for (;;) {
+      const chunk = limit > 0 ? limit - names.length : CHUNK;
+      const res =
+        upper === undefined
+          ? await this.pool.query<{ key: Buffer }>(this.sql.scanTail, [utf8(lower), chunk])
+          : await this.pool.query<{ key: Buffer }>(this.sql.scan, [utf8(lower), upper, chunk]);
+      let last = '';
+      for (const row of res.rows) {
+        last = row.key.toString('utf8');
+        if (last.length > prefix.length) names.push(last.slice(prefix.length));
+      }
+      if (res.rows.length < chunk || (limit > 0 && names.length >= limit)) return names;
+      lower = last + '\x01';
     }
   }
 

@@ -57,6 +57,13 @@ export class PrefixedStorage implements Storage {
     return this.inner.list(this.prefix + listPrefix, options);
   }
 
+  /** Every key below `prefix + scanPrefix`, recursively; keys are relative to it. */
+  async scan(scanPrefix: string, options?: ListOptions): Promise<string[]> {
+    validatePrefix(scanPrefix);
+    checkInside(scanPrefix, 'scan prefix');
+    return this.inner.scan(this.prefix + scanPrefix, options);
+  }
+
   /** Apply the operations, each key (and each condition's key) moved under the prefix, atomically. */
   async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     validateBatch(ops);

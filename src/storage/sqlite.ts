@@ -30,6 +30,7 @@ import {
   closedError,
   listOneLevel,
   normalizeListOptions,
+  scanRange,
   sameValue,
   validateBatch,
   validateConditions,
@@ -63,6 +64,8 @@ export class SqliteStorage implements NamedStorage {
   private readonly putStmt: Database.Statement<[string, Uint8Array]>;
   private readonly deleteStmt: Database.Statement<[string]>;
   private readonly scanStmt: Database.Statement<[string]>;
+  /** One bounded range read for a recursive scan page (LIMIT -1 = no limit). */
+  private readonly rangeStmt: Database.Statement<[string, number]>;
   /** Runs the group in one transaction; returns, per write, whether it was applied (false = its condition failed). */
   private readonly applyAll: (group: PendingWrite[]) => boolean[];
 
@@ -84,6 +87,7 @@ export class SqliteStorage implements NamedStorage {
     );
     this.deleteStmt = db.prepare<[string]>('DELETE FROM coffer_kv WHERE key = ?');
     this.scanStmt = db.prepare<[string]>('SELECT key FROM coffer_kv WHERE key >= ? ORDER BY key').pluck();
+    this.rangeStmt = db.prepare<[string, number]>('SELECT key FROM coffer_kv WHERE key >= ? ORDER BY key LIMIT ?').pluck();
     // Each write's conditions are checked against the state left by the writes before it in
     // the group, and a write whose condition fails is skipped before any of its ops ran: it
     // fails alone (ConflictError) without aborting its neighbours, no savepoint needed.
@@ -185,6 +189,15 @@ export class SqliteStorage implements NamedStorage {
     validatePrefix(prefix);
     const opts = normalizeListOptions(options);
     return listOneLevel(prefix, opts, (lower) => this.scanStmt.iterate(lower) as IterableIterator<string>);
+  }
+
+  /** Every key below `prefix`, recursively, relative to it, in byte order: one ordered range read. */
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    this.checkOpen();
+    validatePrefix(prefix);
+    const opts = normalizeListOptions(options);
+    // Rows past the prefix end the iteration early (scanRange stops on the first one).
+    return scanRange(prefix, opts, (lower) => this.rangeStmt.iterate(lower, opts.limit > 0 ? opts.limit : -1) as IterableIterator<string>);
   }
 
   /**

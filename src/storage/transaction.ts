@@ -170,6 +170,18 @@ export class TransactionalStorage implements NamedStorage {
   }
 
   /**
+   * Inside a transaction: the inner scan merged with the buffered puts and deletes below
+   * `prefix`, honouring after/limit. Like list, not validated at commit (phantoms allowed).
+   */
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    const tx = this.als.getStore();
+    if (tx === undefined) return this.inner.scan(prefix, options);
+    validatePrefix(prefix);
+    const { after, limit } = normalizeListOptions(options);
+    return this.mergedScan(tx, prefix, after, limit);
+  }
+
+  /**
    * Inside a transaction: the ops are buffered (the whole transaction commits as one atomic
    * batch). Conditions are checked against the transaction's view now (and, being reads,
    * again at commit); one that does not hold throws ConflictError and buffers nothing.
@@ -244,6 +256,38 @@ export class TransactionalStorage implements NamedStorage {
         if (touchedFolders.has(name) && !(await this.folderExists(tx, prefix + name))) continue;
         names.push(name);
       }
+      while (b < buffered.length && (boundary === undefined || compareKeys(buffered[b]!, boundary) <= 0)) names.push(buffered[b++]!);
+      names.sort(compareKeys);
+      out.push(...names);
+      if (limit > 0 && out.length >= limit) return out.slice(0, limit);
+      if (!full) return out;
+      cursor = boundary!;
+    }
+  }
+
+  /**
+   * Recursive keys below `prefix` as the transaction sees it. Each inner page asks for the names
+   * still wanted plus the buffered deletes below the prefix (the most the merge can drop), so a
+   * limited scan normally costs one inner range read; buffered puts are merged up to the last
+   * name of a full page (names past it could be preceded by inner names not read yet).
+   */
+  private async mergedScan(tx: Tx, prefix: string, after: string, limit: number): Promise<string[]> {
+    const puts = new Set<string>();
+    const deletes = new Set<string>();
+    for (const [key, value] of tx.writes) {
+      if (!key.startsWith(prefix) || key.length === prefix.length) continue;
+      (value === undefined ? deletes : puts).add(key.slice(prefix.length));
+    }
+    const buffered = [...puts].filter((n) => compareKeys(n, after) > 0).sort(compareKeys);
+    const out: string[] = [];
+    let cursor = after;
+    let b = 0;
+    for (;;) {
+      const want = limit > 0 ? limit - out.length + deletes.size : 0;
+      const page = await this.inner.scan(prefix, { after: cursor, limit: want });
+      const full = want > 0 && page.length === want;
+      const boundary = full ? page[page.length - 1]! : undefined;
+      const names = page.filter((n) => !puts.has(n) && !deletes.has(n));
       while (b < buffered.length && (boundary === undefined || compareKeys(buffered[b]!, boundary) <= 0)) names.push(buffered[b++]!);
       names.sort(compareKeys);
       out.push(...names);

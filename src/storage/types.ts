@@ -42,6 +42,13 @@ export interface Storage {
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
   list(prefix: string, options?: ListOptions): Promise<string[]>;
+  /**
+   * Every key below `prefix`, recursively, relative to it and in byte order (no folder entries):
+   * for keys `a/b`, `a/c/d` and prefix `a/` it returns `['b', 'c/d']`. `after` is a relative key
+   * from a previous page; one ordered range read per page on the SQL backends. A key equal to
+   * the prefix itself is not returned.
+   */
+  scan(prefix: string, options?: ListOptions): Promise<string[]>;
   batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void>;
   /** Release connections and file handles. */
   close(): Promise<void>;

@@ -199,6 +199,38 @@ export function runStorageConformance(
       assert.deepEqual(await s.list('b/d/e/'), [], 'a file is not a folder');
     }));
 
+    it('scans every key below a prefix recursively, relative, in byte order', withStorage(async (s) => {
+      await putAll(s, ['a', 'b/c', 'b/d/e', 'b/d/f', 'b/d/g/h', 'b-x', 'b0', 'x/y/z', 'bb/q', 'u/\uFF5E', 'u/🔑/k']);
+      assert.deepEqual(await s.scan('b/'), ['c', 'd/e', 'd/f', 'd/g/h'], 'no neighbours (b-x, b0, bb/) and no folder entries');
+      assert.deepEqual(await s.scan('b/d/g/'), ['h']);
+      assert.deepEqual(await s.scan('nope/'), []);
+      assert.deepEqual(await s.scan('u/'), byteSort(['\uFF5E', '🔑/k']));
+      assert.deepEqual(await s.scan(''), byteSort(['a', 'b/c', 'b/d/e', 'b/d/f', 'b/d/g/h', 'b-x', 'b0', 'x/y/z', 'bb/q', 'u/\uFF5E', 'u/🔑/k']));
+      assert.deepEqual(await s.scan('b/', { limit: 2 }), ['c', 'd/e']);
+      assert.deepEqual(await s.scan('b/', { after: 'd/e', limit: 2 }), ['d/f', 'd/g/h']);
+      assert.deepEqual(await s.scan('b/', { after: 'd/g/h', limit: 2 }), []);
+      assert.deepEqual(await s.scan('b/', { after: 'c' }), ['d/e', 'd/f', 'd/g/h'], '"after" is exclusive');
+      await assert.rejects(s.scan('/b/'), /start with "\/"/);
+      await assert.rejects(s.scan('b/', { limit: -1 }), /limit/);
+    }));
+
+    it('pages a scan of 1,200 keys in order with no gaps or duplicates', withStorage(async (s) => {
+      const keys: string[] = [];
+      for (let i = 0; i < 1200; i++) keys.push(`p/f${i % 7}/${i % 3 === 0 ? 'sub/' : ''}k${i}`);
+      await s.batch(keys.map((key) => ({ type: 'put' as const, key, value: enc('v') })));
+      await s.put('p-neighbour', enc('v'));
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let guard = 0; guard < 100; guard++) {
+        const page = await s.scan('p/', { after, limit: 97 });
+        if (page.length === 0) break;
+        assert.ok(page.length <= 97);
+        seen.push(...page);
+        after = page[page.length - 1];
+      }
+      assert.deepEqual(seen, byteSort(keys.map((k) => k.slice(2))));
+    }));
+
     it('deduplicates folders and sorts by byte order', withStorage(async (s) => {
       // '-' (0x2d) < '/' (0x2f) < '0' (0x30): the folder "b/" sorts between "b-x" and "b0".
       await putAll(s, ['s/b0', 's/b/c', 's/b-x', 's/B', 's/b/d', 's/b/e/f', 's/b/', 's/a/1', 's/a/2']);

@@ -25,6 +25,7 @@ async function view(): Promise<Storage> {
     put: (k, val) => v.put(k, val),
     delete: (k) => v.delete(k),
     list: (p, o) => v.list(p, o),
+    scan: (p, o) => v.scan(p, o),
     batch: (ops, conditions) => v.batch(ops, conditions),
     close: async () => {
       await v.close();

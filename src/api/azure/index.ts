@@ -128,6 +128,7 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
         apiVersion: st.query.get('api-version') ?? undefined,
         maxResults: st.query.get('maxresults') ?? undefined,
         collection: azureCall.collection,
+        tag: st.query.get('tag') ?? undefined,
       });
     } catch (err) {
       const access = requiredAccess(logical.operation, azureCall.path);
@@ -212,6 +213,9 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
       const skipToken = st.query.get('$skiptoken') ?? st.query.get('skiptoken');
       if (maxResults !== null) data.maxresults = maxResults;
       if (skipToken !== null) data.skiptoken = skipToken;
+      // Coffer's tag filter on the secret listing (an extension: Key Vault has none).
+      const tag = st.query.get('tag');
+      if (tag !== null) data.tag = tag;
     }
     return send(reply, await callCore(request, requestId, st, azureCall, data));
   };

@@ -27,6 +27,8 @@ export interface RenderContext {
   maxResults?: string;
   /** For lists: the collection path (`/secrets`, `/secrets/<n>/versions`, `/deletedsecrets`). */
   collection?: string;
+  /** Coffer's `tag` filter of the listing, carried into nextLink so later pages stay filtered. */
+  tag?: string;
 }
 
 /** The api-version put into nextLinks when the client sent none. */
@@ -87,7 +89,8 @@ function nextLink(token: unknown, ctx: RenderContext): string | null {
   if (typeof token !== 'string' || token === '' || !ctx.collection) return null;
   const apiVersion = encodeURIComponent(ctx.apiVersion ?? DEFAULT_API_VERSION);
   const max = ctx.maxResults && /^\d+$/.test(ctx.maxResults) ? ctx.maxResults : '25';
-  return `${ctx.origin}${ctx.collection}?api-version=${apiVersion}&$skiptoken=${encodeURIComponent(token)}&maxresults=${max}`;
+  const tag = ctx.tag ? `&tag=${encodeURIComponent(ctx.tag)}` : '';
+  return `${ctx.origin}${ctx.collection}?api-version=${apiVersion}&$skiptoken=${encodeURIComponent(token)}&maxresults=${max}${tag}`;
 }
 
 function page(data: Json, ctx: RenderContext, opts: { versioned: boolean; deleted: boolean }): Json {

@@ -46,6 +46,17 @@ export const LIST_METHOD = 'LIST';
  */
 export const LIST_ALIAS_METHOD = 'LINK';
 
+/**
+ * What OpenBao's `SCAN` (recursive list) method reads as once it reaches the application.
+ * No llhttp method starts with `S` and has four letters, so `SCAN ` is rewritten whole, and only
+ * when all five bytes (method and space) arrive in one chunk (a request line split inside its
+ * method is left alone and llhttp answers 400 as before; `GET ?scan=true` always works). `BIND`
+ * (WebDAV) has the same length and is in `http.METHODS`; the Vault front treats it as SCAN.
+ */
+export const SCAN_ALIAS_METHOD = 'BIND';
+const SCAN_SP = Buffer.from('SCAN ');
+const SCAN_ALIAS = Buffer.from(SCAN_ALIAS_METHOD);
+
 /** Request line + headers (and, separately, chunked trailers) larger than this: pass-through. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -224,6 +235,9 @@ export class ListMethodRewriter {
         }
 
         case METHOD: {
+          if (this.methodLength === 0 && b === UPPER_S && i + SCAN_SP.length <= chunk.length && SCAN_SP.every((x, k) => chunk[i + k] === x)) {
+            chunk.set(SCAN_ALIAS, i);
+          }
           if (this.methodLength === 0 && b !== UPPER_L && b !== UPPER_C) {
             // Fast path for every other method (GET, POST, ...): llhttp validates it.
             this.state = METHOD_OTHER;

@@ -8,7 +8,7 @@ import { CofferError, badRequest } from '../../core/errors.js';
 import { parseBool, parseDuration } from '../../core/fields.js';
 import type { LogicalRequest, Operation } from '../../core/logical.js';
 import { JsonBodyError, parseJsonBounded } from '../http/json.js';
-import { LIST_ALIAS_METHOD } from '../http/list-method.js';
+import { LIST_ALIAS_METHOD, SCAN_ALIAS_METHOD } from '../http/list-method.js';
 
 /** The parts of an HTTP request the translation needs. */
 export interface HttpRequestParts {
@@ -85,7 +85,16 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
     if (b === undefined) throw badRequest(`invalid value for "list": "${listParam.slice(0, 20)}" is not a boolean`);
     isList = b;
   }
-  if (isList) operation = 'list';
+  // OpenBao's recursive listing: the SCAN verb, or GET with ?scan=true for clients without custom verbs.
+  let isScan = method === 'SCAN' || method === SCAN_ALIAS_METHOD;
+  const scanParam = query.get('scan');
+  if (!isList && !isScan && method === 'GET' && scanParam !== null) {
+    const b = parseBool(scanParam);
+    if (b === undefined) throw badRequest(`invalid value for "scan": "${scanParam.slice(0, 20)}" is not a boolean`);
+    isScan = b;
+  }
+  if (isScan) operation = 'scan';
+  else if (isList) operation = 'list';
   else if (method === 'GET' || method === 'HEAD') operation = 'read';
   else if (method === 'POST' || method === 'PUT') operation = 'update';
   else if (method === 'PATCH') operation = 'patch';
@@ -94,7 +103,7 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
 
   const helpParam = query.get('help');
   if (helpParam !== null && parseBool(helpParam)) operation = 'help';
-  if (operation === 'list' && !path.endsWith('/')) path += '/';
+  if ((operation === 'list' || operation === 'scan') && !path.endsWith('/')) path += '/';
 
   let data: Record<string, unknown>;
   let rawBody: Buffer | undefined;
@@ -112,7 +121,7 @@ export function toLogicalRequest(http: HttpRequestParts): LogicalRequest {
     }
   } else {
     data = {};
-    for (const [k, v] of query) if (k !== 'help' && k !== 'list') data[k] = v;
+    for (const [k, v] of query) if (k !== 'help' && k !== 'list' && k !== 'scan') data[k] = v;
   }
 
   let wrapTTL: number | undefined;

@@ -82,6 +82,29 @@ export function kvV2Path(mountPath: string, fullPath: string, prefix: string): s
   return rest === '' ? `${mount}/${prefix}/` : `${mount}/${prefix}/${rest}`;
 }
 
+/** Keys asked for per SCAN page by `kv list -recursive`. */
+const SCAN_PAGE = 1000;
+
+/**
+ * Every key below `target` through the server's paginated SCAN (`GET ?scan=true`), following
+ * `after` (or the server's `next_after` when a filtered page stopped early); null when none.
+ */
+async function scanAll(client: CofferClient, target: string, filter: string | undefined): Promise<string[] | null> {
+  const keys: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const res = await client.read(target, { query: { scan: true, limit: SCAN_PAGE, after, filter }, action: `scanning ${target}` });
+    const data = (res?.body?.data ?? {}) as { keys?: unknown; next_after?: unknown };
+    const page = Array.isArray(data.keys) ? data.keys.map(String) : [];
+    keys.push(...page);
+    const next = typeof data.next_after === 'string' ? data.next_after : page.length >= SCAN_PAGE ? page[page.length - 1] : undefined;
+    // A cursor that does not move forward would loop for ever: stop with what we have.
+    if (res === null || next === undefined || next === after) break;
+    after = next;
+  }
+  return keys.length > 0 ? keys : null;
+}
+
 /** The path a command addresses: `-mount=M PATH` is `M/PATH`. */
 function fullPathOf(path: string, mount: string | undefined): string {
   return mount !== undefined ? `${cleanPath(mount, '-mount')}/${cleanPath(path)}` : cleanPath(path);
@@ -317,15 +340,18 @@ export function registerKv(program: Command, env: CommandEnv): void {
 
   // list
   addOutputOptions(
-    mountOption(kv.command('list').description('List the keys under a path (folders end in /)').argument('<path>')),
+    mountOption(kv.command('list').description('List the keys under a path (folders end in /)').argument('<path>'))
+      .option('--recursive', 'every secret below the path, as paths relative to it (server-side SCAN, paginated)')
+      .option('--filter <expr>', 'with -recursive on KV v2: only secrets whose custom metadata matches, e.g. custom_metadata.owner=alice'),
     false,
   ).action(
-    action(env, async (path: string, opts: KvOpts) => {
+    action(env, async (path: string, opts: KvOpts & { recursive?: boolean; filter?: string }) => {
       const po = printOptions(ctx, opts);
+      if (opts.filter !== undefined && !opts.recursive) throw new CliError('-filter needs -recursive', EXIT_USAGE);
       const client = makeClient(ctx);
       const m = await locate(client, path, opts.mount);
       const target = m.version === 2 ? kvV2Path(m.mountPath, m.full, 'metadata') : m.full;
-      const keys = await client.list(target);
+      const keys = opts.recursive ? await scanAll(client, target, opts.filter) : await client.list(target);
       if (!keys) return noValue(ctx.io, target.endsWith('/') ? target : `${target}/`);
       printKeys(ctx.io, keys, po.format);
     }),

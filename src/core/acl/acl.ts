@@ -47,6 +47,7 @@ const BIT: Record<Capability, number> = {
   patch: 1 << 7,
   subscribe: 1 << 8,
   recover: 1 << 9,
+  scan: 1 << 10,
 };
 
 const OP_BIT: Record<Exclude<Operation, 'help'>, number> = {
@@ -56,6 +57,8 @@ const OP_BIT: Record<Exclude<Operation, 'help'>, number> = {
   patch: BIT.patch,
   delete: BIT.delete,
   list: BIT.list,
+  // OpenBao's recursive listing: its own capability, so granting `list` never grants recursion.
+  scan: BIT.scan,
 };
 
 /** Capability names in alphabetical order, for sorted output. */
@@ -157,7 +160,7 @@ export class ACL {
     const bit = OP_BIT[op];
     if (bit === undefined) return deny(false, [], `unknown operation "${String(op)}"`);
 
-    const perms = this.lookup(stripSlashes(req.path), op === 'list');
+    const perms = this.lookup(stripSlashes(req.path), op === 'list' || op === 'scan');
     if (!perms) return deny(false, [], 'no policy grants access to this path');
     const bits = perms.bits;
     if (bits & BIT.deny) return deny(false, ['deny'], 'a policy denies this path');

@@ -18,10 +18,10 @@ import {
 } from '../hcl/parser.js';
 
 /** A capability a path rule can grant. `deny` overrides all others, `sudo` included. */
-export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo' | 'deny' | 'subscribe' | 'recover';
+export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo' | 'deny' | 'subscribe' | 'recover' | 'scan';
 
 /** Every capability name a policy may use. */
-export const CAPABILITIES: readonly Capability[] = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe', 'recover'];
+export const CAPABILITIES: readonly Capability[] = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe', 'recover', 'scan'];
 
 /** One `path "..." { ... }` stanza, normalized. */
 export interface PathRule {

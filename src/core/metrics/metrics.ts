@@ -58,7 +58,7 @@ export interface TelemetryOptions {
 }
 
 type Front = 'vault' | 'azure' | 'internal';
-type StorageOperation = 'get' | 'put' | 'delete' | 'list' | 'batch';
+type StorageOperation = 'get' | 'put' | 'delete' | 'list' | 'scan' | 'batch';
 
 /** The bound series of one (front, operation, mount type): looked up without allocating. */
 interface RequestSeries {
@@ -114,7 +114,7 @@ export class CofferMetrics {
       this.registry,
     );
     const op = (operation: StorageOperation) => this.storageSeconds.bind({ operation });
-    this.storageSeries = { get: op('get'), put: op('put'), delete: op('delete'), list: op('list'), batch: op('batch') };
+    this.storageSeries = { get: op('get'), put: op('put'), delete: op('delete'), list: op('list'), scan: op('scan'), batch: op('batch') };
     // Kept as plain numbers where they happen (a `++` on the hot path) and copied in when scraped.
     new Counter({
       name: 'coffer_cache_lookups_total',

@@ -51,6 +51,15 @@ export class InstrumentedStorage implements NamedStorage {
     }
   }
 
+  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.scan(prefix, options);
+    } finally {
+      this.metrics.observeStorage('scan', t0);
+    }
+  }
+
   async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     const t0 = performance.now();
     try {

@@ -9,7 +9,7 @@ import { patternFields } from '../fields.js';
 
 /** The OpenAPI method each operation is served under (LIST is a GET with `list=true`). */
 const METHOD: Record<Exclude<Operation, 'help'>, string> = {
-  read: 'get', list: 'get', create: 'post', update: 'post', patch: 'patch', delete: 'delete',
+  read: 'get', list: 'get', scan: 'get', create: 'post', update: 'post', patch: 'patch', delete: 'delete',
 };
 
 /** The route pattern without its anchors, with named groups written as OpenAPI `{name}` templates. */

@@ -121,8 +121,32 @@ export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promis
   });
 }
 
-/** `list secrets/`: one page of secrets, each shown with its latest version's properties. */
+/**
+ * Coffer's `tag` filter on the secret listing (Key Vault's GetSecrets has none): `name:value`
+ * keeps secrets whose latest version has that tag with that value, `name` any value.
+ * Undefined when absent.
+ */
+function parseTagFilter(data: Record<string, unknown>): ((tags: unknown) => boolean) | undefined {
+  const raw = data.tag;
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string') throw badParameter('Invalid tag filter: use tag=<name>:<value> (or tag=<name> for any value)');
+  const colon = raw.indexOf(':');
+  const name = colon < 0 ? raw : raw.slice(0, colon);
+  const value = colon < 0 ? undefined : raw.slice(colon + 1);
+  if (name === '') throw badParameter('Invalid tag filter: the tag name is empty; use tag=<name>:<value>');
+  return (tags) => {
+    if (tags === null || typeof tags !== 'object' || !Object.hasOwn(tags, name)) return false;
+    return value === undefined || (tags as Record<string, unknown>)[name] === value;
+  };
+}
+
+/**
+ * `list secrets/`: one page of secrets, each shown with its latest version's properties. With
+ * `tag`, a page shows only the matching secrets of its range, so it may be short or even empty
+ * while a nextLink remains (Key Vault's own pages behave so; the SDKs follow nextLink).
+ */
 export async function listSecrets(req: BackendRequest): Promise<LogicalResponse> {
+  const matches = parseTagFilter(req.data);
   const page = await listPage(req.storage, SECRETS_PREFIX, parsePageRequest(req.data, isStoredName));
   const settings = await readSettings(req.storage, req.mount);
   const items: Record<string, unknown>[] = [];
@@ -130,7 +154,7 @@ export async function listSecrets(req: BackendRequest): Promise<LogicalResponse>
     // A secret deleted between the listing and these reads is simply left out.
     const record = await readSecret(req.storage, key);
     const v = record && (await readVersion(req.storage, key, record.current));
-    if (record && v) items.push(secretBundle(record, record.current, v, settings));
+    if (record && v && (!matches || matches(v.tags))) items.push(secretBundle(record, record.current, v, settings));
   }
   return { data: pageView(items, page.nextSkipToken) };
 }

@@ -9,6 +9,7 @@ import { parseDuration } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { decodeJson, encodeSecret } from './codec.js';
 import { listKeys } from './list.js';
+import { scanKeys } from './scan.js';
 import { isValidSecretPath, listPrefix, secretPath } from './paths.js';
 import { route } from './routes.js';
 
@@ -53,10 +54,16 @@ async function list(req: BackendRequest): Promise<LogicalResponse> {
   return listKeys(req.storage, listPrefix(req.params.path), req.data);
 }
 
+/** SCAN: every secret below the folder, recursively (KV v1 has no metadata to filter on). */
+async function scan(req: BackendRequest): Promise<LogicalResponse> {
+  if (req.data.filter !== undefined) throw badRequest('"filter" needs custom metadata, which only KV version 2 mounts have');
+  return scanKeys(req, '');
+}
+
 /** Builds the v1 backend: one route for every path under the mount. PATCH answers 405. */
 export function createKvV1(): Backend {
   const routes: Route[] = [
-    route(/^(?<path>.*)$/s, { read, create: write, update: write, delete: remove, list }, {
+    route(/^(?<path>.*)$/s, { read, create: write, update: write, delete: remove, list, scan }, {
       existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await req.storage.get(req.params.path!)) !== undefined,
       // The body is the secret itself: any key is data.
       fields: '*',

@@ -35,7 +35,7 @@ export function createKvV2(deps: KvDeps): Backend {
     ...versionRoutes(deps),
     subkeysRoute(deps),
     // The path itself is the mistake and its warning says so; listing every key of the body as unknown too would only bury it.
-    route(/^.*$/s, { read: invalidPath, create: invalidPath, update: invalidPath, patch: invalidPath, delete: invalidPath, list: invalidPath }, { fields: '*' }),
+    route(/^.*$/s, { read: invalidPath, create: invalidPath, update: invalidPath, patch: invalidPath, delete: invalidPath, list: invalidPath, scan: invalidPath }, { fields: '*' }),
   ];
   return { routes };
 }

@@ -7,6 +7,7 @@ import { notFound } from '../../core/errors.js';
 import { optBool, optDuration, optInt } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { listKeys } from './list.js';
+import { parseMetadataFilter, scanKeys } from './scan.js';
 import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, listPrefix, secretPath } from './paths.js';
 import { route, type KvDeps } from './routes.js';
@@ -129,6 +130,17 @@ async function listMetadata(req: BackendRequest): Promise<LogicalResponse> {
   return listKeys(req.storage, META_PREFIX + listPrefix(req.params.path), req.data);
 }
 
+/** SCAN of the metadata family, optionally filtered by custom metadata (see scan.ts). */
+async function scanMetadata(req: BackendRequest): Promise<LogicalResponse> {
+  const filter = parseMetadataFilter(req.data);
+  if (filter === undefined) return scanKeys(req, META_PREFIX);
+  return scanKeys(req, META_PREFIX, async (path) => {
+    const custom = (await readMeta(req.storage, path))?.customMetadata ?? {};
+    if (!Object.hasOwn(custom, filter.key)) return false;
+    return filter.value === undefined || custom[filter.key] === filter.value;
+  });
+}
+
 /** The `metadata/:path` route (an empty path is the mount root, for LIST). */
 export function metadataRoute(deps: KvDeps): Route {
   return route(/^metadata\/(?<path>.*)$/s, {
@@ -138,9 +150,10 @@ export function metadataRoute(deps: KvDeps): Route {
     patch: (req) => patchMetadata(deps, req),
     delete: (req) => deleteMetadata(deps, req),
     list: listMetadata,
+    scan: scanMetadata,
   }, {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
-    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit'],
-    help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder.',
+    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit', 'filter'],
+    help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder; SCAN it recursively (filter=custom_metadata.<key>=<value>).',
   });
 }
