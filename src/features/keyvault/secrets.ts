@@ -73,6 +73,7 @@ export async function setSecret(deps: VaultDeps, req: BackendRequest): Promise<L
     applyProperties(v, changes, now);
     const record: SecretRecord = { name: existing?.name ?? name.display, current: version };
     await req.storage.batch([putOp(versionKey(name.key, version), v), putOp(secretKey(name.key), record)]);
+    await emitNewVersion(deps, req, record, version, v);
     return { data: secretBundle(record, version, v, settings, { withValue: true }) };
   });
 }
@@ -149,4 +150,13 @@ export async function listSecretVersions(req: BackendRequest): Promise<LogicalRe
     if (v) items.push(secretBundle(record, version, v, settings));
   }
   return { data: pageView(items, page.nextSkipToken) };
+}
+
+/** Queues Key Vault's SecretNewVersionCreated (in the request's transaction; never the value). */
+export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+  const vaultName = req.mount.path.replace(/^keyvault\//, '').replace(/\/$/, '');
+  await deps.services.events?.emit({
+    type: 'SecretNewVersionCreated', namespace: 'Microsoft.KeyVault', mount: req.mount.path, vaultName,
+    objectName: record.name, version, id: `${req.mount.path}secrets/${record.name}/${version}`, nbf: v.nbf, exp: v.exp,
+  });
 }

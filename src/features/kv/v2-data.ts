@@ -5,7 +5,6 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { CofferError, notFound } from '../../core/errors.js';
 import { optInt } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import type { Storage } from '../../storage/types.js';
 import { encodeSecret, isPlainObject } from './codec.js';
 import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, secretPath } from './paths.js';
@@ -83,16 +82,35 @@ async function readSubkeys(deps: KvDeps, req: BackendRequest): Promise<LogicalRe
  * removal of pruned versions, in one atomic batch. Returns the write response.
  */
 async function commitVersion(
-  deps: KvDeps, storage: Storage, path: string, meta: KeyMeta, config: KvConfig, bytes: Uint8Array,
+  deps: KvDeps, req: BackendRequest, path: string, meta: KeyMeta, config: KvConfig, bytes: Uint8Array,
 ): Promise<LogicalResponse> {
   const { version, pruned } = addVersion(meta, deps.now(), config);
-  await storage.batch([
+  await req.storage.batch([
     { type: 'put', key: versionKey(path, version), value: bytes },
     putMetaOp(path, meta),
     ...pruned.map((n) => ({ type: 'delete' as const, key: versionKey(path, n) })),
   ]);
+  // Same transaction as the write: the event is queued exactly when the version commits.
+  await deps.events?.emit({
+    type: 'SecretNewVersionCreated', namespace: 'Coffer.KV', mount: req.mount.path, vaultName: req.mount.path,
+    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, exp: kvExpiry(meta),
+  });
   return { data: versionView(meta, version) };
 }
+
+/**
+ * The KV expiry of a secret: custom metadata `expires_at` (RFC 3339) in unix seconds, or
+ * undefined when absent or not a date.
+ */
+export function kvExpiry(meta: KeyMeta): number | undefined {
+  const raw = meta.customMetadata?.[KV_EXPIRES_AT];
+  if (!raw || !/^\d{4}-\d{2}-\d{2}T/.test(raw)) return undefined;
+  const ms = Date.parse(raw);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
+}
+
+/** The custom-metadata key that gives a KV secret an expiry (RFC 3339), for expiry events and `expiring_within`. */
+export const KV_EXPIRES_AT = 'expires_at';
 
 async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
   const path = secretPath(req.params.path);
@@ -103,7 +121,7 @@ async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResp
     const config = await readConfig(req.storage);
     const meta = (await readMeta(req.storage, path)) ?? emptyMeta();
     checkCas(cas, meta.current, config.casRequired || meta.casRequired);
-    return commitVersion(deps, req.storage, path, meta, config, bytes);
+    return commitVersion(deps, req, path, meta, config, bytes);
   });
 }
 
@@ -124,7 +142,7 @@ async function patchData(deps: KvDeps, req: BackendRequest): Promise<LogicalResp
     if (existing === undefined) throw new CofferError('internal', 'could not find version data');
     const patched = mergePatch(existing, patch);
     const bytes = encodeSecret(isPlainObject(patched) ? patched : {});
-    return commitVersion(deps, req.storage, path, meta, config, bytes);
+    return commitVersion(deps, req, path, meta, config, bytes);
   });
 }
 

@@ -1,0 +1,84 @@
+/**
+ * The events service's storage layout (its own view through the barrier, `sys/events/`):
+ *
+ * - `sub/<name>`: a subscription (its signing secret stays here, encrypted by the barrier);
+ * - `outbox/<time>-<id>`: an event an engine emitted inside a request's transaction;
+ * - `queue/<due>-<id>`: one delivery to one subscription, waiting for its (next) attempt;
+ * - `dead/<time>-<id>`: a delivery that failed every attempt (`sys/events/dead-letters`).
+ *
+ * Times are zero-padded milliseconds, so the one-level, byte-ordered listing is time-ordered and
+ * the worker reads only the head of each list.
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeJson, encodeJson } from '../../core/codec.js';
+import type { SecretEventType } from '../../core/backend.js';
+import type { Storage } from '../../storage/types.js';
+import type { GridEvent } from './schema.js';
+
+/** A webhook subscription as stored. */
+export interface Subscription {
+  name: string;
+  url: string;
+  /** HMAC-SHA256 key of the signature header; never returned or logged. */
+  secret: string;
+  /** Empty: every type. */
+  eventTypes: SecretEventType[];
+  /** Mount paths with a trailing slash; empty: every mount. */
+  mounts: string[];
+  maxAttempts: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  createdAt: number;
+}
+
+/** An event waiting for fan-out, with what the filters need. */
+export interface OutboxEntry {
+  type: SecretEventType;
+  mount: string;
+  event: GridEvent;
+}
+
+/** One delivery of one event to one subscription. */
+export interface Delivery {
+  id: string;
+  subscription: string;
+  event: GridEvent;
+  type: SecretEventType;
+  mount: string;
+  /** Attempts made so far. */
+  attempts: number;
+  lastError?: string;
+  /** Set in the dead-letter list. */
+  failedAt?: number;
+}
+
+export const SUB = 'sub/';
+export const OUTBOX = 'outbox/';
+export const QUEUE = 'queue/';
+export const DEAD = 'dead/';
+
+/** A time-ordered key under `prefix`. */
+export function timedKey(prefix: string, ms: number, id: string = randomUUID()): string {
+  return `${prefix}${String(Math.max(0, Math.floor(ms))).padStart(15, '0')}-${id}`;
+}
+
+/** The time encoded in a timed key's last segment. */
+export function keyTime(key: string): number {
+  return Number(key.slice(0, 15));
+}
+
+/** Reads a JSON record, or undefined. */
+export async function readJson<T>(storage: Storage, key: string): Promise<T | undefined> {
+  const raw = await storage.get(key);
+  return raw ? decodeJson<T>(raw) : undefined;
+}
+
+/** A batch `put` of a JSON record. */
+export function putJson(key: string, value: unknown) {
+  return { type: 'put' as const, key, value: encodeJson(value) };
+}
+
+/** A batch `delete`. */
+export function del(key: string) {
+  return { type: 'delete' as const, key };
+}
