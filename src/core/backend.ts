@@ -131,6 +131,12 @@ export interface SecretEvent {
 /** The narrow interface engines emit events through (see BackendServices.events). */
 export interface EventSink {
   emit(event: SecretEvent): Promise<void>;
+  /**
+   * Sets the expiry watch of one object (`key` names it within `event.mount`): SecretNearExpiry
+   * fires 30 days before `event.exp` and SecretExpired at it. Without `exp` it clears the watch
+   * (the expiry was removed, or the object deleted). Runs in the caller's transaction.
+   */
+  watchExpiry(key: string, event: Omit<SecretEvent, 'type'>): Promise<void>;
 }
 
 /**

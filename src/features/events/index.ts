@@ -4,9 +4,9 @@
  * leader's tick fans events out to subscriptions and delivers them (delivery.ts).
  */
 import type { SecretEvent, SystemServiceFactory } from '../../core/backend.js';
-import { gridEvent } from './schema.js';
-import { OUTBOX, putJson, timedKey, type OutboxEntry } from './store.js';
+import { outboxOp } from './store.js';
 import { runDeliveries } from './delivery.js';
+import { scanExpiry, watchExpiry } from './expiry.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
 /** The events service registered with core (see features/index.ts). */
@@ -16,13 +16,14 @@ export const eventsServiceFactory: SystemServiceFactory = {
     return {
       routes: subscriptionRoutes(storage, now),
       events: {
-        async emit(e: SecretEvent) {
-          const entry: OutboxEntry = { type: e.type, mount: e.mount, event: gridEvent(e, now()) };
-          // Part of the caller's transaction: the event exists exactly when the write commits.
-          await storage.batch([putJson(timedKey(OUTBOX, now()), entry)]);
-        },
+        // Part of the caller's transaction: the event exists exactly when the write commits.
+        emit: (e: SecretEvent) => storage.batch([outboxOp(e, now())]),
+        watchExpiry: (key, e) => watchExpiry(storage, key, e),
       },
-      tick: () => runDeliveries(storage, { now, logger }),
+      tick: async () => {
+        await scanExpiry(storage, now());
+        await runDeliveries(storage, { now, logger });
+      },
     };
   },
 };

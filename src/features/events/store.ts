@@ -11,9 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeJson, encodeJson } from '../../core/codec.js';
-import type { SecretEventType } from '../../core/backend.js';
+import type { SecretEvent, SecretEventType } from '../../core/backend.js';
 import type { Storage } from '../../storage/types.js';
-import type { GridEvent } from './schema.js';
+import { gridEvent, type GridEvent } from './schema.js';
 
 /** A webhook subscription as stored. */
 export interface Subscription {
@@ -56,6 +56,10 @@ export const SUB = 'sub/';
 export const OUTBOX = 'outbox/';
 export const QUEUE = 'queue/';
 export const DEAD = 'dead/';
+/** `watch/<hash>`: an object's expiry watch; `near/<time>-<hash>` and `expire/<time>-<hash>`: its two due times. */
+export const WATCH = 'watch/';
+export const NEAR = 'near/';
+export const EXPIRE = 'expire/';
 
 /** A time-ordered key under `prefix`. */
 export function timedKey(prefix: string, ms: number, id: string = randomUUID()): string {
@@ -81,4 +85,10 @@ export function putJson(key: string, value: unknown) {
 /** A batch `delete`. */
 export function del(key: string) {
   return { type: 'delete' as const, key };
+}
+
+/** The batch op that queues `e` (raised at `now`) for fan-out. */
+export function outboxOp(e: SecretEvent, now: number) {
+  const entry: OutboxEntry = { type: e.type, mount: e.mount, event: gridEvent(e, now) };
+  return putJson(timedKey(OUTBOX, now), entry);
 }

@@ -74,6 +74,7 @@ export async function setSecret(deps: VaultDeps, req: BackendRequest): Promise<L
     const record: SecretRecord = { name: existing?.name ?? name.display, current: version };
     await req.storage.batch([putOp(versionKey(name.key, version), v), putOp(secretKey(name.key), record)]);
     await emitNewVersion(deps, req, record, version, v);
+    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, version, v);
     return { data: secretBundle(record, version, v, settings, { withValue: true }) };
   });
 }
@@ -94,8 +95,10 @@ export async function updateSecretProperties(deps: VaultDeps, req: BackendReques
   const settings = await readSettings(req.storage, req.mount);
   return deps.locks.run(name.key, async () => {
     const { record, version, v } = await loadVersion(req, req.params.version);
+    const hadExpiry = v.exp !== undefined;
     applyProperties(v, changes, nowSeconds(deps));
     await req.storage.batch([putOp(versionKey(name.key, version), v)]);
+    if (hadExpiry || v.exp !== undefined) await watchVersionExpiry(deps, req, record, version, v);
     return { data: secretBundle(record, version, v, settings) };
   });
 }
@@ -118,6 +121,8 @@ export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promis
       putOp(deletedKey(name.key), deleted),
       putOp(purgeIndexKey(deleted.scheduledPurgeDate, name.key), name.key),
     ]);
+    // A deleted secret raises no expiry events (its latest version's watch ends).
+    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, record.current, { ...v, exp: undefined });
     return { data: deletedBundle(deleted, v, settings) };
   });
 }
@@ -152,11 +157,21 @@ export async function listSecretVersions(req: BackendRequest): Promise<LogicalRe
   return { data: pageView(items, page.nextSkipToken) };
 }
 
-/** Queues Key Vault's SecretNewVersionCreated (in the request's transaction; never the value). */
-export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+/** What Key Vault's secret events say about one version (never its value). */
+function eventOf(req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord) {
   const vaultName = req.mount.path.replace(/^keyvault\//, '').replace(/\/$/, '');
-  await deps.services.events?.emit({
-    type: 'SecretNewVersionCreated', namespace: 'Microsoft.KeyVault', mount: req.mount.path, vaultName,
+  return {
+    namespace: 'Microsoft.KeyVault', mount: req.mount.path, vaultName,
     objectName: record.name, version, id: `${req.mount.path}secrets/${record.name}/${version}`, nbf: v.nbf, exp: v.exp,
-  });
+  };
+}
+
+/** Queues Key Vault's SecretNewVersionCreated (in the request's transaction). */
+export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+  await deps.services.events?.emit({ type: 'SecretNewVersionCreated', ...eventOf(req, record, version, v) });
+}
+
+/** Points the version's expiry watch at its `exp` (clears it without one): SecretNearExpiry and SecretExpired, per version as in Key Vault. */
+async function watchVersionExpiry(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+  await deps.services.events?.watchExpiry(`${record.name.toLowerCase()}/${version}`, eventOf(req, record, version, v));
 }

@@ -10,6 +10,7 @@ import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, secretPath } from './paths.js';
 import { route, type KvDeps } from './routes.js';
 import { subkeys } from './subkeys.js';
+import { KV_EXPIRES_AT, kvExpiry, watchKvExpiry } from './expiry.js';
 import { checkCas, readCas, requireDataField } from './v2-fields.js';
 import {
   addVersion, emptyMeta, isDeleted, isLive, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
@@ -93,24 +94,13 @@ async function commitVersion(
   // Same transaction as the write: the event is queued exactly when the version commits.
   await deps.events?.emit({
     type: 'SecretNewVersionCreated', namespace: 'Coffer.KV', mount: req.mount.path, vaultName: req.mount.path,
-    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, exp: kvExpiry(meta),
+    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, exp: kvExpiry(meta.customMetadata),
   });
+  // Only a secret with an expiry has a watch to move to the new version (no extra read otherwise).
+  if (meta.customMetadata?.[KV_EXPIRES_AT] !== undefined) await watchKvExpiry(deps, req, path, meta);
   return { data: versionView(meta, version) };
 }
 
-/**
- * The KV expiry of a secret: custom metadata `expires_at` (RFC 3339) in unix seconds, or
- * undefined when absent or not a date.
- */
-export function kvExpiry(meta: KeyMeta): number | undefined {
-  const raw = meta.customMetadata?.[KV_EXPIRES_AT];
-  if (!raw || !/^\d{4}-\d{2}-\d{2}T/.test(raw)) return undefined;
-  const ms = Date.parse(raw);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
-}
-
-/** The custom-metadata key that gives a KV secret an expiry (RFC 3339), for expiry events and `expiring_within`. */
-export const KV_EXPIRES_AT = 'expires_at';
 
 async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
   const path = secretPath(req.params.path);

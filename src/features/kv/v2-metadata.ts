@@ -6,6 +6,7 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { notFound } from '../../core/errors.js';
 import { optBool, optDuration, optInt } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
+import { expiryWarning, kvExpiry, watchKvExpiry } from './expiry.js';
 import { listKeys } from './list.js';
 import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, listPrefix, secretPath } from './paths.js';
@@ -83,8 +84,9 @@ async function writeMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
     applyFields(meta, fields);
     if (custom) meta.customMetadata = custom;
     await req.storage.batch([putMetaOp(path, meta)]);
+    if (custom) await watchKvExpiry(deps, req, path, meta);
   });
-  return warnings ? { data: null, warnings } : null;
+  return withExpiryWarning(warnings, custom);
 }
 
 async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse | null> {
@@ -96,6 +98,7 @@ async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
     validateCustomMetadata(Object.fromEntries(Object.entries(customPatch).filter(([, v]) => v !== null)) as Record<string, string>);
   }
   const warnings = await casWarning(req, fields);
+  let expiry: Record<string, string> | null = null;
   await deps.locks.run(path, async () => {
     const meta = await readMeta(req.storage, path);
     if (!meta) throw notFound();
@@ -108,8 +111,10 @@ async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
       meta.customMetadata = merged;
     }
     await req.storage.batch([putMetaOp(path, meta)]);
+    if (customPatch !== undefined) await watchKvExpiry(deps, req, path, meta);
+    expiry = meta.customMetadata;
   });
-  return warnings ? { data: null, warnings } : null;
+  return withExpiryWarning(warnings, expiry);
 }
 
 async function deleteMetadata(deps: KvDeps, req: BackendRequest): Promise<null> {
@@ -121,8 +126,15 @@ async function deleteMetadata(deps: KvDeps, req: BackendRequest): Promise<null> 
       ...Object.keys(meta.versions).map((n) => ({ type: 'delete' as const, key: versionKey(path, Number(n)) })),
       { type: 'delete', key: metaKey(path) },
     ]);
+    if (kvExpiry(meta.customMetadata) !== undefined) await watchKvExpiry(deps, req, path, undefined);
   });
   return null;
+}
+
+/** The answer of a metadata write: null, or the CAS and `expires_at` warnings. */
+function withExpiryWarning(warnings: string[] | undefined, custom: Record<string, string> | null | undefined): LogicalResponse | null {
+  const all = [...(warnings ?? []), ...[expiryWarning(custom)].filter((w): w is string => w !== undefined)];
+  return all.length ? { data: null, warnings: all } : null;
 }
 
 async function listMetadata(req: BackendRequest): Promise<LogicalResponse> {
