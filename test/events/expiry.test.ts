@@ -110,4 +110,34 @@ describe('events: expiry', () => {
     await s.core.tick();
     assert.deepEqual(types(), []);
   });
+
+  it('?expiring_within on KV metadata and Key Vault listings', async () => {
+    const now = s.clock.now();
+    await s.request('POST', '/v1/secret/data/soon/a', { body: { data: { a: '1' } } });
+    await s.request('POST', '/v1/secret/metadata/soon/a', { body: { custom_metadata: { expires_at: new Date(now + 3 * DAY).toISOString() } } });
+    await s.request('POST', '/v1/secret/data/soon/b', { body: { data: { a: '1' } } });
+    await s.request('POST', '/v1/secret/metadata/soon/b', { body: { custom_metadata: { expires_at: new Date(now + 20 * DAY).toISOString() } } });
+    await s.request('POST', '/v1/secret/data/soon/c', { body: { data: { a: '1' } } });
+    await s.request('POST', '/v1/secret/data/soon/d/e', { body: { data: { a: '1' } } });
+    const all = await s.request('LIST', '/v1/secret/metadata/soon/');
+    assert.deepEqual(all.body.data.keys, ['a', 'b', 'c', 'd/']);
+    const week = await s.request('LIST', '/v1/secret/metadata/soon/?expiring_within=7d');
+    assert.equal(week.status, 200, week.text);
+    assert.deepEqual(week.body.data.keys, ['a']);
+    assert.deepEqual((await s.request('LIST', '/v1/secret/metadata/soon/?expiring_within=30d')).body.data.keys, ['a', 'b']);
+    assert.equal((await s.request('LIST', '/v1/secret/metadata/soon/?expiring_within=1h')).status, 404);
+    const bad = await s.request('LIST', '/v1/secret/metadata/soon/?expiring_within=soon');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.errors.join(' '), /expiring_within/);
+
+    const secs = Math.floor(now / 1000);
+    await s.request('PUT', '/v1/keyvault/main/secrets/kv-soon', { body: { value: 'v', attributes: { exp: secs + 2 * 86400 } } });
+    await s.request('PUT', '/v1/keyvault/main/secrets/kv-later', { body: { value: 'v', attributes: { exp: secs + 60 * 86400 } } });
+    await s.request('PUT', '/v1/keyvault/main/secrets/kv-never', { body: { value: 'v' } });
+    const names = (res: { body: any }) => res.body.data.items.map((i: any) => i.name).filter((n: string) => n.startsWith('kv-')).sort();
+    assert.deepEqual(names(await s.request('LIST', '/v1/keyvault/main/secrets/')), ['kv-later', 'kv-never', 'kv-soon']);
+    const soon = await s.request('LIST', '/v1/keyvault/main/secrets/?expiring_within=7d');
+    assert.equal(soon.status, 200, soon.text);
+    assert.deepEqual(names(soon), ['kv-soon']);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { BackendRequest } from '../../core/backend.js';
 import type { LogicalResponse } from '../../core/logical.js';
+import { optDuration } from '../../core/fields.js';
 import { badParameter, deletedButRecoverable, forbidden, secretNotFound } from './azure-errors.js';
 import { deletedBundle, pageView, secretBundle } from './bundle.js';
 import { nowSeconds, type VaultDeps } from './deps.js';
@@ -127,8 +128,14 @@ export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promis
   });
 }
 
-/** `list secrets/`: one page of secrets, each shown with its latest version's properties. */
-export async function listSecrets(req: BackendRequest): Promise<LogicalResponse> {
+/**
+ * `list secrets/`: one page of secrets, each shown with its latest version's properties. With
+ * `expiring_within` (a duration such as `7d`), only those whose latest version's `exp` falls
+ * within it (or has passed).
+ */
+export async function listSecrets(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const within = optDuration(req.data, 'expiring_within');
+  const until = within === undefined ? undefined : nowSeconds(deps) + within;
   const page = await listPage(req.storage, SECRETS_PREFIX, parsePageRequest(req.data, isStoredName));
   const settings = await readSettings(req.storage, req.mount);
   const items: Record<string, unknown>[] = [];
@@ -136,7 +143,7 @@ export async function listSecrets(req: BackendRequest): Promise<LogicalResponse>
     // A secret deleted between the listing and these reads is simply left out.
     const record = await readSecret(req.storage, key);
     const v = record && (await readVersion(req.storage, key, record.current));
-    if (record && v) items.push(secretBundle(record, record.current, v, settings));
+    if (record && v && (until === undefined || (v.exp !== undefined && v.exp <= until))) items.push(secretBundle(record, record.current, v, settings));
   }
   return { data: pageView(items, page.nextSkipToken) };
 }

@@ -137,8 +137,21 @@ function withExpiryWarning(warnings: string[] | undefined, custom: Record<string
   return all.length ? { data: null, warnings: all } : null;
 }
 
-async function listMetadata(req: BackendRequest): Promise<LogicalResponse> {
-  return listKeys(req.storage, META_PREFIX + listPrefix(req.params.path), req.data);
+async function listMetadata(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const within = optDuration(req.data, 'expiring_within');
+  const prefix = listPrefix(req.params.path);
+  const listed = await listKeys(req.storage, META_PREFIX + prefix, req.data);
+  if (within === undefined) return listed;
+  // Only the secrets of this page whose expires_at falls within the window (or has passed); folders are left out.
+  const until = Math.floor(deps.now() / 1000) + within;
+  const keys: string[] = [];
+  for (const key of listed.data!.keys as string[]) {
+    if (key.endsWith('/')) continue;
+    const exp = kvExpiry((await readMeta(req.storage, prefix + key))?.customMetadata);
+    if (exp !== undefined && exp <= until) keys.push(key);
+  }
+  if (keys.length === 0) throw notFound();
+  return { data: { keys } };
 }
 
 /** The `metadata/:path` route (an empty path is the mount root, for LIST). */
@@ -149,10 +162,10 @@ export function metadataRoute(deps: KvDeps): Route {
     update: (req) => writeMetadata(deps, req),
     patch: (req) => patchMetadata(deps, req),
     delete: (req) => deleteMetadata(deps, req),
-    list: listMetadata,
+    list: (req) => listMetadata(deps, req),
   }, {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
-    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit'],
+    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit', 'expiring_within'],
     help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder.',
   });
 }
