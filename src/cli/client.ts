@@ -33,6 +33,8 @@ export interface RequestOptions {
   allowNotFound?: boolean;
   /** Use this token instead of the client's (null: send none). */
   token?: string | null;
+  /** Aborts the request (a long poll the caller no longer needs). */
+  signal?: AbortSignal;
   /** Ask the server to wrap the response (`X-Vault-Wrap-TTL`, e.g. `5m`); unset or empty: no wrapping. */
   wrapTtl?: string;
 }
@@ -231,7 +233,7 @@ export class CofferClient {
       headers['Content-Length'] = String(payload.length);
     }
 
-    const response = await this.send(url, httpMethod, headers, payload, action);
+    const response = await this.send(url, httpMethod, headers, payload, action, options.signal);
     if (response.status >= 400 && !(response.status === 404 && options.allowNotFound)) {
       throw this.apiError(response, method, apiPath, action, token !== undefined);
     }
@@ -268,6 +270,7 @@ export class CofferClient {
     headers: Record<string, string>,
     payload: Buffer | undefined,
     action: string,
+    signal?: AbortSignal,
   ): Promise<ApiResponse> {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
@@ -275,7 +278,7 @@ export class CofferClient {
       ? { ca: this.tls.ca, rejectUnauthorized: !this.tls.skipVerify }
       : {};
     return new Promise<ApiResponse>((resolve, reject) => {
-      const req = transport.request(url, { method, headers, agent: false, ...tlsOptions }, (res) => {
+      const req = transport.request(url, { method, headers, agent: false, signal, ...tlsOptions }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => reject(this.connectionError(err, action)));

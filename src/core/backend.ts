@@ -122,6 +122,8 @@ export interface SecretEvent {
   version: string;
   /** The object's id: its API path on this server. */
   id: string;
+  /** The path a token must be able to `read` to be told of this event (`sys/events/wait`). */
+  readPath: string;
   /** Unix seconds. */
   nbf?: number;
   /** Unix seconds; a version with one is watched for near-expiry and expiry. */
@@ -156,7 +158,13 @@ export interface SystemService {
 /** Builds a SystemService; `storage` is its own view through the barrier (`sys/<name>/`). */
 export interface SystemServiceFactory {
   name: string;
-  create(ctx: { storage: Storage; now(): number; logger: BackendServices['logger'] }): SystemService;
+  create(ctx: {
+    storage: Storage;
+    now(): number;
+    logger: BackendServices['logger'];
+    /** Whether `auth`'s policies grant `read` on `path` (for answers that must only name what the caller may see). */
+    mayRead(auth: RequestAuth, path: string): Promise<boolean>;
+  }): SystemService;
 }
 
 /** What a handler receives. */

@@ -165,7 +165,10 @@ export class Core {
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
     this.tokens = new TokenStore(new PrefixedStorage(this.barrier, 'sys/token/'), now);
     this.tokens.onRevoke((tokenId) => this.afterTokenRevoked(tokenId));
-    this.systemServices = (options.systemServices ?? []).map((f) => f.create({ storage: new PrefixedStorage(this.barrier, `sys/${f.name}/`), now, logger: this.logger }));
+    this.systemServices = (options.systemServices ?? []).map((f) => f.create({
+      storage: new PrefixedStorage(this.barrier, `sys/${f.name}/`), now, logger: this.logger,
+      mayRead: async (auth, path) => auth.isRoot || (await this.policies.acl(auth.policies)).check({ operation: 'read', path }).allowed,
+    }));
     this.systemBackend = createSystemBackend(this, this.systemServices.flatMap((s) => s.routes));
     this.tokenBackend = createTokenBackend({
       store: this.tokens,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SecretEvent } from '../../core/backend.js';
 import type { BatchOp, Storage } from '../../storage/types.js';
-import { EXPIRE, NEAR, WATCH, del, keyTime, outboxOp, putJson, readJson, timedKey } from './store.js';
+import { EXPIRE, NEAR, WATCH, del, keyTime, eventOps, putJson, readJson, timedKey } from './store.js';
 
 /** Key Vault raises SecretNearExpiry 30 days before the expiry date. */
 export const NEAR_EXPIRY_MS = 30 * 86_400_000;
@@ -46,7 +46,7 @@ export async function scanExpiry(storage: Storage, now: number): Promise<void> {
       const watch = await readJson<Watch>(storage, WATCH + hash);
       const ops: BatchOp[] = [del(index + key)];
       const current = watch && (index === NEAR ? watch.nearKey : watch.expireKey) === key;
-      if (current) ops.push(outboxOp({ ...watch.event, type }, now));
+      if (current) ops.push(...eventOps({ ...watch.event, type }, now));
       // After SecretExpired nothing more is due: the watch ends.
       if (current && index === EXPIRE) ops.push(del(WATCH + hash));
       await storage.batch(ops);

@@ -4,7 +4,8 @@
  * leader's tick fans events out to subscriptions and delivers them (delivery.ts).
  */
 import type { SecretEvent, SystemServiceFactory } from '../../core/backend.js';
-import { outboxOp } from './store.js';
+import { eventOps } from './store.js';
+import { trimLog, waitRoute } from './wait.js';
 import { runDeliveries } from './delivery.js';
 import { scanExpiry, watchExpiry } from './expiry.js';
 import { subscriptionRoutes } from './subscriptions.js';
@@ -12,16 +13,17 @@ import { subscriptionRoutes } from './subscriptions.js';
 /** The events service registered with core (see features/index.ts). */
 export const eventsServiceFactory: SystemServiceFactory = {
   name: 'events',
-  create({ storage, now, logger }) {
+  create({ storage, now, logger, mayRead }) {
     return {
-      routes: subscriptionRoutes(storage, now),
+      routes: [...subscriptionRoutes(storage, now), waitRoute(storage, now, mayRead)],
       events: {
         // Part of the caller's transaction: the event exists exactly when the write commits.
-        emit: (e: SecretEvent) => storage.batch([outboxOp(e, now())]),
+        emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
         watchExpiry: (key, e) => watchExpiry(storage, key, e),
       },
       tick: async () => {
         await scanExpiry(storage, now());
+        await trimLog(storage, now());
         await runDeliveries(storage, { now, logger });
       },
     };

@@ -60,6 +60,17 @@ export const DEAD = 'dead/';
 export const WATCH = 'watch/';
 export const NEAR = 'near/';
 export const EXPIRE = 'expire/';
+/** `log/<time>-<id>`: recent events for `sys/events/wait`, kept LOG_KEEP_MS. */
+export const LOG = 'log/';
+export const LOG_KEEP_MS = 10 * 60_000;
+
+/** An entry of the recent-events log. */
+export interface LogEntry {
+  type: SecretEventType;
+  mount: string;
+  readPath: string;
+  event: GridEvent;
+}
 
 /** A time-ordered key under `prefix`. */
 export function timedKey(prefix: string, ms: number, id: string = randomUUID()): string {
@@ -87,8 +98,10 @@ export function del(key: string) {
   return { type: 'delete' as const, key };
 }
 
-/** The batch op that queues `e` (raised at `now`) for fan-out. */
-export function outboxOp(e: SecretEvent, now: number) {
-  const entry: OutboxEntry = { type: e.type, mount: e.mount, event: gridEvent(e, now) };
-  return putJson(timedKey(OUTBOX, now), entry);
+/** The batch ops that record `e` (raised at `now`): queued for fan-out to webhooks, and in the recent-events log. */
+export function eventOps(e: SecretEvent, now: number) {
+  const event = gridEvent(e, now);
+  const entry: OutboxEntry = { type: e.type, mount: e.mount, event };
+  const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
+  return [putJson(timedKey(OUTBOX, now, event.id), entry), putJson(timedKey(LOG, now, event.id), log)];
 }

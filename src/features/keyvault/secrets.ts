@@ -169,7 +169,7 @@ function eventOf(req: BackendRequest, record: SecretRecord, version: string, v: 
   const vaultName = req.mount.path.replace(/^keyvault\//, '').replace(/\/$/, '');
   return {
     namespace: 'Microsoft.KeyVault', mount: req.mount.path, vaultName,
-    objectName: record.name, version, id: `${req.mount.path}secrets/${record.name}/${version}`, nbf: v.nbf, exp: v.exp,
+    objectName: record.name, version, id: `${req.mount.path}secrets/${record.name}/${version}`, readPath: `${req.mount.path}secrets/${record.name}`, nbf: v.nbf, exp: v.exp,
   };
 }
 

@@ -30,6 +30,6 @@ export async function watchKvExpiry(deps: KvDeps, req: BackendRequest, path: str
   const mount = req.mount.path;
   await deps.events?.watchExpiry(path, {
     namespace: 'Coffer.KV', mount, vaultName: mount, objectName: path, version: String(meta?.current ?? 0),
-    id: `${mount}data/${path}`, exp: meta ? kvExpiry(meta.customMetadata) : undefined,
+    id: `${mount}data/${path}`, readPath: `${mount}data/${path}`, exp: meta ? kvExpiry(meta.customMetadata) : undefined,
   });
 }

@@ -94,7 +94,7 @@ async function commitVersion(
   // Same transaction as the write: the event is queued exactly when the version commits.
   await deps.events?.emit({
     type: 'SecretNewVersionCreated', namespace: 'Coffer.KV', mount: req.mount.path, vaultName: req.mount.path,
-    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, exp: kvExpiry(meta.customMetadata),
+    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, readPath: `${req.mount.path}data/${path}`, exp: kvExpiry(meta.customMetadata),
   });
   // Only a secret with an expiry has a watch to move to the new version (no extra read otherwise).
   if (meta.customMetadata?.[KV_EXPIRES_AT] !== undefined) await watchKvExpiry(deps, req, path, meta);
