@@ -154,8 +154,10 @@ describe('events: webhooks', () => {
       assert.equal(d.event_type, 'Coffer.KV.SecretNewVersionCreated');
     }
     assert.equal(dead.text.includes(SIGNING_SECRET), false);
-    s.clock.advance(3_600_000);
+    s.clock.advance(8 * 86_400_000);
     await s.core.tick();
+    const later = await s.request('GET', '/v1/sys/events/dead-letters');
+    assert.deepEqual(later.body.data.dead_letters, [], 'dead letters are dropped after a week');
     await s.request('DELETE', '/v1/sys/events/subscriptions/dead');
   });
 

@@ -11,11 +11,11 @@ import type { BackendServices } from '../../core/backend.js';
 import {
   DEAD, OUTBOX, QUEUE, SUB, del, keyTime, putJson, readJson, timedKey, type Delivery, type OutboxEntry, type Subscription,
 } from './store.js';
+import { MAX_SUBSCRIPTIONS } from './subscriptions.js';
 
 /** Events fanned out and deliveries attempted per tick: the worker's work per tick is bounded. */
 const FAN_OUT_PER_TICK = 200;
 const DELIVERIES_PER_TICK = 32;
-const MAX_SUBSCRIPTIONS = 1000;
 /** First retry after 10 s, doubling, at most an hour apart. */
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 3_600_000;

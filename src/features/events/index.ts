@@ -4,8 +4,8 @@
  * leader's tick fans events out to subscriptions and delivers them (delivery.ts).
  */
 import type { SecretEvent, SystemServiceFactory } from '../../core/backend.js';
-import { eventOps } from './store.js';
-import { trimLog, waitRoute } from './wait.js';
+import { eventOps, trimOld } from './store.js';
+import { waitRoute } from './wait.js';
 import { runDeliveries } from './delivery.js';
 import { scanExpiry, watchExpiry } from './expiry.js';
 import { subscriptionRoutes } from './subscriptions.js';
@@ -23,7 +23,7 @@ export const eventsServiceFactory: SystemServiceFactory = {
       },
       tick: async () => {
         await scanExpiry(storage, now());
-        await trimLog(storage, now());
+        await trimOld(storage, now());
         await runDeliveries(storage, { now, logger });
       },
     };

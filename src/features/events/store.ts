@@ -56,6 +56,8 @@ export const SUB = 'sub/';
 export const OUTBOX = 'outbox/';
 export const QUEUE = 'queue/';
 export const DEAD = 'dead/';
+/** Dead letters are kept a week, then dropped by the tick. */
+export const DEAD_KEEP_MS = 7 * 86_400_000;
 /** `watch/<hash>`: an object's expiry watch; `near/<time>-<hash>` and `expire/<time>-<hash>`: its two due times. */
 export const WATCH = 'watch/';
 export const NEAR = 'near/';
@@ -104,4 +106,15 @@ export function eventOps(e: SecretEvent, now: number) {
   const entry: OutboxEntry = { type: e.type, mount: e.mount, event };
   const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
   return [putJson(timedKey(OUTBOX, now, event.id), entry), putJson(timedKey(LOG, now, event.id), log)];
+}
+
+/** Entries dropped per prefix and tick by trimOld. */
+const TRIM_PER_TICK = 500;
+
+/** Drops log entries older than LOG_KEEP_MS and dead letters older than DEAD_KEEP_MS (a bounded number per tick). */
+export async function trimOld(storage: Storage, now: number): Promise<void> {
+  for (const [prefix, keep] of [[LOG, LOG_KEEP_MS], [DEAD, DEAD_KEEP_MS]] as const) {
+    const old = (await storage.list(prefix, { limit: TRIM_PER_TICK })).filter((k) => keyTime(k) < now - keep);
+    if (old.length > 0) await storage.batch(old.map((k) => del(prefix + k)));
+  }
 }

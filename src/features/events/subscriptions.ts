@@ -17,6 +17,8 @@ const MAX_URL = 2048;
 const MAX_ATTEMPTS = 10;
 const MAX_TIMEOUT_S = 30;
 const DEAD_LETTERS_SHOWN = 1000;
+/** The worker reads this many subscriptions per fan-out; more could never be served. */
+export const MAX_SUBSCRIPTIONS = 1000;
 
 /** Checks a webhook URL: absolute http(s), no credentials in it (they would be shown on read). */
 function parseUrl(raw: string | undefined): string {
@@ -85,6 +87,9 @@ export function subscriptionRoutes(storage: Storage, now: () => number): Route[]
         create: async (req) => {
           const name = subName(req.params.name);
           const previous = await readJson<Subscription>(storage, SUB + name);
+          if (!previous && (await storage.list(SUB, { limit: MAX_SUBSCRIPTIONS })).length >= MAX_SUBSCRIPTIONS) {
+            throw badRequest(`too many subscriptions: at most ${MAX_SUBSCRIPTIONS}; delete one first or widen an existing one's filters`);
+          }
           const url = parseUrl(optString(req.data, 'url') ?? previous?.url);
           // The secret may be omitted on update (it is never shown, so it could not be echoed back).
           const secret = optString(req.data, 'secret') ?? previous?.secret;

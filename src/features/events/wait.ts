@@ -13,7 +13,7 @@ import type { Route, RequestAuth } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { optDuration, optString, optStringList } from '../../core/fields.js';
 import type { Storage } from '../../storage/types.js';
-import { LOG, LOG_KEEP_MS, del, keyTime, readJson, type LogEntry } from './store.js';
+import { LOG, keyTime, readJson, type LogEntry } from './store.js';
 
 /** `<time>` or `<time>.<id>,<id>...`: the newest millisecond seen and the events of it already returned. */
 const CURSOR = /^\d{15}(\.[0-9a-f-]{36}(,[0-9a-f-]{36})*)?$/;
@@ -23,7 +23,6 @@ const MAX_WAIT_S = 60;
 const DEFAULT_WAIT_S = 25;
 const POLL_MS = 200;
 const PAGE = 200;
-const TRIM_PER_TICK = 500;
 
 /**
  * Where a wait resumes. Log keys are `<time>-<random id>`, so two events of one millisecond do
@@ -93,10 +92,4 @@ export function waitRoute(storage: Storage, now: () => number, mayRead: (auth: R
     },
     help: 'Wait for secret events after a cursor (after, mounts, timeout): a long poll.',
   };
-}
-
-/** Drops log entries older than LOG_KEEP_MS (a bounded number per tick). */
-export async function trimLog(storage: Storage, now: number): Promise<void> {
-  const old = (await storage.list(LOG, { limit: TRIM_PER_TICK })).filter((k) => keyTime(k) < now - LOG_KEEP_MS);
-  if (old.length > 0) await storage.batch(old.map((k) => del(LOG + k)));
 }
