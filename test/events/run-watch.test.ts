@@ -103,4 +103,21 @@ describe('events: coffer run --watch', () => {
     }
     assert.equal((await s.request('GET', '/v1/sys/events/wait', { token: (await s.request('POST', '/v1/auth/token/create', { body: { policies: ['app'] } })).body.auth.client_token })).status, 403);
   });
+
+  it('coffer write/read/list/delete sys/events/subscriptions: the secret is never shown', { timeout: 30_000 }, async () => {
+    const env = { COFFER_ADDR: s.url, COFFER_TOKEN: s.rootToken };
+    const hookSecret = 'cli-hook-secret-4f9a2b7c1d';
+    const w = await runCoffer(['write', 'sys/events/subscriptions/cli', 'url=http://127.0.0.1:9/hook', `secret=${hookSecret}`, 'event_types=SecretNearExpiry,SecretExpired', 'mounts=secret/'], { env });
+    assert.equal(w.code, 0, w.err);
+    const r = await runCoffer(['read', '-format=json', 'sys/events/subscriptions/cli'], { env });
+    assert.equal(r.code, 0, r.err);
+    const data = JSON.parse(r.out).data;
+    assert.deepEqual([data.event_types, data.mounts, data.secret_set], [['SecretNearExpiry', 'SecretExpired'], ['secret/'], true]);
+    assert.equal((r.out + r.err + w.out + w.err).includes(hookSecret), false);
+    const bad = await runCoffer(['write', 'sys/events/subscriptions/cli2', 'url=ftp://x/', `secret=${hookSecret}`], { env });
+    assert.notEqual(bad.code, 0, bad.err);
+    assert.match(bad.err, /scheme must be http or https/);
+    assert.equal(bad.err.includes(hookSecret), false);
+    assert.equal((await runCoffer(['delete', 'sys/events/subscriptions/cli'], { env })).code, 0);
+  });
 });

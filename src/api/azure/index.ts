@@ -127,6 +127,7 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
         origin: requestOrigin(request.headers.host ?? ''),
         apiVersion: st.query.get('api-version') ?? undefined,
         maxResults: st.query.get('maxresults') ?? undefined,
+        expiringWithin: st.query.get('expiring_within') ?? undefined,
         collection: azureCall.collection,
       });
     } catch (err) {
@@ -212,6 +213,9 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
       const skipToken = st.query.get('$skiptoken') ?? st.query.get('skiptoken');
       if (maxResults !== null) data.maxresults = maxResults;
       if (skipToken !== null) data.skiptoken = skipToken;
+      // Coffer's filter of secret listings by expiry (not a Key Vault parameter).
+      const within = st.query.get('expiring_within');
+      if (within !== null) data.expiring_within = within;
     }
     return send(reply, await callCore(request, requestId, st, azureCall, data));
   };
