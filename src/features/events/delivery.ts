@@ -13,8 +13,9 @@ import {
 } from './store.js';
 import { MAX_SUBSCRIPTIONS } from './subscriptions.js';
 
-/** Events fanned out and deliveries attempted per tick: the worker's work per tick is bounded. */
-const FAN_OUT_PER_TICK = 200;
+/** Events fanned out (pages of FAN_OUT_PAGE) and deliveries attempted per tick: the worker's work per tick is bounded. */
+const FAN_OUT_PAGE = 500;
+const FAN_OUT_PAGES = 10;
 const DELIVERIES_PER_TICK = 32;
 /** First retry after 10 s, doubling, at most an hour apart. */
 const BACKOFF_BASE_MS = 10_000;
@@ -42,23 +43,30 @@ export async function runDeliveries(storage: Storage, services: { now(): number;
 }
 
 async function fanOut(storage: Storage, now: number): Promise<void> {
-  const keys = await storage.list(OUTBOX, { limit: FAN_OUT_PER_TICK });
-  if (keys.length === 0) return;
-  const subs: Subscription[] = [];
-  for (const name of await storage.list(SUB, { limit: MAX_SUBSCRIPTIONS })) {
-    const s = await readJson<Subscription>(storage, SUB + name);
-    if (s) subs.push(s);
-  }
-  for (const key of keys) {
-    const entry = await readJson<OutboxEntry>(storage, OUTBOX + key);
-    const ops: BatchOp[] = [del(OUTBOX + key)];
-    for (const sub of entry ? subs.filter((s) => matches(s, entry)) : []) {
-      const id = randomUUID();
-      const d: Delivery = { id, subscription: sub.name, event: entry!.event, type: entry!.type, mount: entry!.mount, attempts: 0 };
-      ops.push(putJson(timedKey(QUEUE, now, id), d));
+  let subs: Subscription[] | undefined;
+  for (let page = 0; page < FAN_OUT_PAGES; page++) {
+    const keys = await storage.list(OUTBOX, { limit: FAN_OUT_PAGE });
+    if (keys.length === 0) return;
+    if (!subs) {
+      subs = [];
+      for (const name of await storage.list(SUB, { limit: MAX_SUBSCRIPTIONS })) {
+        const s = await readJson<Subscription>(storage, SUB + name);
+        if (s) subs.push(s);
+      }
     }
-    // The event leaves the outbox together with its deliveries, so it is neither lost nor doubled.
+    // A page of events leaves the outbox together with its deliveries (one batch), so none is lost or doubled.
+    const ops: BatchOp[] = [];
+    for (const key of keys) {
+      ops.push(del(OUTBOX + key));
+      const entry = subs.length ? await readJson<OutboxEntry>(storage, OUTBOX + key) : undefined;
+      for (const sub of entry ? subs.filter((s) => matches(s, entry)) : []) {
+        const id = randomUUID();
+        const d: Delivery = { id, subscription: sub.name, event: entry!.event, type: entry!.type, mount: entry!.mount, attempts: 0 };
+        ops.push(putJson(timedKey(QUEUE, now, id), d));
+      }
+    }
     await storage.batch(ops);
+    if (keys.length < FAN_OUT_PAGE) return;
   }
 }
 

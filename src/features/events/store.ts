@@ -109,7 +109,7 @@ export function eventOps(e: SecretEvent, now: number) {
 }
 
 /** Entries dropped per prefix and tick by trimOld. */
-const TRIM_PER_TICK = 500;
+const TRIM_PER_TICK = 5000;
 
 /** Drops log entries older than LOG_KEEP_MS and dead letters older than DEAD_KEEP_MS (a bounded number per tick). */
 export async function trimOld(storage: Storage, now: number): Promise<void> {
