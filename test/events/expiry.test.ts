@@ -102,13 +102,20 @@ describe('events: expiry', () => {
     assert.equal(rx.received.some((r) => r.body.includes('never-in-events')), false);
   });
 
-  it('Key Vault: a deleted secret raises no expiry events', async () => {
+  it('Key Vault: a deleted secret raises no expiry events; a recovered one does again', async () => {
     const exp = Math.floor(s.clock.now() / 1000) + 60 * 86400;
     await s.request('PUT', '/v1/keyvault/main/secrets/short-lived', { body: { value: 'v', attributes: { exp } } });
     assert.equal((await s.request('DELETE', '/v1/keyvault/main/secrets/short-lived')).status, 200);
-    s.clock.advance(61 * DAY);
+    s.clock.advance(31 * DAY);
     await s.core.tick();
     assert.deepEqual(types(), []);
+    // Recovered: its watch is back (near expiry is already due).
+    assert.equal((await s.request('POST', '/v1/keyvault/main/deletedsecrets/short-lived/recover')).status, 200);
+    await s.core.tick();
+    assert.deepEqual(types(), ['Microsoft.KeyVault.SecretNearExpiry short-lived']);
+    s.clock.advance(30 * DAY);
+    await s.core.tick();
+    assert.deepEqual(types(), ['Microsoft.KeyVault.SecretNearExpiry short-lived', 'Microsoft.KeyVault.SecretExpired short-lived']);
   });
 
   it('?expiring_within on KV metadata and Key Vault listings', async () => {

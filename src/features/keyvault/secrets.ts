@@ -179,6 +179,6 @@ export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, recor
 }
 
 /** Points the version's expiry watch at its `exp` (clears it without one): SecretNearExpiry and SecretExpired, per version as in Key Vault. */
-async function watchVersionExpiry(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+export async function watchVersionExpiry(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
   await deps.services.events?.watchExpiry(`${record.name.toLowerCase()}/${version}`, eventOf(req, record, version, v));
 }
