@@ -39,6 +39,8 @@ export interface RequestOptions {
   rawBody?: Buffer;
   /** Called with the running count of body bytes received (progress of a large download). */
   onBytes?: (received: number) => void;
+  /** Aborts the request (a long poll the caller no longer needs). */
+  signal?: AbortSignal;
   /** Ask the server to wrap the response (`X-Vault-Wrap-TTL`, e.g. `5m`); unset or empty: no wrapping. */
   wrapTtl?: string;
 }
@@ -241,7 +243,7 @@ export class CofferClient {
       headers['Content-Length'] = String(payload.length);
     }
 
-    const response = await this.send(url, httpMethod, headers, payload, action, options.onBytes);
+    const response = await this.send(url, httpMethod, headers, payload, action, options.onBytes, options.signal);
     if (response.status >= 400 && !(response.status === 404 && options.allowNotFound)) {
       throw this.apiError(response, method, apiPath, action, token !== undefined);
     }
@@ -279,6 +281,7 @@ export class CofferClient {
     payload: Buffer | undefined,
     action: string,
     onBytes?: (received: number) => void,
+    signal?: AbortSignal,
   ): Promise<ApiResponse> {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
@@ -286,7 +289,7 @@ export class CofferClient {
       ? { ca: this.tls.ca, rejectUnauthorized: !this.tls.skipVerify }
       : {};
     return new Promise<ApiResponse>((resolve, reject) => {
-      const req = transport.request(url, { method, headers, agent: false, ...tlsOptions }, (res) => {
+      const req = transport.request(url, { method, headers, agent: false, signal, ...tlsOptions }, (res) => {
         const chunks: Buffer[] = [];
         let received = 0;
         res.on('data', (c: Buffer) => {

@@ -98,6 +98,73 @@ export interface BackendServices {
   };
   /** Application log (never pass a secret value or a token). */
   logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /**
+   * Change events (webhooks): an engine reports a new secret version here, inside the request's
+   * transaction, so the event is queued exactly when the write commits. Absent when no event
+   * service is wired (tests that build a core by hand).
+   */
+  events?: EventSink;
+}
+
+/** The event types a secret can raise (Key Vault's names, without the `Microsoft.KeyVault.` namespace). */
+export type SecretEventType = 'SecretNewVersionCreated' | 'SecretNearExpiry' | 'SecretExpired';
+
+/** A change to one secret version, as an engine reports it (never its value). */
+export interface SecretEvent {
+  type: SecretEventType;
+  /** `Microsoft.KeyVault` for the Key Vault engine, `Coffer.KV` for KV v2. */
+  namespace: string;
+  /** The mount path with its trailing slash (`secret/`, `keyvault/main/`). */
+  mount: string;
+  /** The Key Vault vault name, or the KV mount path. */
+  vaultName: string;
+  objectName: string;
+  version: string;
+  /** The object's id: its API path on this server. */
+  id: string;
+  /** The path a token must be able to `read` to be told of this event (`sys/events/wait`). */
+  readPath: string;
+  /** Unix seconds. */
+  nbf?: number;
+  /** Unix seconds; a version with one is watched for near-expiry and expiry. */
+  exp?: number;
+}
+
+/** The narrow interface engines emit events through (see BackendServices.events). */
+export interface EventSink {
+  emit(event: SecretEvent): Promise<void>;
+  /**
+   * Sets the expiry watch of one object (`key` names it within `event.mount`): SecretNearExpiry
+   * fires 30 days before `event.exp` and SecretExpired at it. Without `exp` it clears the watch
+   * (the expiry was removed, or the object deleted). Runs in the caller's transaction.
+   */
+  watchExpiry(key: string, event: Omit<SecretEvent, 'type'>): Promise<void>;
+}
+
+/**
+ * A server-wide service outside the mount table that serves routes under `sys/` and does
+ * background work on the leader's tick (e.g. the event subscriptions and their delivery worker).
+ * Core gets the factories from the server wiring, like features, and never imports one.
+ */
+export interface SystemService {
+  /** Routes relative to `sys/`. */
+  routes: Route[];
+  /** Background work, run on the cluster leader only; must bound its own work per call. */
+  tick?(): Promise<void>;
+  /** Set by the service that queues change events. */
+  events?: EventSink;
+}
+
+/** Builds a SystemService; `storage` is its own view through the barrier (`sys/<name>/`). */
+export interface SystemServiceFactory {
+  name: string;
+  create(ctx: {
+    storage: Storage;
+    now(): number;
+    logger: BackendServices['logger'];
+    /** Whether `auth`'s policies grant `read` on `path` (for answers that must only name what the caller may see). */
+    mayRead(auth: RequestAuth, path: string): Promise<boolean>;
+  }): SystemService;
 }
 
 /** What a handler receives. */

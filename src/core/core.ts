@@ -16,7 +16,7 @@ import { Transactions } from './transactions.js';
 import { ClusterView } from './cluster.js';
 import { AuditBroker } from './audit/broker.js';
 import type { AuditDeviceConfig } from './audit/types.js';
-import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route } from './backend.js';
+import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route, SystemService, SystemServiceFactory } from './backend.js';
 import { systemClock, type Clock } from './clock.js';
 import { CofferError, isCofferError, notFound, permissionDenied, sealedError } from './errors.js';
 import type { AuthResponse, LogicalRequest, LogicalResponse, Operation } from './logical.js';
@@ -80,6 +80,8 @@ export interface CoreOptions {
    * failure seals the core again and is thrown to whoever unsealed it.
    */
   afterUnseal?: (core: Core) => Promise<void>;
+  /** Server-wide services with routes under `sys/` and leader-side background work (e.g. events). */
+  systemServices?: SystemServiceFactory[];
 }
 
 /** The logging surface core needs (pino-compatible). Never pass a secret value or a token. */
@@ -144,6 +146,7 @@ export class Core {
   /** Request, audit and storage metrics of this node (sys/metrics). */
   readonly metrics: CofferMetrics;
   private readonly systemBackend: Backend;
+  private readonly systemServices: SystemService[];
   private readonly tokenBackend: Backend;
   private ticker: NodeJS.Timeout | undefined;
   private unsealing: Promise<void> | undefined;
@@ -187,7 +190,11 @@ export class Core {
     this.policies = new PolicyStore(new PrefixedStorage(this.barrier, 'sys/policy/'), now);
     this.tokens = new TokenStore(new PrefixedStorage(this.barrier, 'sys/token/'), now);
     this.tokens.onRevoke((tokenId) => this.afterTokenRevoked(tokenId));
-    this.systemBackend = createSystemBackend(this);
+    this.systemServices = (options.systemServices ?? []).map((f) => f.create({
+      storage: new PrefixedStorage(this.barrier, `sys/${f.name}/`), now, logger: this.logger,
+      mayRead: async (auth, path) => auth.isRoot || (await this.policies.acl(auth.policies)).check({ operation: 'read', path }).allowed,
+    }));
+    this.systemBackend = createSystemBackend(this, this.systemServices.flatMap((s) => s.routes));
     this.tokenBackend = createTokenBackend({
       store: this.tokens,
       policyExists: (name) => this.policies.exists(name),
@@ -459,6 +466,7 @@ export class Core {
       await this.leases.sweep();
       await this.lockout.tidy();
       for (const m of this.mounts.all()) await m.backend.tidy?.();
+      for (const s of this.systemServices) await s.tick?.();
     } catch (err) {
       if (!(err instanceof SealedError)) this.logger.warn({ err: errorSummary(err) }, 'housekeeping failed');
     }
@@ -556,6 +564,7 @@ export class Core {
       lockout: this.lockout,
       envelope: this.envelope,
       logger: this.logger,
+      events: this.systemServices.find((s) => s.events)?.events,
     };
   }
 

@@ -12,7 +12,7 @@ import { DEFAULT_BASE_DOMAIN, configuredIssuer, normalizeBaseDomain } from '../a
 import { Core } from '../core/core.js';
 import type { Clock } from '../core/clock.js';
 import type { BackendFactory } from '../core/backend.js';
-import { features } from '../features/index.js';
+import { features, systemServices } from '../features/index.js';
 import { createAzureIdentityFactory } from '../features/azure-identity/index.js';
 import { createStorage } from '../storage/index.js';
 import { DEFAULT_TABLE } from '../storage/postgres.js';
@@ -144,7 +144,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const wired = features.map((f) => (f.type === 'azure-ad' ? createAzureIdentityFactory({ issuer }) : f));
   const core = new Core({
     storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
-    clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry,
+    clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry, systemServices,
     afterUnseal: config.bootstrap && (async (c) => {
       const { changed } = await applyBootstrap(c, config.bootstrap!);
       logger.info({ changed }, changed.length ? 'bootstrap applied' : 'bootstrap: nothing to change');

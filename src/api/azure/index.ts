@@ -127,6 +127,7 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
         origin: requestOrigin(request.headers.host ?? ''),
         apiVersion: st.query.get('api-version') ?? undefined,
         maxResults: st.query.get('maxresults') ?? undefined,
+        expiringWithin: st.query.get('expiring_within') ?? undefined,
         collection: azureCall.collection,
         tag: st.query.get('tag') ?? undefined,
       });
@@ -216,6 +217,9 @@ export function createAzureFront(app: FastifyInstance, options: AzureFrontOption
       // Coffer's tag filter on the secret listing (an extension: Key Vault has none).
       const tag = st.query.get('tag');
       if (tag !== null) data.tag = tag;
+      // Coffer's filter of secret listings by expiry (not a Key Vault parameter).
+      const within = st.query.get('expiring_within');
+      if (within !== null) data.expiring_within = within;
     }
     return send(reply, await callCore(request, requestId, st, azureCall, data));
   };

@@ -25,6 +25,8 @@ export interface RenderContext {
   apiVersion?: string;
   /** The page size the client asked for. */
   maxResults?: string;
+  /** Coffer's `expiring_within` filter on a listing, carried into nextLink. */
+  expiringWithin?: string;
   /** For lists: the collection path (`/secrets`, `/secrets/<n>/versions`, `/deletedsecrets`). */
   collection?: string;
   /** Coffer's `tag` filter of the listing, carried into nextLink so later pages stay filtered. */
@@ -90,7 +92,8 @@ function nextLink(token: unknown, ctx: RenderContext): string | null {
   const apiVersion = encodeURIComponent(ctx.apiVersion ?? DEFAULT_API_VERSION);
   const max = ctx.maxResults && /^\d+$/.test(ctx.maxResults) ? ctx.maxResults : '25';
   const tag = ctx.tag ? `&tag=${encodeURIComponent(ctx.tag)}` : '';
-  return `${ctx.origin}${ctx.collection}?api-version=${apiVersion}&$skiptoken=${encodeURIComponent(token)}&maxresults=${max}${tag}`;
+  const within = ctx.expiringWithin ? `&expiring_within=${encodeURIComponent(ctx.expiringWithin)}` : '';
+  return `${ctx.origin}${ctx.collection}?api-version=${apiVersion}&$skiptoken=${encodeURIComponent(token)}&maxresults=${max}${tag}${within}`;
 }
 
 function page(data: Json, ctx: RenderContext, opts: { versioned: boolean; deleted: boolean }): Json {

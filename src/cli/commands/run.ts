@@ -10,8 +10,10 @@
  * - `--identity APP`: a session of APP's managed identity and a local managed-identity endpoint
  *   (IDENTITY_ENDPOINT/IDENTITY_HEADER, MSI_ENDPOINT/MSI_SECRET), so `DefaultAzureCredential`
  *   works unchanged; the session is revoked when the command ends.
- * - `--watch`: polls the secrets' versions every interval and restarts the command (SIGTERM,
- *   then SIGKILL after 10 s) when one changes.
+ * - `--watch`: restarts the command (SIGTERM, then SIGKILL after 10 s) when a secret changes. It
+ *   long-polls `sys/events/wait` for events on the sources' mounts and compares the sources'
+ *   versions after each answer (an event, or the wait's timeout); a server or token without
+ *   `sys/events/wait` falls back to comparing every `--interval`.
  *
  * The command inherits stdio; SIGINT, SIGTERM and SIGHUP are forwarded to it; `coffer run` exits
  * with its exit code, or 128 + the signal number. COFFER_TOKEN/VAULT_TOKEN are not passed on.
@@ -165,6 +167,20 @@ async function fingerprintAll(client: CofferClient, sources: readonly EnvSource[
   return digest(parts);
 }
 
+/** The mounts of the sources, for `sys/events/wait?mounts=` (a KV v1 path's mount is unknown: every mount then). */
+async function watchedMounts(client: CofferClient, sources: readonly EnvSource[]): Promise<string[]> {
+  const mounts = new Set<string>();
+  for (const s of sources) {
+    const mount = s.kind === 'vault' ? `${vaultMount(s.vault)}/` : (await kvPreflight(client, s.path)).mountPath;
+    if (mount === '') return [];
+    mounts.add(mount);
+  }
+  return [...mounts];
+}
+
+/** How long one `sys/events/wait` may hold (below the server's and the client's request timeouts). */
+const EVENT_WAIT = '25s';
+
 function sourceLabel(s: EnvSource): string {
   return s.kind === 'kv' ? s.path : `keyvault/${s.vault}`;
 }
@@ -304,7 +320,7 @@ export function registerRun(program: Command, env: CommandEnv): void {
     .option('--identity-ttl <duration>', 'lifetime of the identity session (default 24h)')
     .option('--env-from <path>', 'a KV secret (secret/myapp) or a vault (keyvault/VAULT); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--watch', 'restart the command when a secret changes')
-    .option('--interval <duration>', 'how often --watch checks for changes (default 10s)')
+    .option('--interval <duration>', 'how often --watch checks for changes when the server cannot send events (default 10s)')
     .passThroughOptions()
     .addHelpText(
       'after',
@@ -341,9 +357,9 @@ export function registerRun(program: Command, env: CommandEnv): void {
         const handlers = FORWARDED_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
         for (const [sig, h] of handlers) process.on(sig, h);
 
-        // --watch: check the versions every interval; load new values when they change, then wake the loop.
+        // --watch: compare the versions; load new values when they change, then wake the loop.
         let pending: Map<string, string> | undefined;
-        const poll = async (): Promise<void> => {
+        const check = async (): Promise<void> => {
           try {
             const now = await fingerprintAll(client, sources);
             if (now !== seen) {
@@ -354,12 +370,47 @@ export function registerRun(program: Command, env: CommandEnv): void {
           } catch (err) {
             ctx.io.err(`coffer run: checking the secrets for changes failed: ${client.redact(err instanceof Error ? err.message : String(err))}\n`);
           }
+        };
+        const poll = async (): Promise<void> => {
+          await check();
           if (!stopping) timer = setTimeout(() => void poll(), intervalMs);
+        };
+        // Events first: each answer of the long poll (an event or its timeout) triggers a comparison.
+        const waiting = new AbortController();
+        const listen = async (): Promise<void> => {
+          let cursor: string | undefined;
+          let mounts: string[];
+          try {
+            mounts = await watchedMounts(client, sources);
+          } catch {
+            mounts = [];
+          }
+          while (!stopping) {
+            try {
+              const res = await client.request('GET', 'sys/events/wait', {
+                query: { after: cursor, mounts: mounts.length ? mounts.join(',') : undefined, timeout: EVENT_WAIT },
+                action: 'waiting for secret events', signal: waiting.signal,
+              });
+              const established = cursor !== undefined;
+              cursor = String(res.body?.data?.cursor ?? '') || undefined;
+              // The first answer only gives the cursor; compare once anyway, for a change made before it.
+              if (!stopping) await check();
+              if (!established && cursor === undefined) throw new Error('no cursor');
+            } catch (err) {
+              if (stopping) return;
+              if (err instanceof ApiError && [403, 404, 405].includes(err.status)) {
+                ctx.io.err(`coffer run: cannot wait for secret events (sys/events/wait answered ${err.status}); checking every ${opts.interval ?? '10s'} instead\n`);
+                return poll();
+              }
+              ctx.io.err(`coffer run: waiting for secret events failed: ${client.redact(err instanceof Error ? err.message : String(err))}; retrying\n`);
+              await new Promise((r) => { timer = setTimeout(r, intervalMs); });
+            }
+          }
         };
 
         try {
           current = await start(command, args, childEnv(ctx.env, secrets, identity));
-          if (opts.watch) timer = setTimeout(() => void poll(), intervalMs);
+          if (opts.watch) void listen();
           for (;;) {
             const changed = new Promise<'changed'>((resolve) => (wake = () => resolve('changed')));
             // A change that was loaded while the command was being restarted.
@@ -377,6 +428,7 @@ export function registerRun(program: Command, env: CommandEnv): void {
         } finally {
           stopping = true;
           clearTimeout(timer);
+          waiting.abort();
           for (const [sig, h] of handlers) process.off(sig, h);
           await identity?.close();
         }

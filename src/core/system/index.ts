@@ -3,7 +3,7 @@
  * host information and counters.
  * It lives in core because it manages core's own state.
  */
-import type { Backend } from '../backend.js';
+import type { Backend, Route } from '../backend.js';
 import type { Core } from '../core.js';
 import { auditRoutes } from './audit-routes.js';
 import { counterRoutes } from './counter-routes.js';
@@ -19,7 +19,7 @@ import { sealRoutes } from './seal-routes.js';
 import { snapshotRoutes } from './snapshot-routes.js';
 import { wrappingRoutes } from './wrapping-routes.js';
 
-/** Builds the system backend for `core`. */
-export function createSystemBackend(core: Core): Backend {
-  return { routes: [...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
+/** Builds the system backend for `core`; `extra` are the system services' routes (see SystemService). */
+export function createSystemBackend(core: Core, extra: Route[] = []): Backend {
+  return { routes: [...extra, ...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
 }

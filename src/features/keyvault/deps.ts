@@ -4,7 +4,7 @@ import type { KeyedMutex } from '../../core/keyed-mutex.js';
 
 /** Handler dependencies of one mounted vault. */
 export interface VaultDeps {
-  services: Pick<BackendServices, 'now' | 'envelope' | 'logger'>;
+  services: Pick<BackendServices, 'now' | 'envelope' | 'logger' | 'events'>;
   /** Serialises read-modify-write sequences per (lower-cased) secret name within this process. */
   locks: KeyedMutex;
 }

@@ -40,7 +40,7 @@ const PAGE_FIELDS = ['maxresults', 'skiptoken'] as const;
 export function vaultRoutes(deps: VaultDeps): Route[] {
   const set = (req: BackendRequest) => setSecret(deps, req);
   return [
-    { pattern: /^secrets\/$/, fields: PAGE_FIELDS, operations: { list: listSecrets }, help: 'List secrets (maxresults, skiptoken).' },
+    { pattern: /^secrets\/$/, fields: [...PAGE_FIELDS, 'expiring_within'], operations: { list: (req) => listSecrets(deps, req) }, help: 'List secrets (maxresults, skiptoken, expiring_within).' },
     {
       pattern: /^secrets\/(?<name>[^/]+)\/versions\/$/,
       fields: PAGE_FIELDS,

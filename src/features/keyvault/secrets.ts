@@ -4,6 +4,7 @@
  */
 import type { BackendRequest } from '../../core/backend.js';
 import type { LogicalResponse } from '../../core/logical.js';
+import { optDuration } from '../../core/fields.js';
 import { badParameter, deletedButRecoverable, forbidden, secretNotFound } from './azure-errors.js';
 import { deletedBundle, pageView, secretBundle } from './bundle.js';
 import { nowSeconds, type VaultDeps } from './deps.js';
@@ -73,6 +74,8 @@ export async function setSecret(deps: VaultDeps, req: BackendRequest): Promise<L
     applyProperties(v, changes, now);
     const record: SecretRecord = { name: existing?.name ?? name.display, current: version };
     await req.storage.batch([putOp(versionKey(name.key, version), v), putOp(secretKey(name.key), record)]);
+    await emitNewVersion(deps, req, record, version, v);
+    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, version, v);
     return { data: secretBundle(record, version, v, settings, { withValue: true }) };
   });
 }
@@ -93,8 +96,10 @@ export async function updateSecretProperties(deps: VaultDeps, req: BackendReques
   const settings = await readSettings(req.storage, req.mount);
   return deps.locks.run(name.key, async () => {
     const { record, version, v } = await loadVersion(req, req.params.version);
+    const hadExpiry = v.exp !== undefined;
     applyProperties(v, changes, nowSeconds(deps));
     await req.storage.batch([putOp(versionKey(name.key, version), v)]);
+    if (hadExpiry || v.exp !== undefined) await watchVersionExpiry(deps, req, record, version, v);
     return { data: secretBundle(record, version, v, settings) };
   });
 }
@@ -117,6 +122,8 @@ export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promis
       putOp(deletedKey(name.key), deleted),
       putOp(purgeIndexKey(deleted.scheduledPurgeDate, name.key), name.key),
     ]);
+    // A deleted secret raises no expiry events (its latest version's watch ends).
+    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, record.current, { ...v, exp: undefined });
     return { data: deletedBundle(deleted, v, settings) };
   });
 }
@@ -143,10 +150,14 @@ function parseTagFilter(data: Record<string, unknown>): ((tags: unknown) => bool
 /**
  * `list secrets/`: one page of secrets, each shown with its latest version's properties. With
  * `tag`, a page shows only the matching secrets of its range, so it may be short or even empty
- * while a nextLink remains (Key Vault's own pages behave so; the SDKs follow nextLink).
+ * while a nextLink remains (Key Vault's own pages behave so; the SDKs follow nextLink). With
+ * `expiring_within` (a duration such as `7d`), only those whose latest version's `exp` falls
+ * within it (or has passed).
  */
-export async function listSecrets(req: BackendRequest): Promise<LogicalResponse> {
+export async function listSecrets(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
   const matches = parseTagFilter(req.data);
+  const within = optDuration(req.data, 'expiring_within');
+  const until = within === undefined ? undefined : nowSeconds(deps) + within;
   const page = await listPage(req.storage, SECRETS_PREFIX, parsePageRequest(req.data, isStoredName));
   const settings = await readSettings(req.storage, req.mount);
   const items: Record<string, unknown>[] = [];
@@ -154,7 +165,7 @@ export async function listSecrets(req: BackendRequest): Promise<LogicalResponse>
     // A secret deleted between the listing and these reads is simply left out.
     const record = await readSecret(req.storage, key);
     const v = record && (await readVersion(req.storage, key, record.current));
-    if (record && v && (!matches || matches(v.tags))) items.push(secretBundle(record, record.current, v, settings));
+    if (record && v && (!matches || matches(v.tags)) && (until === undefined || (v.exp !== undefined && v.exp <= until))) items.push(secretBundle(record, record.current, v, settings));
   }
   return { data: pageView(items, page.nextSkipToken) };
 }
@@ -173,4 +184,23 @@ export async function listSecretVersions(req: BackendRequest): Promise<LogicalRe
     if (v) items.push(secretBundle(record, version, v, settings));
   }
   return { data: pageView(items, page.nextSkipToken) };
+}
+
+/** What Key Vault's secret events say about one version (never its value). */
+function eventOf(req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord) {
+  const vaultName = req.mount.path.replace(/^keyvault\//, '').replace(/\/$/, '');
+  return {
+    namespace: 'Microsoft.KeyVault', mount: req.mount.path, vaultName,
+    objectName: record.name, version, id: `${req.mount.path}secrets/${record.name}/${version}`, readPath: `${req.mount.path}secrets/${record.name}`, nbf: v.nbf, exp: v.exp,
+  };
+}
+
+/** Queues Key Vault's SecretNewVersionCreated (in the request's transaction). */
+export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+  await deps.services.events?.emit({ type: 'SecretNewVersionCreated', ...eventOf(req, record, version, v) });
+}
+
+/** Points the version's expiry watch at its `exp` (clears it without one): SecretNearExpiry and SecretExpired, per version as in Key Vault. */
+export async function watchVersionExpiry(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
+  await deps.services.events?.watchExpiry(`${record.name.toLowerCase()}/${version}`, eventOf(req, record, version, v));
 }

@@ -33,7 +33,7 @@ export const kvFactory: BackendFactory = {
   aliases: { 'kv-v2': { version: '2' }, generic: {} },
   validateOptions: validateKvOptions,
   create(ctx) {
-    if (ctx.mount.options.version === '2') return createKvV2({ now: () => ctx.services.now(), locks: new KeyedMutex() });
+    if (ctx.mount.options.version === '2') return createKvV2({ now: () => ctx.services.now(), locks: new KeyedMutex(), events: ctx.services.events });
     return createKvV1();
   },
 };

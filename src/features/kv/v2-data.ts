@@ -5,12 +5,12 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { CofferError, notFound } from '../../core/errors.js';
 import { optInt } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
-import type { Storage } from '../../storage/types.js';
 import { encodeSecret, isPlainObject } from './codec.js';
 import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, secretPath } from './paths.js';
 import { route, type KvDeps } from './routes.js';
 import { subkeys } from './subkeys.js';
+import { KV_EXPIRES_AT, kvExpiry, watchKvExpiry } from './expiry.js';
 import { checkCas, readCas, requireDataField } from './v2-fields.js';
 import {
   addVersion, emptyMeta, isDeleted, isLive, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
@@ -83,16 +83,24 @@ async function readSubkeys(deps: KvDeps, req: BackendRequest): Promise<LogicalRe
  * removal of pruned versions, in one atomic batch. Returns the write response.
  */
 async function commitVersion(
-  deps: KvDeps, storage: Storage, path: string, meta: KeyMeta, config: KvConfig, bytes: Uint8Array,
+  deps: KvDeps, req: BackendRequest, path: string, meta: KeyMeta, config: KvConfig, bytes: Uint8Array,
 ): Promise<LogicalResponse> {
   const { version, pruned } = addVersion(meta, deps.now(), config);
-  await storage.batch([
+  await req.storage.batch([
     { type: 'put', key: versionKey(path, version), value: bytes },
     putMetaOp(path, meta),
     ...pruned.map((n) => ({ type: 'delete' as const, key: versionKey(path, n) })),
   ]);
+  // Same transaction as the write: the event is queued exactly when the version commits.
+  await deps.events?.emit({
+    type: 'SecretNewVersionCreated', namespace: 'Coffer.KV', mount: req.mount.path, vaultName: req.mount.path,
+    objectName: path, version: String(version), id: `${req.mount.path}data/${path}?version=${version}`, readPath: `${req.mount.path}data/${path}`, exp: kvExpiry(meta.customMetadata),
+  });
+  // Only a secret with an expiry has a watch to move to the new version (no extra read otherwise).
+  if (meta.customMetadata?.[KV_EXPIRES_AT] !== undefined) await watchKvExpiry(deps, req, path, meta);
   return { data: versionView(meta, version) };
 }
+
 
 async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
   const path = secretPath(req.params.path);
@@ -103,7 +111,7 @@ async function writeData(deps: KvDeps, req: BackendRequest): Promise<LogicalResp
     const config = await readConfig(req.storage);
     const meta = (await readMeta(req.storage, path)) ?? emptyMeta();
     checkCas(cas, meta.current, config.casRequired || meta.casRequired);
-    return commitVersion(deps, req.storage, path, meta, config, bytes);
+    return commitVersion(deps, req, path, meta, config, bytes);
   });
 }
 
@@ -124,7 +132,7 @@ async function patchData(deps: KvDeps, req: BackendRequest): Promise<LogicalResp
     if (existing === undefined) throw new CofferError('internal', 'could not find version data');
     const patched = mergePatch(existing, patch);
     const bytes = encodeSecret(isPlainObject(patched) ? patched : {});
-    return commitVersion(deps, req.storage, path, meta, config, bytes);
+    return commitVersion(deps, req, path, meta, config, bytes);
   });
 }
 

@@ -6,6 +6,7 @@ import type { BackendRequest, Route } from '../../core/backend.js';
 import { notFound } from '../../core/errors.js';
 import { optBool, optDuration, optInt } from '../../core/fields.js';
 import type { LogicalResponse } from '../../core/logical.js';
+import { expiryWarning, kvExpiry, watchKvExpiry } from './expiry.js';
 import { listKeys } from './list.js';
 import { parseMetadataFilter, scanKeys } from './scan.js';
 import { mergePatch } from './merge-patch.js';
@@ -84,8 +85,9 @@ async function writeMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
     applyFields(meta, fields);
     if (custom) meta.customMetadata = custom;
     await req.storage.batch([putMetaOp(path, meta)]);
+    if (custom) await watchKvExpiry(deps, req, path, meta);
   });
-  return warnings ? { data: null, warnings } : null;
+  return withExpiryWarning(warnings, custom);
 }
 
 async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse | null> {
@@ -97,6 +99,7 @@ async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
     validateCustomMetadata(Object.fromEntries(Object.entries(customPatch).filter(([, v]) => v !== null)) as Record<string, string>);
   }
   const warnings = await casWarning(req, fields);
+  let expiry: Record<string, string> | null = null;
   await deps.locks.run(path, async () => {
     const meta = await readMeta(req.storage, path);
     if (!meta) throw notFound();
@@ -109,8 +112,10 @@ async function patchMetadata(deps: KvDeps, req: BackendRequest): Promise<Logical
       meta.customMetadata = merged;
     }
     await req.storage.batch([putMetaOp(path, meta)]);
+    if (customPatch !== undefined) await watchKvExpiry(deps, req, path, meta);
+    expiry = meta.customMetadata;
   });
-  return warnings ? { data: null, warnings } : null;
+  return withExpiryWarning(warnings, expiry);
 }
 
 async function deleteMetadata(deps: KvDeps, req: BackendRequest): Promise<null> {
@@ -122,12 +127,32 @@ async function deleteMetadata(deps: KvDeps, req: BackendRequest): Promise<null> 
       ...Object.keys(meta.versions).map((n) => ({ type: 'delete' as const, key: versionKey(path, Number(n)) })),
       { type: 'delete', key: metaKey(path) },
     ]);
+    if (kvExpiry(meta.customMetadata) !== undefined) await watchKvExpiry(deps, req, path, undefined);
   });
   return null;
 }
 
-async function listMetadata(req: BackendRequest): Promise<LogicalResponse> {
-  return listKeys(req.storage, META_PREFIX + listPrefix(req.params.path), req.data);
+/** The answer of a metadata write: null, or the CAS and `expires_at` warnings. */
+function withExpiryWarning(warnings: string[] | undefined, custom: Record<string, string> | null | undefined): LogicalResponse | null {
+  const all = [...(warnings ?? []), ...[expiryWarning(custom)].filter((w): w is string => w !== undefined)];
+  return all.length ? { data: null, warnings: all } : null;
+}
+
+async function listMetadata(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  const within = optDuration(req.data, 'expiring_within');
+  const prefix = listPrefix(req.params.path);
+  const listed = await listKeys(req.storage, META_PREFIX + prefix, req.data);
+  if (within === undefined) return listed;
+  // Only the secrets of this page whose expires_at falls within the window (or has passed); folders are left out.
+  const until = Math.floor(deps.now() / 1000) + within;
+  const keys: string[] = [];
+  for (const key of listed.data!.keys as string[]) {
+    if (key.endsWith('/')) continue;
+    const exp = kvExpiry((await readMeta(req.storage, prefix + key))?.customMetadata);
+    if (exp !== undefined && exp <= until) keys.push(key);
+  }
+  if (keys.length === 0) throw notFound();
+  return { data: { keys } };
 }
 
 /** SCAN of the metadata family, optionally filtered by custom metadata (see scan.ts). */
@@ -149,11 +174,11 @@ export function metadataRoute(deps: KvDeps): Route {
     update: (req) => writeMetadata(deps, req),
     patch: (req) => patchMetadata(deps, req),
     delete: (req) => deleteMetadata(deps, req),
-    list: listMetadata,
+    list: (req) => listMetadata(deps, req),
     scan: scanMetadata,
   }, {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
-    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit', 'filter'],
-    help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder; SCAN it recursively (filter=custom_metadata.<key>=<value>).',
+    fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit', 'filter', 'expiring_within'],
+    help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder (expiring_within=7d); SCAN it recursively (filter=custom_metadata.<key>=<value>).',
   });
 }

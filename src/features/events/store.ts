@@ -1,0 +1,120 @@
+/**
+ * The events service's storage layout (its own view through the barrier, `sys/events/`):
+ *
+ * - `sub/<name>`: a subscription (its signing secret stays here, encrypted by the barrier);
+ * - `outbox/<time>-<id>`: an event an engine emitted inside a request's transaction;
+ * - `queue/<due>-<id>`: one delivery to one subscription, waiting for its (next) attempt;
+ * - `dead/<time>-<id>`: a delivery that failed every attempt (`sys/events/dead-letters`).
+ *
+ * Times are zero-padded milliseconds, so the one-level, byte-ordered listing is time-ordered and
+ * the worker reads only the head of each list.
+ */
+import { randomUUID } from 'node:crypto';
+import { decodeJson, encodeJson } from '../../core/codec.js';
+import type { SecretEvent, SecretEventType } from '../../core/backend.js';
+import type { Storage } from '../../storage/types.js';
+import { gridEvent, type GridEvent } from './schema.js';
+
+/** A webhook subscription as stored. */
+export interface Subscription {
+  name: string;
+  url: string;
+  /** HMAC-SHA256 key of the signature header; never returned or logged. */
+  secret: string;
+  /** Empty: every type. */
+  eventTypes: SecretEventType[];
+  /** Mount paths with a trailing slash; empty: every mount. */
+  mounts: string[];
+  maxAttempts: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  createdAt: number;
+}
+
+/** An event waiting for fan-out, with what the filters need. */
+export interface OutboxEntry {
+  type: SecretEventType;
+  mount: string;
+  event: GridEvent;
+}
+
+/** One delivery of one event to one subscription. */
+export interface Delivery {
+  id: string;
+  subscription: string;
+  event: GridEvent;
+  type: SecretEventType;
+  mount: string;
+  /** Attempts made so far. */
+  attempts: number;
+  lastError?: string;
+  /** Set in the dead-letter list. */
+  failedAt?: number;
+}
+
+export const SUB = 'sub/';
+export const OUTBOX = 'outbox/';
+export const QUEUE = 'queue/';
+export const DEAD = 'dead/';
+/** Dead letters are kept a week, then dropped by the tick. */
+export const DEAD_KEEP_MS = 7 * 86_400_000;
+/** `watch/<hash>`: an object's expiry watch; `near/<time>-<hash>` and `expire/<time>-<hash>`: its two due times. */
+export const WATCH = 'watch/';
+export const NEAR = 'near/';
+export const EXPIRE = 'expire/';
+/** `log/<time>-<id>`: recent events for `sys/events/wait`, kept LOG_KEEP_MS. */
+export const LOG = 'log/';
+export const LOG_KEEP_MS = 10 * 60_000;
+
+/** An entry of the recent-events log. */
+export interface LogEntry {
+  type: SecretEventType;
+  mount: string;
+  readPath: string;
+  event: GridEvent;
+}
+
+/** A time-ordered key under `prefix`. */
+export function timedKey(prefix: string, ms: number, id: string = randomUUID()): string {
+  return `${prefix}${String(Math.max(0, Math.floor(ms))).padStart(15, '0')}-${id}`;
+}
+
+/** The time encoded in a timed key's last segment. */
+export function keyTime(key: string): number {
+  return Number(key.slice(0, 15));
+}
+
+/** Reads a JSON record, or undefined. */
+export async function readJson<T>(storage: Storage, key: string): Promise<T | undefined> {
+  const raw = await storage.get(key);
+  return raw ? decodeJson<T>(raw) : undefined;
+}
+
+/** A batch `put` of a JSON record. */
+export function putJson(key: string, value: unknown) {
+  return { type: 'put' as const, key, value: encodeJson(value) };
+}
+
+/** A batch `delete`. */
+export function del(key: string) {
+  return { type: 'delete' as const, key };
+}
+
+/** The batch ops that record `e` (raised at `now`): queued for fan-out to webhooks, and in the recent-events log. */
+export function eventOps(e: SecretEvent, now: number) {
+  const event = gridEvent(e, now);
+  const entry: OutboxEntry = { type: e.type, mount: e.mount, event };
+  const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
+  return [putJson(timedKey(OUTBOX, now, event.id), entry), putJson(timedKey(LOG, now, event.id), log)];
+}
+
+/** Entries dropped per prefix and tick by trimOld. */
+const TRIM_PER_TICK = 5000;
+
+/** Drops log entries older than LOG_KEEP_MS and dead letters older than DEAD_KEEP_MS (a bounded number per tick). */
+export async function trimOld(storage: Storage, now: number): Promise<void> {
+  for (const [prefix, keep] of [[LOG, LOG_KEEP_MS], [DEAD, DEAD_KEEP_MS]] as const) {
+    const old = (await storage.list(prefix, { limit: TRIM_PER_TICK })).filter((k) => keyTime(k) < now - keep);
+    if (old.length > 0) await storage.batch(old.map((k) => del(prefix + k)));
+  }
+}

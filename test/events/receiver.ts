@@ -1,0 +1,44 @@
+/** A webhook receiver on loopback for the events tests: records deliveries; can fail or never answer. */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+
+/** A loopback webhook receiver; `mode` decides how it answers. */
+export interface Receiver {
+  url: string;
+  received: { body: string; signature: string; events: any[] }[];
+  mode: 'ok' | 'fail' | 'hang';
+  close(): Promise<void>;
+}
+
+export async function startReceiver(): Promise<Receiver> {
+  const r: Receiver = { url: '', received: [], mode: 'ok', close: async () => {} };
+  const hanging: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (r.mode === 'hang') return void hanging.push(res);
+      r.received.push({ body, signature: String(req.headers['x-coffer-signature'] ?? ''), events: JSON.parse(body) });
+      res.statusCode = r.mode === 'ok' ? 200 : 503;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address() as { port: number };
+  r.url = `http://127.0.0.1:${addr.port}/hook`;
+  r.close = async () => {
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return r;
+}
+
+/** Checks the X-Coffer-Signature header the way a receiver should (constant time). */
+export function signatureValid(secret: string, body: string, header: string): boolean {
+  const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+  const got = Buffer.from(header);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
