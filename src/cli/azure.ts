@@ -83,19 +83,53 @@ export function vaultMount(v: string): string {
  * Parses a Key Vault object URL (`https://v.vault.localhost:8200/secrets/n/ver`, or
  * `/deletedsecrets/n`) as `--id` gives it: the vault is the first label of the host.
  */
-export function parseObjectId(id: string): { vault: string; name: string; version?: string } {
+export function parseObjectId(id: string, kind: ObjectKind = 'secrets'): { vault: string; name: string; version?: string } {
   let url: URL;
   try {
     url = new URL(id);
   } catch {
-    throw usageError(`--id must be a Key Vault URL such as https://myvault.vault.localhost:8200/secrets/name[/version]`);
+    throw usageError(`--id must be a Key Vault URL such as https://myvault.vault.localhost:8200/${kind}/name[/version]`);
   }
   const segs = url.pathname.split('/').filter((s) => s !== '');
-  if (segs.length < 2 || segs.length > 3 || !['secrets', 'deletedsecrets'].includes(segs[0]!)) {
-    throw usageError(`--id must look like https://<vault>.<domain>/secrets/<name>[/<version>]`);
+  if (segs.length < 2 || segs.length > 3 || ![kind, `deleted${kind}`].includes(segs[0]!)) {
+    throw usageError(`--id must look like https://<vault>.<domain>/${kind}/<name>[/<version>]`);
   }
   const vault = vaultName(url.hostname.split('.')[0], '--id');
   return { vault, name: secretName(decodeURIComponent(segs[1]!)), version: segs[2] ? decodeURIComponent(segs[2]) : undefined };
+}
+
+/** The collections an `--id` can name. */
+export type ObjectKind = 'secrets' | 'keys';
+
+/** Options that address one secret or key (`--vault-name` + `--name` [+ `--version`], or `--id`). */
+export interface ObjectTargetOptions {
+  vaultName?: string;
+  name?: string;
+  id?: string;
+  version?: string;
+}
+
+/** The vault, name and version a command addresses. */
+export function objectTarget(opts: ObjectTargetOptions, kind: ObjectKind, needName = true): { vault: string; name: string; version?: string } {
+  if (opts.id !== undefined) {
+    if (opts.vaultName !== undefined || opts.name !== undefined) throw usageError('give either --id or --vault-name/--name, not both');
+    const parsed = parseObjectId(opts.id, kind);
+    return { ...parsed, version: opts.version ?? parsed.version };
+  }
+  const vault = vaultName(opts.vaultName, '--vault-name');
+  if (!needName) return { vault, name: '' };
+  return { vault, name: secretName(opts.name), version: opts.version };
+}
+
+/** Adds `--vault-name`, `-n/--name`, `--id` (an object URL) and optionally `--version`, plus az's output flags. */
+export function addObjectTarget(cmd: Command, kind: ObjectKind, withVersion = false): Command {
+  const what = kind === 'keys' ? 'key' : 'secret';
+  cmd
+    .option('--vault-name <name>', 'the vault name')
+    .option('-n, --name <name>', `the ${what} name`)
+    .option('--id <url>', `the ${what} URL, e.g. https://myvault.vault.localhost:8200/${kind}/name[/version]`);
+  if (withVersion) cmd.option('--version <version>', `a ${what} version (default: the latest)`);
+  return addAzOutput(cmd);
 }
 
 /** A vault scope as az writes it: `V`, `keyvault/V`, or a resource id ending in `/vaults/V`. */

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestServer, type TestServer } from '../helpers/server.js';
-import { runCli } from '../../src/cli/program.js';
+import { inProcessCli } from '../helpers/cli-inprocess.js';
 
 let server: TestServer;
 let home: string;
@@ -22,22 +22,7 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-async function coffer(argv: string[], token?: string) {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    env: { COFFER_ADDR: server.url, COFFER_TOKEN: token ?? server.rootToken },
-    home,
-    io: { out: (s) => void (out += s), err: (s) => void (err += s), stdoutIsTTY: false, readStdin: async () => '', promptSecret: async () => '' },
-  });
-  return { code, out, err };
-}
-
-async function ok(argv: string[]): Promise<any> {
-  const res = await coffer(argv);
-  assert.equal(res.code, 0, `coffer ${argv.join(' ')}: ${res.err}`);
-  return res.out.trim() === '' ? undefined : JSON.parse(res.out);
-}
+const { coffer, ok } = inProcessCli(() => server, () => home);
 
 test('vault lifecycle: create, secrets, versions, soft delete, backup/restore', async () => {
   await ok(['keyvault', 'create', '--name', 'E2eVault', '--retention-days', '7']);

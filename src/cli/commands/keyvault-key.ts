@@ -12,38 +12,14 @@ import type { CofferClient } from '../client.js';
 import { action, intArg, makeClient, type CommandEnv } from '../common.js';
 import { CliError, usageError } from '../context.js';
 import {
-  addAzOutput, azBool, azDate, isoToUnix, listAllItems, parseTags, printAz, secretName, vaultMount, vaultName, vaultUrl, type AzOutputOptions,
+  addAzOutput, addObjectTarget, azBool, azDate, isoToUnix, listAllItems, objectTarget, parseTags, printAz, vaultMount, vaultUrl, type AzOutputOptions,
 } from '../azure.js';
 
 type Json = Record<string, unknown>;
 type KeyOpts = AzOutputOptions & { vaultName?: string; name?: string; id?: string; version?: string };
 
-/** The vault, key and version a command addresses (`--vault-name` + `--name` [+ `--version`], or `--id`). */
-function target(opts: KeyOpts, needName = true): { vault: string; name: string; version?: string } {
-  if (opts.id !== undefined) {
-    if (opts.vaultName !== undefined || opts.name !== undefined) throw usageError('give either --id or --vault-name/--name, not both');
-    let url: URL;
-    try {
-      url = new URL(opts.id);
-    } catch {
-      throw usageError('--id must be a key URL such as https://myvault.vault.localhost:8200/keys/name[/version]');
-    }
-    const segs = url.pathname.split('/').filter((s) => s !== '');
-    if (segs.length < 2 || segs.length > 3 || !['keys', 'deletedkeys'].includes(segs[0]!)) throw usageError('--id must look like https://<vault>.<domain>/keys/<name>[/<version>]');
-    return { vault: vaultName(url.hostname.split('.')[0], '--id'), name: secretName(decodeURIComponent(segs[1]!)), version: opts.version ?? segs[2] };
-  }
-  const vault = vaultName(opts.vaultName, '--vault-name');
-  return needName ? { vault, name: secretName(opts.name), version: opts.version } : { vault, name: '' };
-}
-
-function addTarget(cmd: Command, withVersion = false): Command {
-  cmd
-    .option('--vault-name <name>', 'the vault name')
-    .option('-n, --name <name>', 'the key name')
-    .option('--id <url>', 'the key URL, e.g. https://myvault.vault.localhost:8200/keys/name[/version]');
-  if (withVersion) cmd.option('--version <version>', 'a key version (default: the latest)');
-  return addAzOutput(cmd);
-}
+const target = (opts: KeyOpts, needName = true) => objectTarget(opts, 'keys', needName);
+const addTarget = (cmd: Command, withVersion = false) => addObjectTarget(cmd, 'keys', withVersion);
 
 function keyPath(vault: string, name: string, version?: string): string {
   return `${vaultMount(vault)}/keys/${name}${version ? `/${version}` : ''}`;

@@ -15,13 +15,12 @@ import {
   azBool,
   isoToUnix,
   listAllItems,
-  parseObjectId,
+  addObjectTarget,
+  objectTarget,
   parseTags,
   printAz,
   secretJson,
-  secretName,
   vaultMount,
-  vaultName,
   vaultUrl,
   type AzOutputOptions,
 } from '../azure.js';
@@ -30,27 +29,8 @@ type Json = Record<string, unknown>;
 
 type SecretOpts = AzOutputOptions & { vaultName?: string; name?: string; id?: string; version?: string };
 
-/** The vault, name and version a command addresses (`--vault-name` + `--name` [+ `--version`], or `--id`). */
-function target(opts: SecretOpts, needName = true): { vault: string; name: string; version?: string } {
-  if (opts.id !== undefined) {
-    if (opts.vaultName !== undefined || opts.name !== undefined) throw usageError('give either --id or --vault-name/--name, not both');
-    const parsed = parseObjectId(opts.id);
-    return { ...parsed, version: opts.version ?? parsed.version };
-  }
-  const vault = vaultName(opts.vaultName, '--vault-name');
-  if (!needName) return { vault, name: '' };
-  return { vault, name: secretName(opts.name), version: opts.version };
-}
-
-/** Adds `--vault-name`, `-n/--name` and `--id` (an object URL). */
-function addTarget(cmd: Command, withVersion = false): Command {
-  cmd
-    .option('--vault-name <name>', 'the vault name')
-    .option('-n, --name <name>', 'the secret name')
-    .option('--id <url>', 'the secret URL, e.g. https://myvault.vault.localhost:8200/secrets/name[/version]');
-  if (withVersion) cmd.option('--version <version>', 'a secret version (default: the latest)');
-  return addAzOutput(cmd);
-}
+const target = (opts: SecretOpts, needName = true) => objectTarget(opts, 'secrets', needName);
+const addTarget = (cmd: Command, withVersion = false) => addObjectTarget(cmd, 'secrets', withVersion);
 
 /** Attribute flags shared by set and set-attributes. */
 function addAttributeFlags(cmd: Command): Command {
