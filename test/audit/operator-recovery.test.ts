@@ -62,7 +62,10 @@ test('a failing audit device never locks out a root or sudo token, also after a 
   const refused = await server.request('GET', '/v1/secret/data/app');
   assert.equal(refused.status, 500);
   assert.match(refused.body.errors[0], /fail closed.*root or sudo token can still disable it/s);
-  assert.equal(logLines(/^audit device failing/).filter((l) => l.device === 'file/').length, 1, 'the server log names the failing device');
+  // The log line travels through the child's stdout pipe and may land just after the answer.
+  const failing = () => logLines(/^audit device failing/).filter((l) => l.device === 'file/').length;
+  for (let i = 0; i < 50 && failing() === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(failing(), 1, 'the server log names the failing device');
 
   // The escape hatch is narrow: no sudo, other operations, or wrapping do not get through.
   assert.equal((await server.request('DELETE', '/v1/sys/audit/file', { token: nosudo })).status, 403);
@@ -86,6 +89,7 @@ test('a failing audit device never locks out a root or sudo token, also after a 
   assert.equal(disabled.code, 0, disabled.err);
   assert.equal((await server.request('GET', '/v1/secret/data/app')).status, 200);
 
+  for (let i = 0; i < 50 && logLines(/operator recovery/).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
   const recoveries = logLines(/operator recovery/);
   assert.deepEqual(recoveries.map((l) => [l.operation, l.path]), [['update', 'sys/audit/good'], ['delete', 'sys/audit/good'], ['delete', 'sys/audit/file']]);
   // (The dev banner prints the root token on purpose; no other token may appear.)
