@@ -110,6 +110,9 @@ function tableParts(table: string): string[] {
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
+/** The exclusive upper bound of the keys below `prefix` (0xFF never occurs in UTF-8); none for the root. */
+const rangeEnd = (prefix: string): Buffer | undefined => (prefix === '' ? undefined : Buffer.concat([utf8(prefix), Buffer.from([0xff])]));
+
 /** Storage in one PostgreSQL table (type `postgresql`). Create it with {@link PostgresStorage.open}. */
 export class PostgresStorage implements NamedStorage {
   readonly type = 'postgresql';
@@ -301,7 +304,7 @@ export class PostgresStorage implements NamedStorage {
   }
 
   private async listOneLevel(prefix: string, { after, limit }: { after: string; limit: number }): Promise<string[]> {
-    const upper = prefix === '' ? undefined : Buffer.concat([utf8(prefix), Buffer.from([0xff])]);
+    const upper = rangeEnd(prefix);
     const chunk = limit > 0 ? Math.min(Math.max(limit, 16), CHUNK) : CHUNK;
     const names: string[] = [];
     let lower = listStart(prefix, after);
@@ -309,10 +312,7 @@ export class PostgresStorage implements NamedStorage {
     let folder: string | undefined;
 
     for (;;) {
-      const res =
-        upper === undefined
-          ? await this.pool.query<{ key: Buffer }>(this.sql.scanTail, [utf8(lower), chunk])
-          : await this.pool.query<{ key: Buffer }>(this.sql.scan, [utf8(lower), upper, chunk]);
+      const res = await this.keysFrom(lower, upper, chunk);
       let last = '';
       for (const row of res.rows) {
         const key = row.key.toString('utf8');
@@ -336,6 +336,13 @@ export class PostgresStorage implements NamedStorage {
     }
   }
 
+  /** Up to `chunk` keys from `lower` (inclusive) on, in byte order, below `upper` when given. */
+  private keysFrom(lower: string, upper: Buffer | undefined, chunk: number): Promise<pg.QueryResult<{ key: Buffer }>> {
+    return upper === undefined
+      ? this.pool.query<{ key: Buffer }>(this.sql.scanTail, [utf8(lower), chunk])
+      : this.pool.query<{ key: Buffer }>(this.sql.scan, [utf8(lower), upper, chunk]);
+  }
+
   /**
    * Every key below `prefix`, recursively, relative to it, in byte order. With a limit this is
    * one range query (`LIMIT limit`); without one, chunks of CHUNK keys.
@@ -347,15 +354,12 @@ export class PostgresStorage implements NamedStorage {
   }
 
   private async scanRange(prefix: string, { after, limit }: { after: string; limit: number }): Promise<string[]> {
-    const upper = prefix === '' ? undefined : Buffer.concat([utf8(prefix), Buffer.from([0xff])]);
+    const upper = rangeEnd(prefix);
     const names: string[] = [];
     let lower = scanStart(prefix, after);
     for (;;) {
       const chunk = limit > 0 ? limit - names.length : CHUNK;
-      const res =
-        upper === undefined
-          ? await this.pool.query<{ key: Buffer }>(this.sql.scanTail, [utf8(lower), chunk])
-          : await this.pool.query<{ key: Buffer }>(this.sql.scan, [utf8(lower), upper, chunk]);
+      const res = await this.keysFrom(lower, upper, chunk);
       let last = '';
       for (const row of res.rows) {
         last = row.key.toString('utf8');

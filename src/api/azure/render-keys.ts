@@ -4,31 +4,12 @@
  * KeyRotationPolicy, RandomBytes). `kid`, `recoveryId`, the policy `id` and `nextLink` are built
  * from the request's own origin, as for secrets.
  */
-import type { RenderContext } from './render.js';
+import { attributes, segment as seg, type RenderContext } from './render.js';
 
 type Json = Record<string, unknown>;
 
 /** The public JWK members Key Vault returns (never a private member, even if one slipped in). */
 const JWK_KEYS = ['kty', 'key_ops', 'n', 'e', 'crv', 'x', 'y'] as const;
-const ATTRIBUTE_KEYS = ['enabled', 'nbf', 'exp', 'created', 'updated', 'recoveryLevel', 'recoverableDays', 'exportable'] as const;
-
-function seg(value: unknown): string {
-  return encodeURIComponent(String(value ?? ''));
-}
-
-function attributes(raw: unknown): Json {
-  const src = (raw && typeof raw === 'object' ? raw : {}) as Json;
-  const out: Json = {};
-  for (const key of ATTRIBUTE_KEYS) {
-    const v = src[key];
-    if (v === undefined || v === null) continue;
-    if (key === 'enabled' || key === 'exportable') out[key] = Boolean(v);
-    else if (key === 'recoveryLevel') out.recoveryLevel = String(v);
-    else if (typeof v === 'number' && Number.isFinite(v)) out[key] = Math.floor(v);
-  }
-  return out;
-}
-
 /** `https://<vault>/keys/<name>[/<version>]`. */
 export function keyId(ctx: RenderContext, name: unknown, version?: unknown): string {
   return version ? `${ctx.origin}/keys/${seg(name)}/${seg(version)}` : `${ctx.origin}/keys/${seg(name)}`;

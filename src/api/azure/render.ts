@@ -41,15 +41,17 @@ function seconds(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : undefined;
 }
 
-const ATTRIBUTE_KEYS = ['enabled', 'nbf', 'exp', 'created', 'updated', 'recoveryLevel', 'recoverableDays'] as const;
+/** Attribute members Key Vault returns; `exportable` only ever comes with keys. */
+const ATTRIBUTE_KEYS = ['enabled', 'nbf', 'exp', 'created', 'updated', 'recoveryLevel', 'recoverableDays', 'exportable'] as const;
 
-function attributes(raw: unknown): Json {
+/** The `attributes` object of a secret or key, from the engine's data: known members only, typed. */
+export function attributes(raw: unknown): Json {
   const src = (raw && typeof raw === 'object' ? raw : {}) as Json;
   const out: Json = {};
   for (const key of ATTRIBUTE_KEYS) {
     const v = src[key];
     if (v === undefined || v === null) continue;
-    if (key === 'enabled') out.enabled = Boolean(v);
+    if (key === 'enabled' || key === 'exportable') out[key] = Boolean(v);
     else if (key === 'recoveryLevel') out.recoveryLevel = String(v);
     else {
       const n = seconds(v);
@@ -59,7 +61,8 @@ function attributes(raw: unknown): Json {
   return out;
 }
 
-function segment(value: unknown): string {
+/** One URL path segment. */
+export function segment(value: unknown): string {
   return encodeURIComponent(String(value ?? ''));
 }
 

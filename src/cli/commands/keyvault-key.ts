@@ -6,7 +6,8 @@
  * returns it). Byte values on the command line are standard base64, as in az.
  */
 
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { readUserFile, writeNewFile } from '../files.js';
 import { Option, type Command } from 'commander';
 import type { CofferClient } from '../client.js';
 import { action, intArg, makeClient, type CommandEnv } from '../common.js';
@@ -85,21 +86,6 @@ function b64In(value: string | undefined, flag: string): string {
 }
 
 const b64Out = (v: unknown) => Buffer.from(String(v ?? ''), 'base64url').toString('base64');
-
-async function writeNewFile(file: string, bytes: Buffer): Promise<void> {
-  let handle;
-  try {
-    handle = await open(file, 'wx', 0o600);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw usageError(code === 'EEXIST' ? `${file} already exists: choose a new file name` : `cannot create ${file} (${code})`);
-  }
-  try {
-    await handle.writeFile(bytes);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function readDeletedKey(client: CofferClient, vault: string, name: string): Promise<Json | null> {
   const res = await client.request('GET', `${vaultMount(vault)}/deletedkeys/${name}`, { allowNotFound: true, action: `reading deleted key "${name}"` });
@@ -246,12 +232,7 @@ export function registerKeyvaultKey(kv: Command, env: CommandEnv): void {
     action(env, async (opts: KeyOpts & { file?: string }) => {
       const { vault } = target(opts, false);
       if (!opts.file) throw usageError('--file is required: the backup file');
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(opts.file);
-      } catch (err) {
-        throw usageError(`cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      const bytes = await readUserFile(opts.file);
       const res = await client().request('POST', `${vaultMount(vault)}/restorekey`, { body: { value: bytes.toString('base64url') }, action: `restoring a key into vault "${vault}"` });
       print(vault, res.body?.data, 'bundle', opts);
     }),

@@ -5,7 +5,7 @@
  * print a secret value, as az does.
  */
 
-import { open, readFile } from 'node:fs/promises';
+import { readUserFile, writeNewFile } from '../files.js';
 import { Option, type Command } from 'commander';
 import type { CofferClient } from '../client.js';
 import { action, intArg, makeClient, type CommandEnv } from '../common.js';
@@ -62,11 +62,7 @@ async function valueOf(ctx: CliContext, opts: { value?: string; file?: string; e
   if (opts.file === '-') {
     bytes = Buffer.from(await ctx.io.readStdin(), 'utf8');
   } else {
-    try {
-      bytes = await readFile(opts.file!);
-    } catch (err) {
-      throw usageError(`cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    bytes = await readUserFile(opts.file!);
   }
   const encoding = (opts.encoding ?? 'utf-8').toLowerCase();
   const value = encoding === 'base64' ? bytes.toString('base64') : encoding === 'hex' ? bytes.toString('hex') : bytes.toString(encoding === 'ascii' ? 'ascii' : 'utf8');
@@ -252,18 +248,7 @@ export function registerKeyvaultSecret(kv: Command, env: CommandEnv): void {
         });
         const blob = res.body?.data?.value;
         if (typeof blob !== 'string' || blob === '') throw new CliError('The server returned no backup blob');
-        let handle;
-        try {
-          handle = await open(opts.file, 'wx', 0o600);
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? 'error';
-          throw usageError(code === 'EEXIST' ? `${opts.file} already exists: choose a new file name` : `cannot create ${opts.file} (${code})`);
-        }
-        try {
-          await handle.writeFile(Buffer.from(blob, 'base64url'));
-        } finally {
-          await handle.close();
-        }
+        await writeNewFile(opts.file, Buffer.from(blob, 'base64url'));
       }),
     );
 
@@ -277,12 +262,7 @@ export function registerKeyvaultSecret(kv: Command, env: CommandEnv): void {
     action(env, async (opts: SecretOpts & { file?: string }) => {
       const { vault } = target(opts, false);
       if (!opts.file) throw usageError('--file is required: the backup file');
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(opts.file);
-      } catch (err) {
-        throw usageError(`cannot read ${opts.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      const bytes = await readUserFile(opts.file);
       const res = await makeClient(ctx).request('POST', `${vaultMount(vault)}/restore`, {
         body: { value: bytes.toString('base64url') },
         action: `restoring a secret into vault "${vault}"`,

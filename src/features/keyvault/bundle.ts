@@ -6,8 +6,8 @@
 import { recoveryLevel, type VaultSettings } from './settings.js';
 import type { DeletedRecord, SecretRecord, VersionRecord } from './store.js';
 
-/** The `attributes` object of a version. */
-export function attributesView(v: VersionRecord, settings: VaultSettings): Record<string, unknown> {
+/** The `attributes` object of a version (a secret's or a key's: both carry these properties). */
+export function attributesView(v: Pick<VersionRecord, 'enabled' | 'nbf' | 'exp' | 'created' | 'updated'>, settings: VaultSettings): Record<string, unknown> {
   const attrs: Record<string, unknown> = { enabled: v.enabled };
   if (v.nbf !== undefined) attrs.nbf = v.nbf;
   if (v.exp !== undefined) attrs.exp = v.exp;

@@ -16,7 +16,8 @@ import { KEY_TYPE_INFO, KeyStore, publicJwk, type KeyType, type KeyVersion, type
 import type { Storage } from '../../storage/types.js';
 import { badParameter, keyNotFound } from './azure-errors.js';
 import { normalizeVersion } from './names.js';
-import { recoveryLevel, type VaultSettings } from './settings.js';
+import { attributesView } from './bundle.js';
+import type { VaultSettings } from './settings.js';
 
 /** Prefix of live keys. */
 export const KEYS_PREFIX = 'keys/';
@@ -120,18 +121,6 @@ export function parseKeyOps(raw: unknown, kty: 'RSA' | 'EC'): string[] {
     if (!out.includes(known)) out.push(known);
   }
   return out;
-}
-
-/** The `attributes` object of a version. */
-function attributesView(p: AzureVersionProps, settings: VaultSettings): Record<string, unknown> {
-  const attrs: Record<string, unknown> = { enabled: p.enabled };
-  if (p.nbf !== undefined) attrs.nbf = p.nbf;
-  if (p.exp !== undefined) attrs.exp = p.exp;
-  attrs.created = p.created;
-  attrs.updated = p.updated;
-  attrs.recoveryLevel = recoveryLevel(settings);
-  attrs.recoverableDays = settings.retentionDays;
-  return attrs;
 }
 
 /**
