@@ -748,7 +748,13 @@ export class Core {
   private async admit(req: LogicalRequest, sealedOk: boolean, seen: Seen): Promise<Admitted> {
     // One check for every route: no `..`, NUL or control characters can reach a backend.
     assertSafePath(req.path);
-    const resolved = this.resolve(req.path);
+    let resolved = this.resolve(req.path);
+    if (!resolved.mounted && this.cluster.enabled) {
+      // Read-after-write for mounts across nodes: another node may have mounted this path an
+      // instant ago, before its change notice arrived. A miss re-reads the mount table once.
+      await this.mounts.load();
+      resolved = this.resolve(req.path);
+    }
     const { mounted, route } = resolved;
     seen.mount = mounted?.entry;
     const unauthenticated = route?.unauthenticated?.includes(req.operation) ?? false;
