@@ -1,7 +1,7 @@
 /**
  * The HTTP(S) listener serves every wire front: the Vault API under `/v1/` (a plain node
  * handler, the hot path) and, through fastify, the Azure Key Vault front (by Host), the identity
- * endpoints and everything else.
+ * endpoints, the web UI at `/ui/` and everything else.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +13,7 @@ import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
 import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
+import { registerUi } from './ui/index.js';
 
 /** Vault's request body limit. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -31,6 +32,8 @@ export interface ApiOptions {
   azureAllowPlaintext?: boolean;
   /** Timeouts and connection caps (default DEFAULT_LISTENER_LIMITS). */
   limits?: ListenerLimits;
+  /** The built web UI served at /ui/ (default `<package root>/dist/ui`). */
+  uiDir?: string;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -75,6 +78,9 @@ export function createApi(options: ApiOptions): FastifyInstance {
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
   createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
+
+  // The web UI (static files of a client of /v1/) at /ui/, and `/` redirects there as Vault's does.
+  registerUi(app, { dir: options.uiDir });
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];

@@ -1,0 +1,100 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ErrorPanel, Spinner } from '../../components';
+import { useApi } from '../../session';
+
+/** sys/seal-status (the fields shown). */
+export interface SealStatus {
+  type: string;
+  initialized: boolean;
+  sealed: boolean;
+  t: number;
+  n: number;
+  progress: number;
+  version: string;
+  cluster_name?: string;
+  storage_type?: string;
+}
+
+interface Health {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  server_time_utc: number;
+  version: string;
+  cluster_name?: string;
+}
+
+interface Leader {
+  ha_enabled: boolean;
+  is_self: boolean;
+  leader_address: string;
+}
+
+/** The server's state from the three unauthenticated status endpoints. */
+export function StatusPage() {
+  const api = useApi();
+  const [state, setState] = useState<{ seal: SealStatus; health: Health; leader: Leader | null } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = useCallback(async () => {
+    setError(null);
+    try {
+      const [seal, health, leader] = await Promise.all([
+        api.readRaw<SealStatus>('sys/seal-status'),
+        // Report instead of signalling state by status code (standby 429, sealed 503, …).
+        api.readRaw<Health>('sys/health', { query: { standbyok: 'true', perfstandbyok: 'true', sealedcode: '200', uninitcode: '200' } }),
+        api.readRaw<Leader>('sys/leader').catch(() => null),
+      ]);
+      setState({ seal, health, leader });
+    } catch (err) {
+      setError(err);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  return (
+    <section aria-labelledby="status-h">
+      <h1 id="status-h">Server status</h1>
+      <ErrorPanel error={error} onRetry={load} />
+      {!state && !error && <Spinner />}
+      {state && (
+        <dl className="facts">
+          <dt>Seal</dt>
+          <dd>
+            <span className={`badge ${state.seal.sealed ? 'bad' : 'good'}`}>{state.seal.sealed ? 'sealed' : 'unsealed'}</span> ({state.seal.type}, threshold {state.seal.t} of {state.seal.n})
+          </dd>
+          <dt>Initialized</dt>
+          <dd>{state.seal.initialized ? 'yes' : 'no'}</dd>
+          <dt>Version</dt>
+          <dd>{state.health.version}</dd>
+          {state.seal.cluster_name && (
+            <>
+              <dt>Cluster</dt>
+              <dd>{state.seal.cluster_name}</dd>
+            </>
+          )}
+          {state.seal.storage_type && (
+            <>
+              <dt>Storage</dt>
+              <dd>{state.seal.storage_type}</dd>
+            </>
+          )}
+          <dt>Role</dt>
+          <dd>{state.health.standby ? 'standby' : 'active'}</dd>
+          <dt>High availability</dt>
+          <dd>{state.leader ? (state.leader.ha_enabled ? `enabled, leader ${state.leader.leader_address || 'unknown'}${state.leader.is_self ? ' (this node)' : ''}` : 'not enabled') : 'unknown'}</dd>
+          <dt>Server time</dt>
+          <dd>{new Date(state.health.server_time_utc * 1000).toISOString()}</dd>
+        </dl>
+      )}
+      <div className="actions">
+        <button type="button" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
+    </section>
+  );
+}
