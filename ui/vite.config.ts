@@ -30,5 +30,6 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.tsx', 'src/**/*.test.ts'],
     restoreMocks: true,
+    unstubGlobals: true,
   },
 });

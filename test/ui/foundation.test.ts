@@ -92,4 +92,19 @@ describe('web UI foundation', { skip }, () => {
       ui.assertNoPageErrors(page);
     }
   });
+
+  it('refuses a wrong token with a clear message and keeps nothing', async () => {
+    // Chromium logs the refused lookup-self (403) as a console error: expected here.
+    const page = await ui.newPage({ width: 390, allowConsoleErrors: [/status of 403/] });
+    await page.goto(`${ui.uiUrl}#/login`);
+    await page.getByLabel('Token', { exact: true }).fill('hvs.not-a-token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /permission denied: read on auth\/token\/lookup-self was refused/);
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0);
+    assert.equal(await page.evaluate(() => window.sessionStorage.length + window.localStorage.length), 0);
+    await ui.checkA11y(page);
+    ui.assertNoPageErrors(page);
+  });
 });
