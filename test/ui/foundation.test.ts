@@ -3,6 +3,7 @@
  * in Chromium the login-by-token and status pages at phone and desktop widths.
  */
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { UI_CSP } from '../../src/api/ui/index.js';
 import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
@@ -47,6 +48,15 @@ describe('web UI foundation', { skip }, () => {
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
     assert.equal(head.headers['content-length'], js.headers['content-length']);
+  });
+
+  it('keeps the initial JavaScript within 300 KB gzipped', async () => {
+    const html = (await get('/ui/')).text;
+    const scripts = [...html.matchAll(/<(?:script[^>]*\bsrc|link[^>]*rel="modulepreload"[^>]*\bhref)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(scripts.length > 0);
+    let total = 0;
+    for (const src of scripts) total += gzipSync(Buffer.from((await get(src)).text)).length;
+    assert.ok(total <= 300 * 1024, `initial JS is ${Math.round(total / 1024)} KB gzipped (budget 300 KB)`);
   });
 
   it('falls back to the app for client routes, 404s missing assets, and redirects / to /ui/', async () => {

@@ -8,7 +8,7 @@ const BatcherContext = createContext<CapabilityBatcher | null>(null);
 /** One batcher per token (inside SessionProvider); a new token starts with an empty cache. */
 export function CapabilitiesProvider({ children }: { children: ReactNode }) {
   const { api, token } = useSession();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `token` is a deliberate extra dependency: a new login must not reuse the old token's answers.
   const batcher = useMemo(() => new CapabilityBatcher(api), [api, token]);
   return <BatcherContext.Provider value={batcher}>{children}</BatcherContext.Provider>;
 }

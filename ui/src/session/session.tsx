@@ -114,7 +114,7 @@ export function SessionProvider({ children, initialToken }: { children: ReactNod
   // A remembered token: load its details once.
   useEffect(() => {
     if (token && !info) void refresh().catch(() => undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a token change matters here (refresh is stable; info is what it loads).
   }, [token]);
 
   const value = useMemo<Session>(() => ({ token, info, api, login, logout, refresh }), [token, info, api, login, logout, refresh]);
