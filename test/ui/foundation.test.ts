@@ -88,6 +88,7 @@ describe('web UI foundation', { skip }, () => {
       // Not logged in: `/` goes to the login page.
       await page.getByRole('heading', { name: 'Log in to Coffer' }).waitFor();
       await ui.checkA11y(page);
+      await ui.screenshot(page, `foundation-login-${width}`);
       await ui.login(page);
       await page.getByRole('heading', { name: 'Server status' }).waitFor();
       const facts = page.locator('dl.facts');
@@ -111,7 +112,7 @@ describe('web UI foundation', { skip }, () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
-    assert.match(await alert.innerText(), /permission denied: read on auth\/token\/lookup-self was refused/);
+    assert.match(await alert.innerText(), /The server refused this token: it is unknown, expired or revoked/);
     assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0);
     assert.equal(await page.evaluate(() => window.sessionStorage.length + window.localStorage.length), 0);
     await ui.checkA11y(page);

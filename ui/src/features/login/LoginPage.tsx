@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { isApiError } from '../../api/client';
 import { Field, Form } from '../../components';
 import { currentQuery, navigate } from '../../router';
 import { useSession } from '../../session';
@@ -31,7 +32,13 @@ export function LoginPage() {
         label="Log in with a token"
         submitLabel="Log in"
         onSubmit={async () => {
-          await login(value, { remember });
+          try {
+            await login(value, { remember });
+          } catch (err) {
+            // lookup-self answers 403 for a token it does not know: say so plainly.
+            if (isApiError(err) && err.status === 403) throw new Error('The server refused this token: it is unknown, expired or revoked.');
+            throw err;
+          }
           setValue('');
           const next = currentQuery().get('next');
           navigate(next && next.startsWith('/') && !next.startsWith('/login') ? next : '/status');
