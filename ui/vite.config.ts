@@ -11,6 +11,8 @@ const uiRoot = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root: uiRoot,
   base: '/ui/',
+  // Caches go to the repository's node_modules, not ui/ (whose mtimes say whether dist/ui is stale).
+  cacheDir: fileURLToPath(new URL('../node_modules/.vite', import.meta.url)),
   plugins: [react()],
   build: {
     outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)),

@@ -44,8 +44,8 @@ export function uiSkipReason(): string | undefined {
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const name of readdirSync(dir)) {
-    // Component tests are not part of the build.
-    if (/\.test\.tsx?$/.test(name)) continue;
+    // Component tests and tool caches are not part of the build.
+    if (/\.test\.tsx?$/.test(name) || name === 'node_modules') continue;
     const full = join(dir, name);
     const st = statSync(full);
     newest = Math.max(newest, st.isDirectory() ? newestMtime(full) : st.mtimeMs);
