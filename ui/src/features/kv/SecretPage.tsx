@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useId, useState } from 'react';
 import { isApiError } from '../../api/client';
-import { Guarded, useCapabilities } from '../../acl';
+import { Guarded } from '../../acl';
 import { ConfirmDialog, ErrorPanel, Spinner } from '../../components';
 import { navigate } from '../../router';
 import { useApi } from '../../session';
@@ -45,8 +45,8 @@ export function SecretPage({ mount, path }: { mount: KvMount; path: string }) {
   const [confirm, setConfirm] = useState<'all' | 'v1' | null>(null);
 
   const load = useCallback(async () => {
+    // `loaded` is kept while reloading, so the panels below stay mounted (and keep their notes).
     setError(null);
-    setLoaded(null);
     try {
       if (mount.version === 1) {
         const r = await readSecret(api, mount, path);
@@ -244,7 +244,7 @@ export function SecretPage({ mount, path }: { mount: KvMount; path: string }) {
           {meta ? (
             <>
               <VersionsPanel mount={mount} path={path} meta={meta} onChanged={load} />
-              <MetadataPanel key={meta.updated_time} mount={mount} path={path} meta={meta} onSaved={load} />
+              <MetadataPanel mount={mount} path={path} meta={meta} onSaved={load} />
             </>
           ) : (
             metaError !== null && <ErrorPanel error={metaError} title="Versions and metadata are unavailable" />
@@ -302,7 +302,6 @@ function VersionsPanel({ mount, path, meta, onChanged }: { mount: KvMount; path:
   const [viewed, setViewed] = useState<{ n: number; data: KvMap } | null>(null);
   const fromId = useId();
   const toId = useId();
-  useCapabilities([p.delete, p.undelete, p.destroy]);
 
   const readVersion = async (n: number): Promise<KvMap> => {
     const vm = meta.versions[String(n)];
