@@ -95,7 +95,7 @@ export function FolderPage({ mount, folder }: { mount: KvMount; folder: string }
       {shown && (
         <>
           {shown.length === 0 ? (
-            <p className="empty">{searching ? 'No names match.' : 'This folder is empty.'}</p>
+            <p className="empty">{searching ? 'No names match.' : page > 0 ? 'No more keys.' : 'This folder is empty.'}</p>
           ) : (
             <ul className="kv-list" aria-label={`Keys ${first + 1} to ${first + shown.length}`}>
               {shown.map((k) => (
