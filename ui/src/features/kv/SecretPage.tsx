@@ -259,9 +259,9 @@ export function SecretPage({ mount, path }: { mount: KvMount; path: string }) {
 function ConflictView({ conflict, onRebase, onCancel }: { conflict: Conflict; onRebase(): void; onCancel(): void }) {
   const { base, baseVersion, mine, theirs, theirsVersion } = conflict;
   return (
-    <section className="kv-panel kv-conflict" aria-labelledby="kv-conflict-h" role="alert">
+    <section className="kv-panel kv-conflict" aria-labelledby="kv-conflict-h">
       <h2 id="kv-conflict-h">Conflict: someone saved version {theirsVersion} after you loaded version {baseVersion}</h2>
-      <p>Nothing was saved. Compare the versions, then re-base your edit on the latest version or discard it.</p>
+      <p role="alert">Nothing was saved. Compare the versions, then re-base your edit on the latest version or discard it.</p>
       {theirs ? (
         <>
           <DiffTable caption={`Changed on the server (version ${baseVersion} → ${theirsVersion})`} changes={diffMaps(base, theirs)} fromLabel={`Loaded (v${baseVersion})`} toLabel={`Now (v${theirsVersion})`} />

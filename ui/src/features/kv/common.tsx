@@ -256,7 +256,8 @@ export function SecretEditor(props: {
   const stringsOnly = allStrings(initial);
   const [mode, setMode] = useState<ViewMode>(stringsOnly ? 'rows' : 'json');
   const [rows, setRows] = useState<Row[]>(() => (Object.keys(initial).length ? toRows(initial) : [{ id: ++rowId, key: '', value: '' }]));
-  const [text, setText] = useState('');
+  // A secret with non-string values opens in JSON mode, so its text starts as that JSON.
+  const [text, setText] = useState(() => (stringsOnly ? '' : JSON.stringify(initial, null, 2)));
   const [shown, setShown] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
