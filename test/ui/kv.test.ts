@@ -53,6 +53,10 @@ describe('KV browser', { skip }, () => {
       assert.doesNotMatch(await body(), /s3cr3t-db/, 'copy does not reveal');
       await page.getByRole('button', { name: 'Reveal password' }).click();
       await page.getByText('s3cr3t-db').waitFor();
+      await ui.checkA11y(page);
+      // Nothing wider than the viewport (tables scroll inside their own box).
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= width, `no sideways scrolling at ${width} px`);
+      await ui.screenshot(page, `kv-secret-${width}`);
       // JSON and .env views: masked until "Reveal all".
       await page.getByRole('button', { name: 'JSON', exact: true }).click();
       assert.match(await page.getByLabel('Secret as JSON').innerText(), /"password": "••••••••"/);
@@ -93,6 +97,14 @@ describe('KV browser', { skip }, () => {
     await page.getByRole('button', { name: 'Create secret' }).click();
     await page.getByRole('heading', { name: /app\/json/ }).waitFor();
     assert.deepEqual((await api('GET', 'secret/data/app/json')).data.data, { port: 5432, host: 'db.local' });
+    // Editing it opens the JSON editor (key/value mode would turn 5432 into a string).
+    await page.getByRole('button', { name: 'Edit' }).click();
+    const jsonEditor = page.getByLabel('Secret as JSON');
+    assert.deepEqual(JSON.parse(await jsonEditor.inputValue()), { port: 5432, host: 'db.local' });
+    await jsonEditor.fill('{"port": 6432, "host": "db.local", "tls": true}');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved as version 2.').waitFor();
+    assert.deepEqual((await api('GET', 'secret/data/app/json')).data.data, { port: 6432, host: 'db.local', tls: true });
     // Create in .env mode.
     await open(page, '/kv/secret/new/app');
     await page.getByLabel('Secret name').fill('env');
@@ -188,6 +200,7 @@ describe('KV browser', { skip }, () => {
     const gone = await ui.server.request('GET', '/v1/secret/metadata/ver/s');
     assert.equal(gone.status, 404);
     await ui.checkA11y(page);
+    await ui.screenshot(page, 'kv-after-delete-all');
     ui.assertNoPageErrors(page);
   });
 
