@@ -283,6 +283,11 @@ function ConflictView({ conflict, onRebase, onCancel }: { conflict: Conflict; on
   );
 }
 
+/** `2026-11-22T12:00:00.123456Z` → `2026-11-22 12:00:00 UTC`. */
+function shortTime(t: string): string {
+  return t ? t.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : '';
+}
+
 function versionStatus(v: { deletion_time: string; destroyed: boolean }): string {
   return v.destroyed ? 'destroyed' : v.deletion_time && Date.parse(v.deletion_time) <= Date.now() ? 'deleted' : 'live';
 }
@@ -331,7 +336,7 @@ function VersionsPanel({ mount, path, meta, onChanged }: { mount: KvMount; path:
         Current version {meta.current_version}; oldest kept {meta.oldest_version || 1}; {meta.max_versions ? `at most ${meta.max_versions} kept` : 'the mount default number kept'}.
       </p>
       <div className="table-wrap">
-        <table>
+        <table className="kv-stack">
           <caption className="visually-hidden">Versions of {path}</caption>
           <thead>
             <tr>
@@ -348,7 +353,7 @@ function VersionsPanel({ mount, path, meta, onChanged }: { mount: KvMount; path:
               const st = versionStatus(vm);
               return (
                 <tr key={n}>
-                  <td>
+                  <td data-label="Select">
                     <input
                       type="checkbox"
                       aria-label={`Select version ${n}`}
@@ -361,12 +366,12 @@ function VersionsPanel({ mount, path, meta, onChanged }: { mount: KvMount; path:
                       }}
                     />
                   </td>
-                  <td>{n}{n === meta.current_version ? ' (current)' : ''}</td>
-                  <td>{vm.created_time}</td>
-                  <td>
+                  <td data-label="Version">{n}{n === meta.current_version ? ' (current)' : ''}</td>
+                  <td data-label="Created">{shortTime(vm.created_time)}</td>
+                  <td data-label="State">
                     <span className={`badge ${st === 'live' ? 'good' : 'bad'}`}>{st}</span>
                   </td>
-                  <td>
+                  <td data-label="View">
                     <button
                       type="button"
                       aria-label={`Show version ${n}`}

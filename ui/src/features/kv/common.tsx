@@ -143,7 +143,7 @@ export function SecretDataView({ data, label }: { data: KvMap; label: string }) 
       </div>
       {mode === 'rows' && (
         <div className="table-wrap">
-          <table>
+          <table className="kv-stack">
             <caption className="visually-hidden">{label}</caption>
             <thead>
               <tr>
@@ -187,10 +187,10 @@ function KeyRow({ name, value, allShown }: { name: string; value: unknown; allSh
   return (
     <tr>
       <th scope="row">{name}</th>
-      <td>
+      <td data-label="Value">
         <Masked value={value} shown={visible} />
       </td>
-      <td className="kv-row-actions">
+      <td className="kv-row-actions" data-label="Actions">
         <button type="button" aria-pressed={visible} aria-label={`${visible ? 'Hide' : 'Reveal'} ${name}`} onClick={() => setShown(!shown)} disabled={allShown}>
           {visible ? 'Hide' : 'Reveal'}
         </button>
