@@ -55,7 +55,7 @@ export function LoginPage() {
         </select>
       </div>
       <Form
-        label={`Log in with ${selected.label}`}
+        label={method === 'token' ? 'Log in with a token' : `Log in with ${method}`}
         submitLabel="Log in"
         onSubmit={async () => {
           if (method === 'token') {
