@@ -54,7 +54,7 @@ export function InitPage() {
           <DownloadButton content={() => initFileJson(init, result.threshold)} filename="coffer-init.json" type="application/json" label="Download as JSON" />
           <DownloadButton content={() => initFileText(init, result.threshold)} filename="coffer-init.txt" type="text/plain" label="Download as text" />
         </div>
-        <div className="field checkbox">
+        <div className="field checkbox init-saved">
           <input id="init-saved" type="checkbox" checked={saved} onChange={(e) => setSaved(e.target.checked)} />
           <label htmlFor="init-saved">I have saved the key shares and the root token somewhere safe</label>
         </div>

@@ -44,7 +44,7 @@ export function LoginPage() {
   return (
     <section aria-labelledby="login-h" className="narrow">
       <h1 id="login-h">Log in to Coffer</h1>
-      <div className="field">
+      <div className="field login-method">
         <label htmlFor={methodId}>Login method</label>
         <select id={methodId} value={method} onChange={(e) => setMethod(e.target.value as LoginMethod)}>
           {LOGIN_METHODS.map((m) => (
