@@ -117,7 +117,7 @@ export function StatusPage() {
         <dl className="facts">
           <dt>Seal</dt>
           <dd>
-            <span className={`badge ${state.seal.sealed ? 'bad' : 'good'}`}>{state.seal.sealed ? 'sealed' : 'unsealed'}</span> ({state.seal.type}, threshold {state.seal.t} of {state.seal.n})
+            <span className={`badge ${state.seal.sealed ? 'bad' : 'good'}`}>{state.seal.sealed ? 'sealed' : 'unsealed'}</span> ({state.seal.type}{state.seal.t > 0 ? `, threshold ${state.seal.t} of ${state.seal.n}` : ''})
           </dd>
           <dt>Initialized</dt>
           <dd>{state.seal.initialized ? 'yes' : 'no'}</dd>
