@@ -40,6 +40,7 @@ describe('web UI: tokens page', { skip: uiSkipReason() }, () => {
     await page.getByLabel('Number of uses').fill('5');
     await page.getByLabel('Display name').fill('ci-bot');
     await page.getByLabel('Without the default policy').check();
+    await page.getByLabel(/^Orphan/).check();
     await page.getByRole('button', { name: 'Create token' }).click();
     const created = page.locator('.token-created');
     await created.waitFor();
@@ -54,6 +55,7 @@ describe('web UI: tokens page', { skip: uiSkipReason() }, () => {
     assert.equal(info.display_name, 'token-ci-bot');
     assert.equal(info.explicit_max_ttl, 7200);
     assert.equal(info.accessor, accessor);
+    assert.equal(info.orphan, true, 'created through create-orphan');
     await ui.checkA11y(page);
     await ui.screenshot(page, 'tokens-created');
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Guarded } from '../../acl';
+import { Guarded, type Capability } from '../../acl';
 import { ErrorPanel, Field, Form, SecretValue } from '../../components';
 import { formatDuration } from '../../components/LoginExpiryBanner';
 import { useApi } from '../../session';
@@ -21,7 +21,8 @@ function CreateToken() {
   const [created, setCreated] = useState<{ token: string; accessor: string; policies: string[]; ttl: number } | null>(null);
   const set = (patch: Partial<TokenFormValues>) => setV((old) => ({ ...old, ...patch }));
   const path = v.orphan ? 'auth/token/create-orphan' : 'auth/token/create';
-  const need = v.orphan ? (['update', 'sudo'] as const) : (['update'] as const);
+  // The server lets only sudo holders create periodic tokens (create-orphan itself needs just update).
+  const need: Capability[] = v.period.trim() ? ['update', 'sudo'] : ['update'];
 
   return (
     <section aria-labelledby="create-h" className="tokens-section">
@@ -42,7 +43,7 @@ function CreateToken() {
           </button>
         </div>
       )}
-      <Guarded path={path} need={[...need]}>
+      <Guarded path={path} need={need}>
         {(g) => (
           <Form
             label="Create a token"
@@ -61,11 +62,11 @@ function CreateToken() {
             <div className="tokens-grid">
               <Field label="TTL" name="ttl" autoComplete="off" placeholder="e.g. 1h" value={v.ttl} onChange={(e) => set({ ttl: e.target.value })} hint="Lifetime before renewal; empty = the mount default." />
               <Field label="Explicit max TTL" name="explicit_max_ttl" autoComplete="off" placeholder="e.g. 24h" value={v.explicitMaxTtl} onChange={(e) => set({ explicitMaxTtl: e.target.value })} hint="A hard limit renewals cannot pass." />
-              <Field label="Period" name="period" autoComplete="off" placeholder="e.g. 24h" value={v.period} onChange={(e) => set({ period: e.target.value })} hint="Periodic token: each renewal resets its TTL to this." />
+              <Field label="Period" name="period" autoComplete="off" placeholder="e.g. 24h" value={v.period} onChange={(e) => set({ period: e.target.value })} hint="Periodic token: each renewal resets its TTL to this. Needs sudo." />
               <Field label="Number of uses" name="num_uses" inputMode="numeric" autoComplete="off" placeholder="0" value={v.numUses} onChange={(e) => set({ numUses: e.target.value })} hint="0 = unlimited." />
             </div>
             <Field label="Display name" name="display_name" autoComplete="off" value={v.displayName} onChange={(e) => set({ displayName: e.target.value })} />
-            <Check id="tok-orphan" label="Orphan (no parent: it survives the revocation of your token; needs sudo)" checked={v.orphan} onChange={(orphan) => set({ orphan })} />
+            <Check id="tok-orphan" label="Orphan (no parent: it survives the revocation of your token)" checked={v.orphan} onChange={(orphan) => set({ orphan })} />
             <Check id="tok-nodefault" label="Without the default policy" checked={v.noDefaultPolicy} onChange={(noDefaultPolicy) => set({ noDefaultPolicy })} />
             <Check id="tok-renewable" label="Renewable" checked={v.renewable} onChange={(renewable) => set({ renewable })} />
           </Form>

@@ -29,8 +29,8 @@ export function parsePolicies(text: string): string[] {
 }
 
 /**
- * The API path and JSON body for the form (orphans go to `create-orphan`, which needs sudo or
- * root, as `no_parent` would). Throws an Error naming the first invalid field.
+ * The API path and JSON body for the form (orphans go to `create-orphan`, which, unlike
+ * `no_parent`, needs no sudo). Throws an Error naming the first invalid field.
  */
 export function tokenCreateRequest(v: TokenFormValues): { path: string; body: Record<string, unknown> } {
   const body: Record<string, unknown> = {};
