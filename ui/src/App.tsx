@@ -6,6 +6,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import * as registry from './features';
 import { ErrorPanel } from './components';
+import { LoginExpiryBanner } from './components/LoginExpiryBanner';
+import { UnsealRedirect } from './components/UnsealRedirect';
 import { CapabilitiesProvider } from './acl';
 import { findRoute, Link, navigate, useHashPath, type RouteDef } from './router';
 import { SessionProvider, useApi, useSession } from './session';
@@ -25,9 +27,12 @@ function SealBadge() {
       );
     void poll();
     const timer = setInterval(poll, 15_000);
+    // A page change (e.g. unseal → login) re-checks at once instead of at the next tick.
+    window.addEventListener('hashchange', poll);
     return () => {
       live = false;
       clearInterval(timer);
+      window.removeEventListener('hashchange', poll);
     };
   }, [api]);
   if (sealed === null) return <span className="badge">status unknown</span>;
@@ -82,6 +87,8 @@ function Shell() {
           ))}
         </ul>
       </nav>
+      <UnsealRedirect />
+      <LoginExpiryBanner />
       <main id="main" tabIndex={-1}>
         {Page ? <Page params={found!.params} /> : path !== '/' && !needsLogin && <ErrorPanel title="Not found" error={new Error(`There is no page at #${path}.`)} />}
       </main>

@@ -10,7 +10,8 @@ export interface Column<Row> {
 export function Table<Row>({ caption, columns, rows, rowKey, empty = 'Nothing here yet.', hideCaption }: { caption: string; columns: Column<Row>[]; rows: Row[]; rowKey(row: Row): string; empty?: ReactNode; hideCaption?: boolean }) {
   if (rows.length === 0) return <p className="empty">{empty}</p>;
   return (
-    <div className="table-wrap">
+    // Focusable and named: on a narrow screen it scrolls sideways, and keyboard users must be able to scroll it.
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={caption}>
       <table>
         <caption className={hideCaption ? 'visually-hidden' : undefined}>{caption}</caption>
         <thead>

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ErrorPanel, Spinner } from '../../components';
-import { useApi } from '../../session';
+import { ErrorPanel, Spinner, Table } from '../../components';
+import { useCapabilities, disabledReason } from '../../acl';
+import { Link } from '../../router';
+import { useApi, useSession } from '../../session';
 
 /** sys/seal-status (the fields shown). */
 export interface SealStatus {
@@ -13,6 +15,56 @@ export interface SealStatus {
   version: string;
   cluster_name?: string;
   storage_type?: string;
+  ha_enabled?: boolean;
+}
+
+/** A node of sys/ha-status. */
+interface HaNode {
+  hostname: string;
+  api_address: string;
+  cluster_address?: string;
+  active_node: boolean;
+  last_echo: string | null;
+  version?: string;
+}
+
+/** The nodes of the cluster (sys/ha-status needs a token with read on it). */
+function ClusterNodes() {
+  const api = useApi();
+  const { info } = useSession();
+  const { caps } = useCapabilities(['sys/ha-status']);
+  const reason = disabledReason(caps['sys/ha-status'], 'read', 'sys/ha-status', info?.policies);
+  const [nodes, setNodes] = useState<HaNode[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (reason) return;
+    api.readRaw<{ Nodes?: HaNode[]; nodes?: HaNode[]; data?: { nodes?: HaNode[] } }>('sys/ha-status').then(
+      (r) => setNodes(r.Nodes ?? r.nodes ?? r.data?.nodes ?? []),
+      setError,
+    );
+  }, [api, reason]);
+  return (
+    <>
+      <h2 id="nodes-h">Nodes</h2>
+      {reason && reason !== 'checking permissions…' && <p className="hint">The node list is not shown: {reason}.</p>}
+      <ErrorPanel error={error} />
+      {nodes && (
+        <Table
+          caption="Cluster nodes"
+          hideCaption
+          rows={nodes}
+          rowKey={(n) => `${n.hostname} ${n.api_address}`}
+          columns={[
+            { header: 'Node', cell: (n) => n.hostname },
+            { header: 'API address', cell: (n) => n.api_address || '—' },
+            { header: 'Role', cell: (n) => (n.active_node ? <span className="badge good">leader</span> : 'member') },
+            { header: 'Last heartbeat', cell: (n) => n.last_echo ?? '—' },
+            { header: 'Version', cell: (n) => n.version ?? '' },
+          ]}
+        />
+      )}
+    </>
+  );
 }
 
 interface Health {
@@ -33,6 +85,7 @@ interface Leader {
 /** The server's state from the three unauthenticated status endpoints. */
 export function StatusPage() {
   const api = useApi();
+  const { token } = useSession();
   const [state, setState] = useState<{ seal: SealStatus; health: Health; leader: Leader | null } | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -64,7 +117,7 @@ export function StatusPage() {
         <dl className="facts">
           <dt>Seal</dt>
           <dd>
-            <span className={`badge ${state.seal.sealed ? 'bad' : 'good'}`}>{state.seal.sealed ? 'sealed' : 'unsealed'}</span> ({state.seal.type}, threshold {state.seal.t} of {state.seal.n})
+            <span className={`badge ${state.seal.sealed ? 'bad' : 'good'}`}>{state.seal.sealed ? 'sealed' : 'unsealed'}</span> ({state.seal.type}{state.seal.t > 0 ? `, threshold ${state.seal.t} of ${state.seal.n}` : ''})
           </dd>
           <dt>Initialized</dt>
           <dd>{state.seal.initialized ? 'yes' : 'no'}</dd>
@@ -86,10 +139,27 @@ export function StatusPage() {
           <dd>{state.health.standby ? 'standby' : 'active'}</dd>
           <dt>High availability</dt>
           <dd>{state.leader ? (state.leader.ha_enabled ? `enabled, leader ${state.leader.leader_address || 'unknown'}${state.leader.is_self ? ' (this node)' : ''}` : 'not enabled') : 'unknown'}</dd>
+          {state.seal.sealed && state.seal.initialized && (
+            <>
+              <dt>Unseal progress</dt>
+              <dd>
+                {state.seal.progress} of {state.seal.t} key shares — <Link to="/unseal">unseal</Link>
+              </dd>
+            </>
+          )}
+          {!state.seal.initialized && (
+            <>
+              <dt>Next step</dt>
+              <dd>
+                <Link to="/init">Initialise the server</Link>
+              </dd>
+            </>
+          )}
           <dt>Server time</dt>
           <dd>{new Date(state.health.server_time_utc * 1000).toISOString()}</dd>
         </dl>
       )}
+      {token && state && !state.seal.sealed && <ClusterNodes />}
       <div className="actions">
         <button type="button" onClick={() => void load()}>
           Refresh
