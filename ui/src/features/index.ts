@@ -5,6 +5,7 @@
  */
 export * as engines from './engines';
 export * as init from './init';
+export * as keyvault from './keyvault';
 export * as kv from './kv';
 export * as login from './login';
 export * as status from './status';
