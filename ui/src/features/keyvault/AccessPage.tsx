@@ -200,7 +200,7 @@ export function AccessPage({ params }: { params: Record<string, string> }) {
           <h3>Add a principal</h3>
           <div className="form" role="group" aria-label="Add a principal to the grid">
             <div className="field">
-              <label htmlFor="kv-add-principal">Principal</label>
+              <label htmlFor="kv-add-principal">Principal to add</label>
               <select id="kv-add-principal" value={adding} onChange={(e) => setAdding(e.target.value)}>
                 <option value="">Choose…</option>
                 {(principals.data ?? [])

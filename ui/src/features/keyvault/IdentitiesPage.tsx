@@ -100,7 +100,7 @@ export function IdentitiesPage() {
                       <button
                         type="button"
                         {...g}
-                        aria-label={`Reset the client secret of ${s.displayName ?? s.appId}`}
+                        aria-label={`Reset credential of ${s.displayName ?? s.appId}`}
                         onClick={() =>
                           void act(async () => {
                             const c = await resetCredential(api, s.appId);

@@ -176,7 +176,7 @@ export function VaultPage({ params }: { params: Record<string, string> }) {
         {(g) => (
           <form
             className="form"
-            aria-label="Restore a secret from a backup file"
+            aria-label="Restore a secret"
             onSubmit={(e) => {
               e.preventDefault();
               if (!file) return;

@@ -153,6 +153,20 @@ function str(o: Json | undefined, ...keys: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * False when sys/auth shows no auth/azure/ (listing it would only log a 404 in the console);
+ * true when it is there or when the token cannot read sys/auth (then the list call decides).
+ */
+async function azureAuthMaybeEnabled(api: ApiClient): Promise<boolean> {
+  try {
+    const res = await api.read<Record<string, Json>>('sys/auth');
+    const mounts = (res.data ?? res) as Record<string, Json>;
+    return mounts['azure/'] !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 /** True when auth/azure/ is not enabled (its routes answer 400/404 "no handler"). */
 function notEnabled(err: unknown): boolean {
   return err instanceof ApiError && (err.status === 404 || (err.status === 400 && /no handler|not (?:enabled|mounted)|unsupported path/i.test(err.message)));
@@ -160,6 +174,7 @@ function notEnabled(err: unknown): boolean {
 
 /** `coffer ad sp list`: [] when the identity provider is not enabled yet. */
 export async function listServicePrincipals(api: ApiClient): Promise<ServicePrincipal[]> {
+  if (!(await azureAuthMaybeEnabled(api))) return [];
   let res;
   try {
     res = await api.read<{ keys?: string[]; key_info?: Record<string, Json> }>(`${AZURE_AUTH}/sp/`, { query: { list: 'true' } });
@@ -173,6 +188,7 @@ export async function listServicePrincipals(api: ApiClient): Promise<ServicePrin
 
 /** `coffer identity list`: [] when the identity provider is not enabled yet. */
 export async function listIdentities(api: ApiClient): Promise<ManagedIdentity[]> {
+  if (!(await azureAuthMaybeEnabled(api))) return [];
   let res;
   try {
     res = await api.read<{ keys?: string[]; key_info?: Record<string, Json> }>(`${AZURE_AUTH}/identity/`, { query: { list: 'true' } });
