@@ -50,7 +50,7 @@ describe('dates and tags', () => {
 
 describe('base64url', () => {
   it('round-trips bytes, including large and non-ASCII ones', () => {
-    const bytes = new Uint8Array(100_000).map((_, i) => (i * 31) % 256);
+    const bytes = new Uint8Array(70_000).map((_, i) => (i * 31) % 256);
     const text = bytesToBase64Url(bytes);
     expect(text).not.toMatch(/[+/=]/);
     expect(base64UrlToBytes(text)).toEqual(bytes);
