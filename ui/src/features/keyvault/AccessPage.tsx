@@ -57,7 +57,6 @@ function PermissionTable({ kind, perms, rows, labels, onToggle, disabledReason }
       caption={`${kind === 'secrets' ? 'Secret' : 'Key'} permissions`}
       rows={rows}
       rowKey={(r) => r.objectId}
-      empty="No access policies yet: add a principal below."
       columns={[
         { header: 'Principal', cell: (r) => <span className="kv-principal">{labels.get(r.objectId) ?? r.objectId}</span> },
         ...perms.map((p) => ({
@@ -160,8 +159,14 @@ export function AccessPage({ params }: { params: Record<string, string> }) {
       <h2>Access policies</h2>
       {policies.data && (
         <>
-          <PermissionTable kind="secrets" perms={SECRET_PERMISSIONS} rows={rows} labels={labels} onToggle={toggle('secrets')} disabledReason={writeReason} />
-          <PermissionTable kind="keys" perms={KEY_PERMISSIONS} rows={rows} labels={labels} onToggle={toggle('keys')} disabledReason={writeReason} />
+          {rows.length === 0 ? (
+            <p className="empty">No access policies yet: add a principal below.</p>
+          ) : (
+            <>
+              <PermissionTable kind="secrets" perms={SECRET_PERMISSIONS} rows={rows} labels={labels} onToggle={toggle('secrets')} disabledReason={writeReason} />
+              <PermissionTable kind="keys" perms={KEY_PERMISSIONS} rows={rows} labels={labels} onToggle={toggle('keys')} disabledReason={writeReason} />
+            </>
+          )}
           <fieldset className="kv-certs" disabled>
             <legend>Certificate permissions</legend>
             <p className="hint" id="kv-no-certs">
