@@ -217,7 +217,8 @@ describe('web UI: Key Vault', { skip }, () => {
     await purge.waitFor();
     assert.equal(await purge.isDisabled(), true);
     assert.match((await purge.getAttribute('title')) ?? '', /purge protection is on/);
-    await page.getByText('purge protection is on for this vault', { exact: false }).first().waitFor();
+    const describedBy = (await purge.getAttribute('aria-describedby'))!;
+    assert.match((await page.locator(`#${describedBy}`).textContent())!, /Purge is disabled: purge protection is on for this vault/);
     assert.equal(await page.getByRole('button', { name: 'Recover s1' }).isDisabled(), false);
     await finish(page, 'keyvault-purge-protection-390');
   });

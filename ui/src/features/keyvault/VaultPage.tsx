@@ -112,6 +112,11 @@ export function VaultPage({ params }: { params: Record<string, string> }) {
       <ErrorPanel error={actionError} title="The action failed" />
       <Status text={status} />
       <ErrorPanel error={deleted.error} onRetry={deleted.reload} title="The deleted secrets could not be listed" />
+      {purgeReason && (
+        <p className="hint" id="kv-purge-reason">
+          Purge is disabled: {purgeReason}.
+        </p>
+      )}
       {deleted.data && (
         <Table<SecretData>
           caption={`Deleted secrets of ${vault}`}
@@ -149,13 +154,11 @@ export function VaultPage({ params }: { params: Record<string, string> }) {
                   <Guarded path={`${mount}/deletedsecrets/${s.name}`} need="delete">
                     {(g) => {
                       const reason = g.title ?? purgeReason;
+                      const describedBy = g['aria-describedby'] ?? (purgeReason ? 'kv-purge-reason' : undefined);
                       return (
-                        <>
-                          <button type="button" className="danger" disabled={g.disabled || !!purgeReason} title={reason} aria-describedby={g['aria-describedby']} aria-label={`Purge ${s.name}`} onClick={() => setPurging(s.name)}>
-                            Purge
-                          </button>
-                          {purgeReason && !g.disabled && <small className="hint">{purgeReason}</small>}
-                        </>
+                        <button type="button" className="danger" disabled={g.disabled || !!purgeReason} title={reason} aria-describedby={describedBy} aria-label={`Purge ${s.name}`} onClick={() => setPurging(s.name)}>
+                          Purge
+                        </button>
                       );
                     }}
                   </Guarded>
