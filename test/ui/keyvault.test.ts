@@ -263,6 +263,9 @@ describe('web UI: Key Vault', { skip }, () => {
     const mi = await api('GET', 'auth/azure/identity/web-app');
     await page.getByRole('cell', { name: mi.data.principalId }).waitFor();
     await finish(page, 'keyvault-identities-1280');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await finish(page, 'keyvault-identities-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByRole('button', { name: 'Remove the identity of web-app' }).click();
     await page.getByRole('dialog').getByLabel(/to confirm/).fill('web-app');

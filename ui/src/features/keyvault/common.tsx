@@ -6,7 +6,7 @@ import { href, Link } from '../../router';
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { data: T | undefined; error: unknown; loading: boolean; reload(): void } {
   const [state, setState] = useState<{ data?: T; error: unknown; loading: boolean }>({ error: null, loading: true });
   const [gen, setGen] = useState(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // `load` is a fresh closure each render: `deps` say when it really changed.
   const run = useCallback(load, deps);
   useEffect(() => {
     let live = true;
