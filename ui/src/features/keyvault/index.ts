@@ -24,8 +24,8 @@ const AccessPage = lazyPage(() => import('./AccessPage').then((m) => ({ default:
 const IdentitiesPage = lazyPage(() => import('./IdentitiesPage').then((m) => ({ default: m.IdentitiesPage })));
 
 export const routes: RouteDef[] = [
-  { path: '/keyvault', title: 'Key Vault', nav: { label: 'Key Vault', order: 60 }, component: VaultsPage },
-  { path: '/azure-identities', title: 'Azure identities', nav: { label: 'Azure identities', order: 61 }, component: IdentitiesPage },
+  { path: '/keyvault', title: 'Key Vault', nav: { label: 'Key Vault', order: 64 }, component: VaultsPage },
+  { path: '/azure-identities', title: 'Azure identities', nav: { label: 'Azure identities', order: 65 }, component: IdentitiesPage },
   { path: '/keyvault/:vault/access', title: 'Vault access', component: AccessPage },
   { path: '/keyvault/:vault/secrets/:name', title: 'Key Vault secret', component: SecretPage },
   { path: '/keyvault/:vault', title: 'Vault', component: VaultPage },
