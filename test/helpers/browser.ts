@@ -125,7 +125,8 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
       await page.goto(`${uiUrl}#/login`);
       await page.getByLabel('Token', { exact: true }).fill(token);
       await page.getByRole('button', { name: 'Log in' }).click();
-      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      // The header's button: the login page may briefly show its own "Log out" too.
+      await page.getByRole('banner').getByRole('button', { name: 'Log out' }).waitFor();
     },
     async checkA11y(page) {
       await page.evaluate(axe.source);
