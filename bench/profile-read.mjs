@@ -7,6 +7,7 @@
 //   node bench/profile-read.mjs [kv|approle|keyvault ...]     (default: all three)
 //
 // Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 64),
+// BENCH_NO_BASELINE=1 skips the baseline, COFFER_ROOT=<checkout> measures another build,
 // PROFILE_DIR=<dir> starts Coffer with `node --cpu-prof --cpu-prof-dir <dir>` (the profile is
 // written when the server exits; summarise it with `node bench/profile-read.mjs --top <file>`).
 import { spawn } from 'node:child_process';
@@ -17,7 +18,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+// COFFER_ROOT: measure another checkout's build (e.g. the base commit) with this script.
+const root = process.env.COFFER_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 
@@ -202,8 +204,9 @@ for (const name of wanted) {
   const baseline = await startBaseline(tls, dir);
   try {
     const spec = await scenarios[name](coffer, dir);
-    const base = await measure(baseline, { path: '/' });
-    console.log(row(tls ? 'baseline node:https' : 'baseline node:http', base));
+    // BENCH_NO_BASELINE=1: Coffer only (A/B runs of two builds).
+    const base = process.env.BENCH_NO_BASELINE ? undefined : await measure(baseline, { path: '/' });
+    if (base) console.log(row(tls ? 'baseline node:https' : 'baseline node:http', base));
     const r = await measure(coffer, spec);
     console.log(row(name, r, base));
   } finally {

@@ -12,7 +12,7 @@ import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, serverOptions, type Lis
 import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
-import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
+import { DEFAULT_BASE_DOMAIN, createAzureFront, type KeyVaultFastPath } from './azure/index.js';
 
 /** Vault's request body limit. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -43,6 +43,8 @@ function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
 /** Builds the fastify app (not yet listening). */
 export function createApi(options: ApiOptions): FastifyInstance {
   const { core } = options;
+  // Set once the Key Vault front is registered (below); the listener asks it before fastify.
+  let keyVaultFast: KeyVaultFastPath | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
@@ -57,7 +59,11 @@ export function createApi(options: ApiOptions): FastifyInstance {
     },
     serverFactory: (fastifyHandler) => {
       const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES);
-      const handler: http.RequestListener = (req, res) => (req.url?.startsWith('/v1/') ? vault(req, res) : fastifyHandler(req, res));
+      const handler: http.RequestListener = (req, res) => {
+        if (req.url?.startsWith('/v1/')) return vault(req, res);
+        if (keyVaultFast?.(req, res)) return;
+        fastifyHandler(req, res);
+      };
       const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
       const timeouts = serverOptions(limits);
       const server = options.tls
@@ -74,7 +80,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
-  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
+  keyVaultFast = createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];
