@@ -7,11 +7,11 @@
 //   node bench/profile-read.mjs [kv|approle|keyvault ...]     (default: all three)
 //
 // Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 64),
-// BENCH_NO_BASELINE=1 skips the baseline, COFFER_ROOT=<checkout> measures another build,
+// BENCH_THREADS=1 splits the server's CPU by thread, BENCH_NO_BASELINE=1 skips the baseline, COFFER_ROOT=<checkout> measures another build,
 // PROFILE_DIR=<dir> starts Coffer with `node --cpu-prof --cpu-prof-dir <dir>` (the profile is
 // written when the server exits; summarise it with `node bench/profile-read.mjs --top <file>`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,18 +126,39 @@ function cannon(target, spec, secs) {
   });
 }
 
+/** CPU seconds per thread name (main, libuv pool, V8 GC helpers, ...) of a process. */
+function threadSeconds(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      /* thread gone */
+    }
+  }
+  return out;
+}
+
 async function measure(target, spec) {
   await cannon(target, spec, 1); // warm-up
   const cpu0 = cpuSeconds(target.child.pid);
+  const threads0 = process.env.BENCH_THREADS ? threadSeconds(target.child.pid) : undefined;
   const r = await cannon(target, spec, seconds);
   const cpu = cpuSeconds(target.child.pid) - cpu0;
+  if (threads0) {
+    // BENCH_THREADS=1: where the server's CPU went, per thread name, in µs per request.
+    const parts = [...threadSeconds(target.child.pid)].map(([n, v]) => [n, ((v - (threads0.get(n) ?? 0)) / r.requests.total) * 1e6]).filter(([, v]) => v >= 1);
+    console.log('  threads (µs/req): ' + parts.map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', '));
+  }
   const ok = r['2xx'];
-  return { rps: ok / seconds, p99: r.latency.p99, cpuUs: (cpu / Math.max(1, r.requests.total)) * 1e6, non2xx: r.non2xx, errors: r.errors };
+  return { rps: ok / seconds, p99: r.latency.p99, cpuUs: (cpu / Math.max(1, r.requests.total)) * 1e6, non2xx: r.non2xx, errors: r.errors, resets: r.resets };
 }
 
 function row(name, r, base) {
   const ratio = base ? `  ratio ${(r.rps / base.rps).toFixed(2)}  cpu ×${(r.cpuUs / base.cpuUs).toFixed(2)}` : '';
-  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuUs.toFixed(0).padStart(5)} µs CPU/req  non2xx ${r.non2xx} err ${r.errors}${ratio}`;
+  return `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${String(r.p99).padStart(4)} ms  ${r.cpuUs.toFixed(0).padStart(5)} µs CPU/req  non2xx ${r.non2xx} err ${r.errors} resets ${r.resets}${ratio}`;
 }
 
 const scenarios = {

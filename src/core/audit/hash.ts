@@ -3,8 +3,8 @@
  * `hmac-sha256:<hex HMAC-SHA256(salt, value)>`, the way Vault's audit devices do, so a log
  * proves *that* a value was used (compare with `sys/audit-hash`) without revealing it.
  */
-import * as nodeCrypto from 'node:crypto';
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmacHex } from '../hmac-sha256.js';
 
 /** An HMAC key: the salt's bytes, or (faster, ~17% here) a KeyObject made from them once. */
 export type HmacKey = Buffer | KeyObject;
@@ -23,47 +23,16 @@ export function hmacString(salt: HmacKey, value: string): string {
   return HMAC_PREFIX + createHmac('sha256', salt).update(value, 'utf8').digest('hex');
 }
 
-/** One-shot `crypto.hash` (Node >= 20.12); absent on older 20.x, where the fallback is used. */
-const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string | Buffer, encoding: string) => string | Buffer }).hash;
-
 /**
- * A hasher for one salt, giving exactly hmacString's output (HMAC-SHA256, RFC 2104) at a
- * lower cost per string: audit hashes ~7-10 strings per request, and an Hmac object per string
- * (key import, OpenSSL context, JS wrapper) was the largest single item of a KV read's profile.
- *
- * How: HMAC(K, m) = H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)) with K zero-padded to the 64-byte block.
- * For a key of at most 64 bytes below 0x80 (the salts Coffer makes are 64 hex characters),
- * K ⊕ ipad and K ⊕ opad are ASCII too, so the inner hash is one `crypto.hash` over the string
- * `ipad + m` (UTF-8 of ASCII is the bytes themselves, and `m` is UTF-8-encoded exactly as
- * `update(m, 'utf8')` does, lone surrogates included), and the outer one a hash over a reused
- * 96-byte buffer. Other keys (longer than a block, non-ASCII) and Nodes without crypto.hash use
- * createHmac with a KeyObject imported once. Invariant: for every salt and string the output
+ * A hasher for one salt, giving exactly hmacString's output at a lower cost per string (see
+ * createHmacHex): audit hashes ~7-10 strings per request, and an Hmac object per string was the
+ * largest single item of a KV read's profile. Invariant: for every salt and string the output
  * equals hmacString's (test/audit/hash.test.ts compares them, and test/api/audit-http.test.ts
- * compares log lines with `sys/audit-hash`).
+ * compares log lines with `sys/audit-hash`, which answers with hmacString).
  */
 export function createStringHasher(salt: Buffer): StringHasher {
-  const hash = oneShotHash;
-  if (!hash || salt.length > 64 || salt.some((b) => b >= 0x80)) {
-    const key = createSecretKey(salt);
-    return (value) => hmacString(key, value);
-  }
-  const block = Buffer.alloc(64);
-  salt.copy(block);
-  const ipad = Buffer.alloc(64);
-  const outer = Buffer.alloc(64 + 32);
-  for (let i = 0; i < 64; i++) {
-    ipad[i] = block[i]! ^ 0x36;
-    outer[i] = block[i]! ^ 0x5c;
-  }
-  const ipadText = ipad.toString('latin1');
-  block.fill(0);
-  ipad.fill(0);
-  return (value) => {
-    const inner = hash('sha256', ipadText + value, 'buffer') as Buffer;
-    // Synchronous from here to the digest, so one scratch buffer per hasher is safe.
-    inner.copy(outer, 64);
-    return HMAC_PREFIX + (hash('sha256', outer, 'hex') as string);
-  };
+  const hex = createHmacHex(salt);
+  return (value) => HMAC_PREFIX + hex(value);
 }
 
 /**

@@ -18,7 +18,8 @@
  * cache is updated on every write (a second node sharing the storage would not see them: see
  * the note on `cacheSize`).
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { createHmacHex, type HmacHex } from '../hmac-sha256.js';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
 import { newAccessor, newServiceToken } from './random.js';
@@ -246,23 +247,25 @@ export class TokenStore {
 
   // ---------------------------------------------------------------- hashing
 
-  /** The salt as an HMAC key object, imported once (per-request hashing skips the key import). */
-  private hmacKey: KeyObject | undefined;
+  /**
+   * HMAC-SHA256 under the salt, set up once (per-request hashing skips the key import and the
+   * Hmac object: see createHmacHex, whose output equals createHmac's, so stored ids never change).
+   */
+  private hmacHex: HmacHex | undefined;
 
-  private async loadHmacKey(): Promise<KeyObject> {
-    this.hmacKey ??= createSecretKey(await this.saltKey.get());
-    return this.hmacKey;
+  private async loadHmac(): Promise<HmacHex> {
+    this.hmacHex ??= createHmacHex(await this.saltKey.get());
+    return this.hmacHex;
   }
 
   /** The storage id of a token: `"h" + hex(HMAC-SHA256(salt, token))`. Core uses it as RequestAuth.tokenId. */
   async hashToken(token: string): Promise<string> {
-    return 'h' + createHmac('sha256', this.hmacKey ?? (await this.loadHmacKey())).update(token, 'utf8').digest('hex');
+    return 'h' + (this.hmacHex ?? (await this.loadHmac()))(token);
   }
 
   private async hashAccessor(accessor: string): Promise<string> {
-    const salt = this.hmacKey ?? (await this.loadHmacKey());
     // Domain-separated from token hashes, so a custom token id equal to some accessor cannot collide.
-    return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
+    return (this.hmacHex ?? (await this.loadHmac()))('accessor\0' + accessor);
   }
 
   // ---------------------------------------------------------------- reads
@@ -792,6 +795,6 @@ export class TokenStore {
     this.cache.clear();
     this.saltKey.clear();
     this.batch.clear();
-    this.hmacKey = undefined;
+    this.hmacHex = undefined;
   }
 }
