@@ -14,9 +14,10 @@ describe('Key Vault fast path (bodiless GET) answers like the fastify route', ()
   let reader: string;
   let writerJwt: string;
 
-  const tokenFor = async (appId: string, password: string): Promise<string> => {
+  const creds = new Map<string, { appId: string; password: string }>();
+  const tokenFor = async (appId: string, password: string, scope = `https://vault.localhost:${s.port}/.default`): Promise<string> => {
     const res = await s.raw('POST', '/adfs/oauth2/token', {
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: appId, client_secret: password, scope: `https://vault.localhost:${s.port}/.default` }).toString(),
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: appId, client_secret: password, scope }).toString(),
       headers: { host: `localhost:${s.port}`, 'content-type': 'application/x-www-form-urlencoded' },
     });
     assert.equal(res.status, 200, res.text);
@@ -27,6 +28,7 @@ describe('Key Vault fast path (bodiless GET) answers like the fastify route', ()
     assert.equal(tpl.status, 200, tpl.text);
     assert.equal((await s.api('PUT', `sys/policy/${name}`, { policy: tpl.body.data.policy })).status, 204);
     const sp = (await s.api('POST', 'auth/azure/sp/create', { display_name: name, policies: [name] })).body.data;
+    creds.set(name, sp);
     return tokenFor(sp.appId, sp.password);
   };
 
@@ -84,6 +86,24 @@ describe('Key Vault fast path (bodiless GET) answers like the fastify route', ()
     assert.equal((await both('/secrets/nope?api-version=7.4', { host, authorization: `Bearer ${writerJwt}` })).status, 404);
     const bad = await both('/no/such/api', { host, authorization: `Bearer ${writerJwt}` });
     assert.ok(bad.status >= 400 && bad.status < 500, bad.text);
+  });
+
+  it('bearer decoding: malformed payloads are AKV10001; a wrong audience stays refused when repeated (memo) and the right one accepted', async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const header = b64({ alg: 'RS256', typ: 'JWT' });
+    for (const payload of ['bm90IGpzb24', b64([1, 2]), b64('text'), b64(null), 'eyJhIjoxfQA']) {
+      const res = await both('/secrets/s1', { host, authorization: `Bearer ${header}.${payload}.sig` });
+      assert.equal(res.status, 401, payload);
+      assert.match(res.body.error.message, /^AKV10001: The access token is malformed/, payload);
+    }
+    const sp = creds.get('fp-get')!;
+    const elsewhere = await tokenFor(sp.appId, sp.password, 'https://elsewhere.example/.default');
+    for (let i = 0; i < 2; i++) {
+      const res = await both('/secrets/s1', { host, authorization: `Bearer ${elsewhere}` });
+      assert.equal(res.status, 401);
+      assert.match(res.body.error.message, /^AKV10022: Invalid audience/);
+      assert.equal((await both('/secrets/s1', { host, authorization: `Bearer ${reader}` })).status, 200);
+    }
   });
 
   it('a revoked token behind a JWT is refused on the very next fast-path request', async () => {
