@@ -21,13 +21,13 @@ const oneShotHash = (nodeCrypto as { hash?: OneShotHash }).hash;
  * (RFC 2104), both hashes one `crypto.hash` call. When every byte of K is below 0x80 (Coffer's
  * audit salts are hex text), K ⊕ ipad is ASCII and the inner input is the string `ipad + m`
  * (UTF-8 of ASCII is the bytes themselves; `m` is encoded exactly as `update(m, 'utf8')` does,
- * lone surrogates included). Other keys write `m` after the pad in a reused buffer that is
- * zeroed after each use, so it never keeps a hashed value (a token) in memory. Keys longer than
- * a block, and Nodes without crypto.hash, use createHmac with a KeyObject imported once.
+ * lone surrogates included). Other keys (binary, or longer than a block) and Nodes without
+ * crypto.hash use createHmac with a KeyObject imported once: for a binary key, writing `m`
+ * after the pad in a buffer measured no faster than createHmac (~2.1 µs either way here).
  */
 export function createHmacHex(key: Buffer): HmacHex {
   const hash = oneShotHash;
-  if (!hash || key.length > 64) {
+  if (!hash || key.length > 64 || key.some((b) => b >= 0x80)) {
     const k = createSecretKey(key);
     return (value) => createHmac('sha256', k).update(value, 'utf8').digest('hex');
   }
@@ -37,30 +37,12 @@ export function createHmacHex(key: Buffer): HmacHex {
     ipad[i] = key[i]! ^ 0x36;
     outer[i] = key[i]! ^ 0x5c;
   }
-  // Synchronous from the inner hash to the digest, so one scratch buffer per hasher is safe.
-  const finish = (inner: Buffer): string => {
+  const ipadText = ipad.toString('latin1');
+  ipad.fill(0);
+  return (value) => {
+    const inner = hash('sha256', ipadText + value, 'buffer') as Buffer;
+    // Synchronous from here to the digest, so one scratch buffer per hasher is safe.
     inner.copy(outer, 64);
     return hash('sha256', outer, 'hex') as string;
-  };
-  if (!key.some((b) => b >= 0x80)) {
-    const ipadText = ipad.toString('latin1');
-    ipad.fill(0);
-    return (value) => finish(hash('sha256', ipadText + value, 'buffer') as Buffer);
-  }
-  let scratch = Buffer.alloc(64 + 256);
-  ipad.copy(scratch);
-  return (value) => {
-    const n = Buffer.byteLength(value, 'utf8');
-    if (64 + n > scratch.length) {
-      const bigger = Buffer.alloc(64 + n);
-      ipad.copy(bigger);
-      scratch = bigger;
-    }
-    scratch.write(value, 64, 'utf8');
-    try {
-      return finish(hash('sha256', scratch.subarray(0, 64 + n), 'buffer') as Buffer);
-    } finally {
-      scratch.fill(0, 64, 64 + n);
-    }
   };
 }

@@ -18,8 +18,7 @@
  * cache is updated on every write (a second node sharing the storage would not see them: see
  * the note on `cacheSize`).
  */
-import { timingSafeEqual } from 'node:crypto';
-import { createHmacHex, type HmacHex } from '../hmac-sha256.js';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
 import { newAccessor, newServiceToken } from './random.js';
@@ -247,25 +246,23 @@ export class TokenStore {
 
   // ---------------------------------------------------------------- hashing
 
-  /**
-   * HMAC-SHA256 under the salt, set up once (per-request hashing skips the key import and the
-   * Hmac object: see createHmacHex, whose output equals createHmac's, so stored ids never change).
-   */
-  private hmacHex: HmacHex | undefined;
+  /** The salt as an HMAC key object, imported once (per-request hashing skips the key import). */
+  private hmacKey: KeyObject | undefined;
 
-  private async loadHmac(): Promise<HmacHex> {
-    this.hmacHex ??= createHmacHex(await this.saltKey.get());
-    return this.hmacHex;
+  private async loadHmacKey(): Promise<KeyObject> {
+    this.hmacKey ??= createSecretKey(await this.saltKey.get());
+    return this.hmacKey;
   }
 
   /** The storage id of a token: `"h" + hex(HMAC-SHA256(salt, token))`. Core uses it as RequestAuth.tokenId. */
   async hashToken(token: string): Promise<string> {
-    return 'h' + (this.hmacHex ?? (await this.loadHmac()))(token);
+    return 'h' + createHmac('sha256', this.hmacKey ?? (await this.loadHmacKey())).update(token, 'utf8').digest('hex');
   }
 
   private async hashAccessor(accessor: string): Promise<string> {
+    const salt = this.hmacKey ?? (await this.loadHmacKey());
     // Domain-separated from token hashes, so a custom token id equal to some accessor cannot collide.
-    return (this.hmacHex ?? (await this.loadHmac()))('accessor\0' + accessor);
+    return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
   }
 
   // ---------------------------------------------------------------- reads
@@ -795,6 +792,6 @@ export class TokenStore {
     this.cache.clear();
     this.saltKey.clear();
     this.batch.clear();
-    this.hmacHex = undefined;
+    this.hmacKey = undefined;
   }
 }

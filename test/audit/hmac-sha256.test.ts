@@ -1,7 +1,6 @@
 /**
- * createHmacHex (token ids, audit hashes) must give createHmac's output for every key and
- * value: token ids stored before it was introduced must still be found, and audit lines must
- * still match `sys/audit-hash`.
+ * createHmacHex (audit hashes) must give createHmac's output for every key and value, so audit
+ * lines still match `sys/audit-hash` and earlier logs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +11,7 @@ const ref = (key: Buffer, v: string) => createHmac('sha256', key).update(v, 'utf
 
 test('createHmacHex equals createHmac for ASCII, binary, empty, block-sized and longer keys', () => {
   const keys = [
-    randomBytes(32), // the token store's salt: binary (bytes >= 0x80 likely)
+    randomBytes(32), // binary (bytes >= 0x80 likely): the createHmac fallback
     Buffer.from(randomBytes(32).toString('hex')), // an audit salt: 64 hex characters
     Buffer.from([0x80, 0xff, 0x00, 0x7f]),
     Buffer.alloc(0),
@@ -24,7 +23,7 @@ test('createHmacHex equals createHmac for ASCII, binary, empty, block-sized and 
   for (const key of keys) {
     const hex = createHmacHex(key);
     for (const v of values) assert.equal(hex(v), ref(key, v), `key ${key.toString('hex')} value ${JSON.stringify(v.slice(0, 16))}`);
-    // After a long value grew the scratch buffer, short ones are still right (no stale bytes).
+    // The hasher is reused: values hashed before leave nothing behind.
     for (const v of ['a', '', 'b'.repeat(70)]) assert.equal(hex(v), ref(key, v));
   }
 });
