@@ -4,10 +4,10 @@
 // the server's CPU per request read from /proc/<pid>/stat, each scenario beside its bare
 // node:http / node:https baseline measured in the same run.
 //
-//   node bench/profile-read.mjs [kv|approle|keyvault ...]     (default: all three)
+//   node bench/profile-read.mjs [kv|approle|keyvault|kvtls ...]     (default: kv, approle, keyvault)
 //
 // Environment: BENCH_SECONDS (default 5), BENCH_CONNECTIONS (default 64),
-// BENCH_THREADS=1 splits the server's CPU by thread, BENCH_NO_BASELINE=1 skips the baseline, COFFER_ROOT=<checkout> measures another build,
+// BENCH_AB=<checkout> compares with another build (see abRun), BENCH_THREADS=1 splits the server's CPU by thread, BENCH_NO_BASELINE=1 skips the baseline, COFFER_ROOT=<checkout> measures another build,
 // PROFILE_DIR=<dir> starts Coffer with `node --cpu-prof --cpu-prof-dir <dir>` (the profile is
 // written when the server exits; summarise it with `node bench/profile-read.mjs --top <file>`).
 import { spawn } from 'node:child_process';
@@ -79,10 +79,10 @@ function startBaseline(tls, dir) {
   return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(d).trim()}` })));
 }
 
-async function startCoffer(dir, tls) {
+async function startCoffer(dir, tls, checkout = root) {
   const port = await freePort();
   const nodeArgs = process.env.PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROFILE_DIR] : [];
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/cli/main.js'), 'server', '--dev', '--dev-persist', dir,
+  const child = spawn(process.execPath, [...nodeArgs, join(checkout, 'dist/cli/main.js'), 'server', '--dev', '--dev-persist', dir,
     '--dev-listen-address', `127.0.0.1:${port}`, '--dev-root-token-id', 'bench-root', ...(tls ? ['--dev-tls'] : [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, COFFER_LOG_LEVEL: 'warn', NODE_TLS_REJECT_UNAUTHORIZED: '0' },
@@ -178,6 +178,10 @@ const scenarios = {
     const secretId = (await api(coffer.url, 'bench-root', 'POST', 'auth/approle/role/bench/secret-id')).data.secret_id;
     return { path: '/v1/auth/approle/login', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role_id: roleId, secret_id: secretId }) };
   },
+  // The KV v2 read over the dev-tls listener: what TLS adds, beside the Key Vault read.
+  kvtls(coffer, dir) {
+    return scenarios.kv(coffer, dir);
+  },
   async keyvault(coffer, dir) {
     await api(coffer.url, 'bench-root', 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: `${dir}/audit.log` } });
     await api(coffer.url, 'bench-root', 'POST', 'sys/mounts/keyvault/benchvault', { type: 'keyvault' });
@@ -216,10 +220,52 @@ const scenarios = {
   },
 };
 
+/**
+ * BENCH_AB=<other checkout>: this build and the other one run side by side and are measured in
+ * alternating 1 s bursts (BENCH_BURSTS pairs, default 8), so both see the same background load;
+ * prints each one's total req/s and server CPU per request, and their ratio.
+ */
+async function abRun(name) {
+  const tls = name === 'keyvault' || name === 'kvtls';
+  const sides = [];
+  for (const [label, dirRoot] of [['this', root], ['other', process.env.BENCH_AB]]) {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-ab-'));
+    const coffer = await startCoffer(dir, tls, dirRoot);
+    const spec = await scenarios[name](coffer, dir);
+    await cannon(coffer, spec, 1);
+    sides.push({ label, dir, coffer, spec, cpu: 0, ok: 0, total: 0, secs: 0 });
+  }
+  try {
+    const bursts = Number(process.env.BENCH_BURSTS ?? 8);
+    for (let i = 0; i < bursts; i++) {
+      for (const side of i % 2 ? [...sides].reverse() : sides) {
+        const cpu0 = cpuSeconds(side.coffer.child.pid);
+        const r = await cannon(side.coffer, side.spec, 1);
+        side.cpu += cpuSeconds(side.coffer.child.pid) - cpu0;
+        side.ok += r['2xx'];
+        side.total += r.requests.total;
+        side.secs += 1;
+      }
+    }
+    for (const s of sides) console.log(`${name} ${s.label.padEnd(5)} ${(s.ok / s.secs).toFixed(0).padStart(6)} req/s  ${((s.cpu / s.total) * 1e6).toFixed(0).padStart(5)} µs CPU/req`);
+    const [a, b] = sides;
+    console.log(`${name} this/other: req/s ×${(a.ok / b.ok).toFixed(2)}, CPU/req ×${((a.cpu / a.total) / (b.cpu / b.total)).toFixed(2)}`);
+  } finally {
+    for (const s of sides) {
+      await stop(s.coffer.child);
+      rmSync(s.dir, { recursive: true, force: true });
+    }
+  }
+}
+
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['kv', 'approle', 'keyvault'];
+if (process.env.BENCH_AB) {
+  for (const name of wanted) await abRun(name);
+  process.exit(0);
+}
 console.log(`profile-read: autocannon ${connections} connections, ${seconds} s, node ${process.version}`);
 for (const name of wanted) {
-  const tls = name === 'keyvault';
+  const tls = name === 'keyvault' || name === 'kvtls';
   const dir = mkdtempSync(join(tmpdir(), 'coffer-prof-'));
   const coffer = await startCoffer(dir, tls);
   const baseline = await startBaseline(tls, dir);
