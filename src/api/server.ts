@@ -12,7 +12,7 @@ import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, serverOptions, type Lis
 import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
-import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
+import { DEFAULT_BASE_DOMAIN, createAzureFront, type KeyVaultFastPath } from './azure/index.js';
 import { registerUi } from './ui/index.js';
 
 /** Vault's request body limit. */
@@ -46,6 +46,8 @@ function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
 /** Builds the fastify app (not yet listening). */
 export function createApi(options: ApiOptions): FastifyInstance {
   const { core } = options;
+  // Set once the Key Vault front is registered (below); the listener asks it before fastify.
+  let keyVaultFast: KeyVaultFastPath | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
@@ -60,7 +62,11 @@ export function createApi(options: ApiOptions): FastifyInstance {
     },
     serverFactory: (fastifyHandler) => {
       const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES);
-      const handler: http.RequestListener = (req, res) => (req.url?.startsWith('/v1/') ? vault(req, res) : fastifyHandler(req, res));
+      const handler: http.RequestListener = (req, res) => {
+        if (req.url?.startsWith('/v1/')) return vault(req, res);
+        if (keyVaultFast?.(req, res)) return;
+        fastifyHandler(req, res);
+      };
       const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
       const timeouts = serverOptions(limits);
       const server = options.tls
@@ -77,7 +83,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
-  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
+  keyVaultFast = createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
 
   // The web UI (static files of a client of /v1/) at /ui/, and `/` redirects there as Vault's does.
   registerUi(app, { dir: options.uiDir });
