@@ -50,9 +50,10 @@ function freePort() {
   });
 }
 
+/** [user, system] CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 1/100 s). */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return [Number(fields[11]) / 100, Number(fields[12]) / 100];
 }
 
 async function api(url, token, method, path, body) {
@@ -161,10 +162,12 @@ try {
   await writeLoad(coffer.url, token, 1, 'warm-');
   const cpu0 = cpuSeconds(coffer.child.pid);
   const r = await writeLoad(coffer.url, token, seconds, 'run-');
-  const cpuUs = ((cpuSeconds(coffer.child.pid) - cpu0) / (r.ok + r.errors)) * 1e6;
+  const cpu1 = cpuSeconds(coffer.child.pid);
+  const perWrite = (i) => ((cpu1[i] - cpu0[i]) / (r.ok + r.errors)) * 1e6;
+  const cpuUs = perWrite(0) + perWrite(1);
   const raw = flag('skip-raw') ? NaN : await rawRate(dir, table);
   console.log(`${backend}${flag('ha') ? ' (ha)' : ''}: ${connections} connections, ${seconds} s, node ${process.version}, ${(await import('node:os')).cpus().length} cores (shared)`);
-  console.log(`  coffer  ${r.rps.toFixed(0).padStart(6)} writes/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${cpuUs.toFixed(0)} µs/write`);
+  console.log(`  coffer  ${r.rps.toFixed(0).padStart(6)} writes/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  server CPU ${cpuUs.toFixed(0)} µs/write (user ${perWrite(0).toFixed(0)}, system ${perWrite(1).toFixed(0)})`);
   console.log(`  raw     ${raw.toFixed(0).padStart(6)} inserts/s`);
   console.log(`  ratio   ${(r.rps / raw).toFixed(2)}`);
 } finally {

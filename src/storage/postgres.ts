@@ -32,6 +32,7 @@ import {
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
 import { PgGroupWriter } from './postgres-writes.js';
+import { ValueCache } from './value-cache.js';
 import { checkedBatches, snapshotBatchSize } from './snapshot.js';
 import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
@@ -131,6 +132,19 @@ export class PostgresStorage implements NamedStorage {
   private lockLost = false;
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
+  /**
+   * Values (and absences) read or written, only in exclusive mode: the advisory lock makes this
+   * server the table's only writer, so nothing changes behind the cache. A read fills it only
+   * when no write of its key was in flight or completed while it ran (see get).
+   */
+  private cache: ValueCache | undefined;
+  /** Writes in flight per key. */
+  private readonly writing = new Map<string, number>();
+  /** Counts completed writes; `touched` has the count at each key's last completed write. */
+  private writeEpoch = 0;
+  private readonly touched = new Map<string, number>();
+  /** Reads that started before this epoch never fill the cache (`touched` was cleared, or replaceAll ran). */
+  private touchedFloor = 0;
 
   private constructor(pool: FailoverPool, table: string, maxConnections: number) {
     this.pool = pool;
@@ -190,6 +204,7 @@ export class PostgresStorage implements NamedStorage {
         await pool.end().catch(() => {});
         throw err;
       }
+      storage.cache = new ValueCache(20_000, 32 * 1024 * 1024);
     }
     return storage;
   }
@@ -264,8 +279,16 @@ export class PostgresStorage implements NamedStorage {
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkOpen();
     validateKey(key);
+    const cached = this.cache?.get(key);
+    if (cached !== undefined) return cached === null ? undefined : Buffer.from(cached);
+    const start = this.writeEpoch;
     const res = await this.track(this.pool.query<{ value: Buffer }>(this.sql.get, [utf8(key)]));
-    return res.rows[0]?.value;
+    const value = res.rows[0]?.value;
+    // Only a read that no write of its key overlapped may fill the cache.
+    if (this.cache && !this.writing.has(key) && this.touchedFloor <= start && (this.touched.get(key) ?? 0) <= start) {
+      this.cache.set(key, value ? Buffer.from(value) : null);
+    }
+    return value;
   }
 
   /** Store `value` under `key` (a batch of one; see batch). The value is copied now: the write may wait for a group. */
@@ -273,14 +296,14 @@ export class PostgresStorage implements NamedStorage {
     this.checkOpen();
     validateKey(key);
     validateValue(value);
-    return this.track(this.writer.write([{ type: 'put', key, value: Buffer.from(value) }], undefined));
+    return this.track(this.write([{ type: 'put', key, value: Buffer.from(value) }], undefined));
   }
 
   /** Remove `key`; removing a missing key is not an error. */
   async delete(key: string): Promise<void> {
     this.checkOpen();
     validateKey(key);
-    return this.track(this.writer.write([{ type: 'delete', key }], undefined));
+    return this.track(this.write([{ type: 'delete', key }], undefined));
   }
 
   /** One level below `prefix`, sorted, sub-folders as `name/`. */
@@ -373,7 +396,38 @@ export class PostgresStorage implements NamedStorage {
     const copies = ops.map(
       (op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: Buffer.from(op.value) } : { type: 'delete', key: op.key }),
     );
-    return this.track(this.writer.write(copies, conds));
+    return this.track(this.write(copies, conds));
+  }
+
+  /** Runs a write through the group writer and keeps the cache (exclusive mode) in step with it. */
+  private async write(ops: BatchOp[], conditions: BatchCondition[] | undefined): Promise<void> {
+    const cache = this.cache;
+    if (!cache) return this.writer.write(ops, conditions);
+    const keys = [...new Set(ops.map((op) => op.key))];
+    for (const k of keys) this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
+    try {
+      await this.writer.write(ops, conditions);
+      // Another write of the same key still in flight may complete in either order: forget the key then.
+      cache.apply(ops.filter((op) => this.writing.get(op.key) === 1), true);
+      for (const k of keys) if (this.writing.get(k)! > 1) cache.delete(k);
+    } catch (err) {
+      // Conflicted (a condition came from a stale entry?) or unknown outcome: read these again.
+      for (const k of keys) cache.delete(k);
+      for (const c of conditions ?? []) cache.delete(c.key);
+      throw err;
+    } finally {
+      const epoch = ++this.writeEpoch;
+      for (const k of keys) {
+        const n = this.writing.get(k)! - 1;
+        if (n === 0) this.writing.delete(k);
+        else this.writing.set(k, n);
+        this.touched.set(k, epoch);
+      }
+      if (this.touched.size > 10_000) {
+        this.touched.clear();
+        this.touchedFloor = epoch;
+      }
+    }
   }
 
   /**
@@ -455,9 +509,14 @@ export class PostgresStorage implements NamedStorage {
       }
       if (this.ha && touched.size > 0) await client.query(this.ha.record, [this.ha.nodeId, [...touched]]);
       await client.query('COMMIT');
+      this.cache?.clear();
+      this.touchedFloor = ++this.writeEpoch;
       return count;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      // The COMMIT may have happened (connection lost): read everything again.
+      this.cache?.clear();
+      this.touchedFloor = ++this.writeEpoch;
       throw err;
     } finally {
       client.release(broken);

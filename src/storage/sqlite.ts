@@ -47,6 +47,7 @@ import {
   validateValue,
 } from './keys.js';
 import { checkedBatches, materializedSnapshot, snapshotBatchSize } from './snapshot.js';
+import { ValueCache } from './value-cache.js';
 import type { BatchCondition, BatchOp, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
 /** Schema version stored in `PRAGMA user_version`. */
@@ -199,9 +200,9 @@ export class SqliteStorage implements NamedStorage {
     // A value whose commit is not synced yet is not readable yet.
     for (let e = this.unsyncedEpochOf(key); e !== undefined; e = this.unsyncedEpochOf(key)) await this.waitSynced(e);
     const cached = this.cache.get(key);
-    if (cached) return Buffer.from(cached);
+    if (cached !== undefined) return cached === null ? undefined : Buffer.from(cached);
     const value = this.getStmt.get(key) as Buffer | undefined;
-    if (value) this.cache.set(key, Buffer.from(value));
+    this.cache.set(key, value ? Buffer.from(value) : null);
     return value ?? undefined;
   }
 
@@ -384,7 +385,7 @@ export class SqliteStorage implements NamedStorage {
     let n = 0;
     for (; n < this.unsynced.length && this.unsynced[n]!.epoch <= epoch; n++) {
       const { write } = this.unsynced[n]!;
-      this.cache.apply(write.ops);
+      this.cache.apply(write.ops, true);
       write.resolve();
     }
     this.unsynced = this.unsynced.slice(n);
@@ -488,55 +489,5 @@ function fsyncDirectory(fd: number): void {
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP') throw err;
-  }
-}
-
-/** A small LRU of values by key, bounded by entries and bytes; updated only after a commit. */
-class ValueCache {
-  private readonly map = new Map<string, Buffer>();
-  private bytes = 0;
-
-  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {}
-
-  get(key: string): Buffer | undefined {
-    const v = this.map.get(key);
-    if (v) {
-      // Refresh recency (Map iteration order is insertion order).
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, value: Buffer): void {
-    this.delete(key);
-    if (value.length > this.maxBytes / 64) return; // large values are not worth the memory
-    this.map.set(key, value);
-    this.bytes += value.length;
-    while (this.map.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.map.keys().next().value as string;
-      this.delete(oldest);
-    }
-  }
-
-  clear(): void {
-    this.map.clear();
-    this.bytes = 0;
-  }
-
-  delete(key: string): void {
-    const v = this.map.get(key);
-    if (v) {
-      this.bytes -= v.length;
-      this.map.delete(key);
-    }
-  }
-
-  /** Mirrors committed operations. */
-  apply(ops: readonly BatchOp[]): void {
-    for (const op of ops) {
-      if (op.type === 'put') this.set(op.key, Buffer.from(op.value));
-      else this.delete(op.key);
-    }
   }
 }
