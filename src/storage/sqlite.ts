@@ -226,7 +226,7 @@ export class SqliteStorage implements NamedStorage {
     this.checkOpen();
     validatePrefix(prefix);
     const opts = normalizeListOptions(options);
-    if (this.syncedEpoch < this.committedEpoch) await this.waitSynced(this.committedEpoch);
+    await this.allSynced();
     return listOneLevel(prefix, opts, (lower) => this.scanStmt.iterate(lower) as IterableIterator<string>);
   }
 
@@ -235,7 +235,7 @@ export class SqliteStorage implements NamedStorage {
     this.checkOpen();
     validatePrefix(prefix);
     const opts = normalizeListOptions(options);
-    if (this.syncedEpoch < this.committedEpoch) await this.waitSynced(this.committedEpoch);
+    await this.allSynced();
     // Rows past the prefix end the iteration early (scanRange stops on the first one).
     return scanRange(prefix, opts, (lower) => this.rangeStmt.iterate(lower, opts.limit > 0 ? opts.limit : -1) as IterableIterator<string>);
   }
@@ -267,7 +267,7 @@ export class SqliteStorage implements NamedStorage {
   async snapshot(options?: { batchSize?: number }): Promise<StorageSnapshot> {
     this.checkOpen();
     const batchSize = snapshotBatchSize(options);
-    await this.waitSynced(this.committedEpoch);
+    await this.allSynced();
     this.checkOpen();
     const rows = this.db.prepare('SELECT key, value FROM coffer_kv ORDER BY key').all() as { key: string; value: Buffer }[];
     return materializedSnapshot(rows, batchSize);
@@ -328,6 +328,15 @@ export class SqliteStorage implements NamedStorage {
     if (this.syncedEpoch >= this.committedEpoch) return undefined;
     const e = Math.max(this.unsyncedKeys.get(key) ?? 0, this.allUnsyncedEpoch);
     return e > this.syncedEpoch ? e : undefined;
+  }
+
+  /**
+   * Waits until no commit is waiting for its sync, so a read of several keys sees only durable
+   * data. Groups keep committing meanwhile, so it gives up after a few rounds (under a steady
+   * write load a listing may then include a commit whose sync is under way).
+   */
+  private async allSynced(): Promise<void> {
+    for (let i = 0; i < 5 && this.syncedEpoch < this.committedEpoch; i++) await this.waitSynced(this.committedEpoch);
   }
 
   /** Resolves once every commit up to `epoch` is durable (rejects when the sync failed). */
