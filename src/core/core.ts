@@ -37,6 +37,7 @@ import { ResponseWrapper } from './wrapping.js';
 import { LeaseManager } from './leases/manager.js';
 import { Envelope } from './envelope.js';
 import type { ACL } from './acl/acl.js';
+import { BoundedCount } from './metrics/bounded-count.js';
 import { CofferMetrics, successStatus, type TelemetryOptions } from './metrics/metrics.js';
 import { InstrumentedStorage } from './metrics/storage.js';
 
@@ -145,6 +146,8 @@ export class Core {
   readonly cluster: ClusterView;
   /** Request, audit and storage metrics of this node (sys/metrics). */
   readonly metrics: CofferMetrics;
+  /** Stored tokens and leases, counted with a bounded cost per scrape (see bounded-count.ts). */
+  readonly counts: { readonly tokens: BoundedCount; readonly leases: BoundedCount };
   private readonly systemBackend: Backend;
   private readonly systemServices: SystemService[];
   private readonly tokenBackend: Backend;
@@ -159,12 +162,13 @@ export class Core {
     this.clusterName = options.clusterName ?? 'coffer-cluster';
     this.apiAddr = options.apiAddr;
     const now = () => this.clock.now();
+    this.counts = { tokens: new BoundedCount(() => this.tokens.count(), now), leases: new BoundedCount(() => this.leases.count(), now) };
     // Every storage access below goes through the transaction layer: inside a request it joins the
     // request's transaction, so nothing a request does rests on an in-process lock or cache.
     this.metrics = new CofferMetrics(
       { sealed: () => this.sealed, clustered: options.cluster !== undefined, isLeader: () => this.cluster.isLeader(), isCurrent: () => this.cluster.isCurrent(),
-        activeTokens: () => this.tokens.count(),
-        activeLeases: () => this.leases.count(),
+        activeTokens: () => this.counts.tokens.get(),
+        activeLeases: () => this.counts.leases.get(),
         cacheStats: () => ({ token: this.tokens.cacheStats, acl: this.policies.aclCacheStats }),
         loginStats: () => this.lockout.stats },
       options.telemetry,
@@ -383,6 +387,8 @@ export class Core {
     this.mounts.clear();
     this.policies.clear();
     this.tokens.clearCache();
+    this.counts.tokens.reset();
+    this.counts.leases.reset();
     this.envelope.clear();
     await this.barrier.seal();
     this.logger.info({}, 'core sealed');

@@ -11,7 +11,8 @@ export function counterRoutes(core: Core): Route[] {
       pattern: /^internal\/counters\/tokens\/?$/,
       fields: [],
       operations: {
-        read: async () => ({ data: { counters: { service_tokens: { total: await core.tokens.count() } } } }),
+        // Bounded cost on a large store: a recent count is reused (src/core/metrics/bounded-count.ts).
+        read: async () => ({ data: { counters: { service_tokens: { total: await core.counts.tokens.get() } } } }),
       },
       help: 'The number of service tokens in the token store.',
     },
