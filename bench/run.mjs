@@ -1,95 +1,48 @@
 #!/usr/bin/env node
-// `npm run bench`: Coffer's figures as ratios against a baseline measured in the same run
-// (absolute numbers drift between runs on shared machines; ratios do not).
+// `npm run bench` (quick, a few minutes) or `npm run bench -- --full` (adds the 1,000,000-secret
+// scale run): Coffer's figures as ratios against baselines measured in the same run (absolute
+// numbers drift between runs on shared machines; ratios much less). See bench/README.md.
 //
-//   baseline   bare node:http hello-world server
-//   kv-read    GET /v1/secret/data/bench with a non-root token whose policy allows the read,
-//              embedded SQLite storage, file audit device on
-//   approle    POST /v1/auth/approle/login (each login creates and stores a token), audit on
-//   transit    encrypt 1 KiB (policy token, audit on); batch encrypt of 1,000 x 1 KiB per request
-//              against Node's own AES-256-GCM over the same items
-//   ha         one node against three active nodes on one PostgreSQL table (bench/ha.mjs)
+//   baseline      bare node:http hello world (and bare node:https for the Key Vault line)
+//   kv-read       GET /v1/secret/data/bench with a policy token
+//   approle       POST /v1/auth/approle/login (each login stores a token durably)
+//   transit       encrypt 1 KiB; batch encrypt 1,000 x 1 KiB against Node's own AES-256-GCM
+//   keyvault      GET https://benchvault.vault.localhost/secrets/bench with a service principal's JWT
+//   kv-write      a new KV v2 version per request, against the raw engine (SQLite; PostgreSQL when reachable)
+//   scale         bench/scale.mjs: 10k (quick) or 1M (--full) secrets
+//   ha            bench/ha.mjs: PostgreSQL, one node against three
 //
-// Environment: BENCH_SECONDS per round (default 3), BENCH_ROUNDS (default 3; the median is kept),
-// BENCH_CONNECTIONS (default 16).
-import { spawn } from 'node:child_process';
+// Every Coffer is a real `coffer server --config` process: SQLite storage, file audit device on.
+// The load generator is autocannon in a child process (bench/cannon.mjs), so its CPU is measured
+// apart from the server's.
+//
+// Environment: BENCH_SECONDS per round (3), BENCH_ROUNDS (3; the median by req/s is kept),
+// BENCH_CONNECTIONS (64), COFFER_TEST_PG_URL, BENCH_DATA_DIR (scale data sets, see scale.mjs).
+// Flags: --full, --skip-scale, --skip-ha, --only-scale.
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { load } from './load.mjs';
-import { scenarios } from './scenarios.mjs';
+import pg from 'pg';
+import { api, cannon, fmtInt, initStatic, median, rawEngine, root, startCoffer, startHello, stop } from './lib.mjs';
+import { kvWriteSetup, scenarios } from './scenarios.mjs';
 import { runHaBench } from './ha.mjs';
+import { runScale } from './scale.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const args = new Set(process.argv.slice(2));
+const full = args.has('--full');
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const pgUrl = process.env.COFFER_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function startBaseline() {
-  const child = spawn(process.execPath, [join(root, 'bench/hello-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` })));
-}
-
-async function startCoffer(dir) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'server', '--dev', '--dev-persist', dir,
-    '--dev-listen-address', `127.0.0.1:${port}`, '--dev-root-token-id', 'bench-root'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, COFFER_LOG_LEVEL: 'warn' },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`${url}/v1/sys/health`);
-      if (res.status === 200) return { child, url };
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill();
-  throw new Error('Coffer did not start within 10 s');
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
-  } catch {
-    return NaN;
-  }
-}
-
-/** Runs `rounds` measurements of one target and keeps the median by req/s, with server CPU per request. */
-async function measure(target, spec) {
-  const runs = [];
-  for (let i = 0; i < rounds; i++) {
-    const cpu0 = cpuSeconds(target.child.pid);
-    const r = await load({ url: target.url, ...spec, seconds, connections: spec.connections ?? connections });
-    r.cpuPerRequestUs = ((cpuSeconds(target.child.pid) - cpu0) / r.requests) * 1e6;
-    runs.push(r);
-  }
-  runs.sort((a, b) => a.rps - b.rps);
-  return runs[Math.floor(runs.length / 2)];
-}
+const header = `${'scenario'.padEnd(44)} ${'req/s'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'CPU/req'.padStart(9)}   ${'vs baseline: req/s'.padStart(18)} ${'CPU/req'.padStart(7)}   gen CPU`;
 
 function row(name, r, base) {
-  const ratio = base ? (r.rps / base.rps).toFixed(2) : '1.00';
-  const cpu = Number.isFinite(r.cpuPerRequestUs) ? `${r.cpuPerRequestUs.toFixed(0).padStart(5)} µs CPU/req` : '';
-  return `${name.padEnd(38)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  ${cpu}  errors ${String(r.errors).padStart(3)}  ratio ${ratio}`;
+  const rps = base ? (r.rps / base.rps).toFixed(2) : '1.00';
+  const cpu = base ? `${(r.serverCpuUs / base.serverCpuUs).toFixed(1)}x` : '1.0x';
+  const err = r.errors > 0 ? `  ERRORS ${r.errors}` : '';
+  return `${name.padEnd(44)} ${fmtInt(r.rps).padStart(7)} ${`${r.p50.toFixed(1)} ms`.padStart(8)} ${`${r.p99.toFixed(1)} ms`.padStart(8)} ${`${fmtInt(r.serverCpuUs)} µs`.padStart(9)}   ${rps.padStart(18)} ${cpu.padStart(7)}   ${(r.genCpu * 100).toFixed(0).padStart(3)}%${err}`;
 }
 
 /** Node's own AES-256-GCM (random 96-bit nonce per item) over `items` 1 KiB items, in this process: items/s. */
@@ -110,32 +63,155 @@ function nodeAesGcmItemsPerSecond(items) {
   return done / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-function itemsRow(cofferItems, nodeItems) {
-  return `${'  = items encrypted'.padEnd(38)} ${cofferItems.toFixed(0).padStart(7)} items/s against Node's own AES-256-GCM ${nodeItems.toFixed(0)} items/s (one core, same data): ratio ${(cofferItems / nodeItems).toFixed(2)}`;
+async function pgReachable() {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Measures `req` against `target` (warm-up second, then the median of the rounds). */
+async function measure(target, req, conns = connections) {
+  await cannon({ url: target.url, req, connections: conns, seconds: 1 });
+  return median(rounds, () => cannon({ url: target.url, req, connections: conns, seconds, serverPids: target.child.pid }));
+}
+
+/** A plain-HTTP Coffer on SQLite (or PostgreSQL), initialised, file audit device on, kv-v2 at secret/. */
+async function cofferWithAudit(dir, extra = {}) {
+  mkdirSync(dir, { recursive: true });
+  const target = await startCoffer({ dir, ...extra });
+  const token = await initStatic(target);
+  await api(target, token, 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: join(dir, 'audit.log') } });
+  await api(target, token, 'POST', 'sys/mounts/secret', { type: 'kv', options: { version: '2' } });
+  return { target, token };
+}
+
+/** The Key Vault server (HTTPS) and a service principal's access token, obtained as the SDK does. */
+async function keyVaultSetup(dir, tls) {
+  mkdirSync(dir, { recursive: true });
+  const target = await startCoffer({ dir, tls });
+  const token = await initStatic(target);
+  await api(target, token, 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: join(dir, 'audit.log') } });
+  await api(target, token, 'POST', 'sys/auth/azure', { type: 'azure-ad' });
+  await api(target, token, 'POST', 'sys/mounts/keyvault/benchvault', { type: 'keyvault' });
+  const tpl = await api(target, token, 'GET', 'keyvault/benchvault/access-policy-template?role=Key%20Vault%20Secrets%20User');
+  await api(target, token, 'PUT', 'sys/policies/acl/benchvault-user', { policy: tpl.data.policy });
+  await api(target, token, 'PUT', 'keyvault/benchvault/secrets/bench', { value: 'correct horse battery staple' });
+  const sp = (await api(target, token, 'POST', 'auth/azure/sp/create', { display_name: 'bench', policies: ['benchvault-user'] })).data;
+  // Client credentials against Coffer's /adfs token endpoint, as @azure/identity does (tenant adfs).
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: sp.appId, client_secret: sp.password, scope: 'https://vault.localhost/.default' });
+  const { request } = await import('./lib.mjs');
+  const res = await request(target, new URL('/adfs/oauth2/token', target.url), 'POST', { 'content-type': 'application/x-www-form-urlencoded', host: `vault.localhost:${target.port}` }, form.toString());
+  if (res.status !== 200) throw new Error(`token endpoint: ${res.status} ${res.text.slice(0, 300)}`);
+  const jwt = JSON.parse(res.text).access_token;
+  const req = {
+    path: '/secrets/bench?api-version=7.4',
+    headers: { host: `benchvault.vault.localhost:${target.port}`, authorization: `Bearer ${jwt}` },
+  };
+  // Check once that the request is answered as the SDK would see it.
+  const check = await request(target, new URL(req.path, target.url), 'GET', req.headers);
+  if (check.status !== 200 || JSON.parse(check.text).value !== 'correct horse battery staple') throw new Error(`getSecret check: ${check.status} ${check.text.slice(0, 300)}`);
+  return { target, req };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'coffer-bench-'));
-const baseline = await startBaseline();
-const coffer = await startCoffer(dir);
+const children = [];
+const started = Date.now();
 try {
-  console.log(`Coffer benchmark: ${connections} connections, median of ${rounds} rounds of ${seconds} s per scenario, node ${process.version}`);
-  console.log('(the load generator runs on the same machine; "CPU/req" is the server process\'s own CPU time per request)\n');
-  await load({ url: baseline.url, path: '/', seconds: 1, connections });
-  const base = await measure(baseline, { path: '/' });
-  console.log(row('baseline: node:http hello world', base));
-  for (const scenario of scenarios) {
-    const spec = await scenario.setup({ url: coffer.url, rootToken: 'bench-root', dir });
-    await load({ url: coffer.url, ...spec, seconds: 1, connections: spec.connections ?? connections });
-    const r = await measure(coffer, spec);
-    console.log(row(scenario.name, r, base));
-    if (scenario.itemsPerRequest) console.log(itemsRow(r.rps * scenario.itemsPerRequest, nodeAesGcmItemsPerSecond(scenario.itemsPerRequest)));
-    if (r.errors > 0) process.exitCode = 1;
+  if (!args.has('--only-scale')) {
+    console.log(`Coffer benchmark: autocannon, ${connections} connections, median of ${rounds} rounds of ${seconds} s, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model?.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+    console.log('Every Coffer: `coffer server` process, SQLite, file audit device on. CPU/req = the server process\'s own CPU per request (/proc).');
+    console.log('"gen CPU" = the load generator\'s CPU in % of one core: near 100% means it, not the server, set the pace.\n');
+
+    const { ensureDevTls } = await import(join(root, 'dist/server/dev-tls.js'));
+    const tls = await ensureDevTls({ dir: join(dir, 'tls'), baseDomain: 'vault.localhost' });
+    tls.ca = readFileSync(tls.caFile); // for our own HTTPS set-up calls (autocannon does not verify)
+    const hello = await startHello();
+    children.push(hello.child);
+
+    // Is the generator the bottleneck? One autocannon process against two (workers) on the baseline.
+    const one = await cannon({ url: hello.url, req: { path: '/' }, connections, seconds, serverPids: hello.child.pid });
+    const two = await cannon({ url: hello.url, req: { path: '/' }, connections, seconds, workers: 2, serverPids: hello.child.pid });
+    console.log(`generator check (baseline): 1 autocannon process ${fmtInt(one.rps)} req/s (generator ${(one.genCpu * 100).toFixed(0)}% of a core, server ${(one.serverCores * 100).toFixed(0)}%); ` +
+      `2 worker threads ${fmtInt(two.rps)} req/s (generator ${(two.genCpu * 100).toFixed(0)}%, server ${(two.serverCores * 100).toFixed(0)}%)`);
+    console.log(two.rps > one.rps * 1.15
+      ? '  -> the baseline is generator-bound: its req/s ratios flatter Coffer; compare CPU/req.'
+      : '  -> more generator threads do not raise the baseline: on 2 cores the generator and the server share the CPU; CPU/req is the steady figure.');
+    console.log();
+
+    console.log(header);
+    const base = await measure(hello, { path: '/' });
+    console.log(row('baseline: node:http hello world', base));
+
+    const http = await cofferWithAudit(join(dir, 'http'));
+    children.push(http.target.child);
+    for (const scenario of scenarios) {
+      const req = await scenario.setup({ target: http.target, token: http.token, dir });
+      const r = await measure(http.target, req, req.connections);
+      console.log(row(scenario.name, r, base));
+      if (scenario.itemsPerRequest) {
+        const node = nodeAesGcmItemsPerSecond(scenario.itemsPerRequest);
+        const items = r.rps * scenario.itemsPerRequest;
+        console.log(`${'  = items encrypted'.padEnd(44)} ${fmtInt(items)} items/s vs Node's own AES-256-GCM ${fmtInt(node)} items/s (one core): ratio ${(items / node).toFixed(2)}`);
+      }
+      if (r.errors > 0) process.exitCode = 1;
+    }
+
+    // Key Vault over HTTPS, against a bare node:https server in the same run.
+    const helloTls = await startHello(tls);
+    children.push(helloTls.child);
+    const baseTls = await measure(helloTls, { path: '/' });
+    console.log(row('baseline: node:https hello world', baseTls));
+    await stop(helloTls.child);
+    const kv = await keyVaultSetup(join(dir, 'https'), tls);
+    children.push(kv.target.child);
+    const kvr = await measure(kv.target, kv.req);
+    console.log(row('key vault getSecret (HTTPS, SP token)', kvr, baseTls));
+    if (kvr.errors > 0) process.exitCode = 1;
+    await stop(kv.target.child);
+
+    // Durable writes: Coffer against its storage engine doing one fsync'd transaction per insert.
+    console.log(`\nDurable writes (${connections} connections, each writing new versions of its own KV v2 secret; policy token, audit on)`);
+    const writeReq = await kvWriteSetup({ target: http.target, token: http.token });
+    const w = await measure(http.target, writeReq);
+    console.log(row('coffer kv v2 write (SQLite)', w, base));
+    await stop(http.target.child);
+    const raws = [];
+    for (let i = 0; i < rounds; i++) raws.push(await rawEngine('raw-sqlite.mjs', [join(dir, `raw-${i}.db`), seconds]));
+    raws.sort((a, b) => a.rps - b.rps);
+    const raw = raws[Math.floor(raws.length / 2)];
+    console.log(`${'raw better-sqlite3 INSERT, 1 fsync\'d txn each'.padEnd(44)} ${fmtInt(raw.rps).padStart(7)} inserts/s, ${fmtInt(raw.cpuUs)} µs CPU/insert   Coffer ÷ raw: ${(w.rps / raw.rps).toFixed(2)} (Coffer group-commits concurrent writes into one fsync)`);
+
+    if (await pgReachable()) {
+      const pgRaw = await rawEngine('raw-pg.mjs', [pgUrl, seconds, connections]);
+      const table = `coffer_bench_${process.pid}`;
+      const p = await cofferWithAudit(join(dir, 'pg'), { storage: { postgresql: pgUrl, table } });
+      children.push(p.target.child);
+      const pgReq = await kvWriteSetup({ target: p.target, token: p.token });
+      const pw = await measure(p.target, pgReq);
+      console.log(row('coffer kv v2 write (PostgreSQL)', pw, base));
+      console.log(`${'raw pg INSERT, 64 connections'.padEnd(44)} ${fmtInt(pgRaw.rps).padStart(7)} inserts/s, ${fmtInt(pgRaw.cpuUs)} µs client CPU/insert   Coffer ÷ raw: ${(pw.rps / pgRaw.rps).toFixed(2)}`);
+      await stop(p.target.child);
+      const admin = new pg.Client({ connectionString: pgUrl });
+      await admin.connect();
+      for (const suffix of ['', '_changes', '_nodes']) await admin.query(`DROP TABLE IF EXISTS "${table}${suffix}"`);
+      await admin.end();
+    } else {
+      console.log(`PostgreSQL write comparison skipped: not reachable at ${pgUrl.replace(/:[^:@/]*@/, ':***@')} (set COFFER_TEST_PG_URL)`);
+    }
+    await stop(hello.child);
   }
+
+  if (!args.has('--skip-scale')) await runScale({ full });
+  if (!args.has('--skip-ha') && !args.has('--only-scale')) await runHaBench();
+  console.log(`\nbench finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
-  baseline.child.kill();
-  coffer.child.kill();
-  await new Promise((r) => setTimeout(r, 200));
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }
-// Several active nodes on PostgreSQL (skipped with a reason when PostgreSQL does not answer).
-await runHaBench();
