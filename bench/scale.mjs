@@ -13,7 +13,8 @@
 //   capabilities-self 1,000 paths with a token that has 1,000 policies: first call after start
 //                     (policies read and compiled) and warm (median of 5)
 //   metrics scrape    GET sys/metrics?format=prometheus with 10,000 (quick) / 100,000 (--full)
-//                     stored tokens (its coffer_tokens gauge counts them)
+//                     stored tokens: the first scrape counts them (coffer_tokens), later ones
+//                     reuse that count (src/core/metrics/bounded-count.ts)
 //
 // Data sets are loaded through the API (PUTs from 64 concurrent connections; the audit device is
 // off while loading so the data dir stays small) and kept, resumable, in
@@ -202,7 +203,9 @@ async function scaleOne({ kv, akv, tokens }) {
       if (r.status !== 200) throw new Error(`sys/metrics: ${r.status}`);
       out.tokenGauge = Number(/^coffer_tokens (\d+)/m.exec(r.text)?.[1]);
     }
-    out.metricsMs = percentile(scrape, 50);
+    // The first scrape counts the tokens; later ones reuse that count on a store of 10,000 or more.
+    out.metricsFirstMs = scrape[0];
+    out.metricsMs = percentile(scrape.slice(1), 50);
     out.rssEnd = rssBytes(target.child.pid);
     await api(target, token, 'DELETE', 'sys/audit/file'); // its file goes with runDir
     return out;
@@ -234,7 +237,8 @@ export async function runScale({ full = false } = {}) {
     ['key vault list: first / last / p50 page', (r) => `${ms(r.akvList.first)} / ${ms(r.akvList.last)} / ${ms(r.akvList.p50)}`],
     ['capabilities-self 1,000 paths, 1,000 policies: first', (r) => ms(r.capFirst)],
     ['capabilities-self: warm (median of 5)', (r) => ms(r.capWarm)],
-    ['sys/metrics scrape (coffer_tokens gauge)', (r) => `${ms(r.metricsMs)} (${fmtInt(r.tokenGauge)} tokens)`],
+    ['sys/metrics scrape, tokens counted / count reused', (r) => `${ms(r.metricsFirstMs)} / ${ms(r.metricsMs)}`],
+    ['  (coffer_tokens)', (r) => fmtInt(r.tokenGauge)],
     ['server RSS at the end', (r) => mib(r.rssEnd)],
   ];
   console.log();
