@@ -8,6 +8,7 @@
 //   startup + unseal  process start until it listens, then the 2 of 3 unseal keys from `sys/init`
 //                     until it reports unsealed; server RSS after unseal and after the read load
 //   kv read           GET scale/data/f<i>/k<j> of random keys with a policy token (autocannon)
+//   kv write          a new version of a random existing secret per request (policy token)
 //   kv list           the first folder (up to 100,000 keys) page by page, `limit=1000` + `after`
 //   key vault list    the vault's secrets page by page (`maxresults=25` + skiptoken), Vault API
 //   capabilities-self 1,000 paths with a token that has 1,000 policies: first call after start
@@ -89,7 +90,8 @@ async function pages(page) {
   for (;;) {
     const t0 = performance.now();
     const r = await page(cursor);
-    times.push(performance.now() - t0);
+    // An empty page (the 404 after a last full page) is not a page of the listing.
+    if (r.count > 0) times.push(performance.now() - t0);
     count += r.count;
     if (r.next === undefined) break;
     cursor = r.next;
@@ -164,12 +166,17 @@ async function scaleOne({ kv, akv, tokens }) {
     const out = { kv, akv, listeningMs: target.listeningMs, unsealMs: target.unsealMs, rssUnsealed: rssBytes(target.child.pid) };
     await api(target, token, 'DELETE', 'sys/audit/file', undefined, { allow: [400, 404] });
     await api(target, token, 'PUT', 'sys/audit/file', { type: 'file', options: { file_path: join(runDir, 'audit.log') } });
+    await api(target, token, 'PUT', 'sys/policies/acl/scale-write', { policy: 'path "scale/data/*" { capabilities = ["create", "update"] }' });
     const reader = (await api(target, token, 'POST', 'auth/token/create', { policies: ['scale-read'], ttl: '1h' })).auth.client_token;
 
     const req = { path: '/v1/scale/data/{r}', headers: { 'x-vault-token': reader }, random: { max: kv, folderSize } };
     await cannon({ url: target.url, req, connections: 64, seconds: 1 });
     out.read = await median(rounds, () => cannon({ url: target.url, req, connections: 64, seconds, serverPids: target.child.pid }));
     out.rssAfterReads = rssBytes(target.child.pid);
+    // Durable writes at this size: a new version of a random existing secret per request.
+    const writer = (await api(target, token, 'POST', 'auth/token/create', { policies: ['scale-write'], ttl: '1h' })).auth.client_token;
+    const wreq = { path: '/v1/scale/data/{r}', method: 'POST', headers: { 'x-vault-token': writer, 'content-type': 'application/json' }, body: '{"data":{"username":"user","password":"rewritten-{v}"}}', random: { max: kv, folderSize } };
+    out.write = await median(rounds, () => cannon({ url: target.url, req: wreq, connections: 64, seconds, serverPids: target.child.pid }));
 
     out.list = await pages(async (after) => {
       const q = new URLSearchParams({ list: 'true', limit: '1000', ...(after ? { after } : {}) });
@@ -231,6 +238,9 @@ export async function runScale({ full = false } = {}) {
     ['kv read: p50 / p99', (r) => `${r.read.p50.toFixed(1)} / ${r.read.p99.toFixed(1)} ms`],
     ['kv read: server CPU/req', (r) => `${fmtInt(r.read.serverCpuUs)} µs`],
     ['server RSS after reads', (r) => mib(r.rssAfterReads)],
+    ['kv write (new version, random keys): req/s', (r) => fmtInt(r.write.rps)],
+    ['kv write: p50 / p99', (r) => `${r.write.p50.toFixed(1)} / ${r.write.p99.toFixed(1)} ms`],
+    ['kv write: server CPU/req', (r) => `${fmtInt(r.write.serverCpuUs)} µs`],
     ['kv list folder f0: pages x 1000 keys', (r) => `${r.list.pages} pages, ${fmtInt(r.list.entries)} keys`],
     ['kv list: first / last / p50 page', (r) => `${ms(r.list.first)} / ${ms(r.list.last)} / ${ms(r.list.p50)}`],
     ['key vault list: pages x 25', (r) => `${r.akvList.pages} pages, ${fmtInt(r.akvList.entries)} secrets`],
