@@ -140,9 +140,14 @@ try {
     const two = await cannon({ url: hello.url, req: { path: '/' }, connections, seconds, workers: 2, serverPids: hello.child.pid });
     console.log(`generator check (baseline): 1 autocannon process ${fmtInt(one.rps)} req/s (generator ${(one.genCpu * 100).toFixed(0)}% of a core, server ${(one.serverCores * 100).toFixed(0)}%); ` +
       `2 worker threads ${fmtInt(two.rps)} req/s (generator ${(two.genCpu * 100).toFixed(0)}%, server ${(two.serverCores * 100).toFixed(0)}%)`);
-    console.log(two.rps > one.rps * 1.15
-      ? '  -> the baseline is generator-bound: its req/s ratios flatter Coffer; compare CPU/req.'
-      : '  -> more generator threads do not raise the baseline: on 2 cores the generator and the server share the CPU; CPU/req is the steady figure.');
+    const cores = cpus().length;
+    let verdict;
+    if (one.genCpu > 0.85) verdict = 'one generator thread is saturated: the baseline is generator-bound and its req/s ratios flatter Coffer; compare CPU/req';
+    else if (one.genCpu + one.serverCores < 0.8 * Math.min(cores, 2)) verdict = `generator and server together used ${((one.genCpu + one.serverCores) * 100).toFixed(0)}% of ${Math.min(cores, 2)} cores: the machine is busy with other work, req/s figures are depressed and noisy; compare CPU/req`;
+    else verdict = two.rps > one.rps * 1.15
+      ? 'two generator threads raise the baseline: it is partly generator-bound; compare CPU/req'
+      : 'the generator is not the limit: generator and server share the cores; CPU/req is the steady figure';
+    console.log(`  -> ${verdict}.`);
     console.log();
 
     console.log(header);
