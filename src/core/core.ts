@@ -795,6 +795,7 @@ export class Core {
       requestId: req.id,
       fullPath: req.path,
       ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
+      ...(req.bodyStream !== undefined ? { bodyStream: req.bodyStream } : {}),
     };
 
     // POST/PUT become create when the route can tell the target does not exist yet.
