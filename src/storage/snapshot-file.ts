@@ -3,7 +3,7 @@
  * from it inside one synchronous transaction without holding the snapshot in memory).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { SnapshotReader } from './snapshot-format.js';
+import { SnapshotReader, type SnapshotHeader } from './snapshot-format.js';
 import type { StorageEntry } from './types.js';
 
 const BLOCK = 1024 * 1024;
@@ -33,6 +33,28 @@ export function* snapshotFileBatches(path: string, batchSize: number): Generator
     }
     reader.end();
     if (batch.length > 0) yield batch;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks a snapshot file on disk without holding it in memory; returns its header or throws a
+ * SnapshotFormatError. `onProgress` gets the bytes read so far.
+ */
+export function checkSnapshotFile(path: string, onProgress?: (bytes: number) => void): SnapshotHeader {
+  const fd = openSync(path, 'r');
+  try {
+    const reader = new SnapshotReader();
+    const block = Buffer.allocUnsafe(BLOCK);
+    for (;;) {
+      const n = readSync(fd, block, 0, BLOCK, null);
+      if (n === 0) break;
+      // Copied: the reader keeps an unfinished record's bytes across reads.
+      reader.push(Buffer.from(block.subarray(0, n)));
+      onProgress?.(reader.bytes);
+    }
+    return reader.end();
   } finally {
     closeSync(fd);
   }
