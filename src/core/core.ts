@@ -403,7 +403,8 @@ export class Core {
       await this.mounts.load();
       await this.policies.ensureDefaults();
       await this.loadAuditDevices();
-      this.ticker = setInterval(() => this.backgroundTick(), TICK_MS);
+      // Outside the transaction of the request that unsealed (sys/unseal): each tick must run on its own.
+      this.ticker = this.transactions.outside(() => setInterval(() => this.backgroundTick(), TICK_MS));
       this.ticker.unref();
     };
     this.unsealing = run();

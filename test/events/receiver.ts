@@ -7,13 +7,19 @@ export interface Receiver {
   url: string;
   received: { body: string; signature: string; events: any[] }[];
   mode: 'ok' | 'fail' | 'hang';
+  /** Requests open right now, and the most ever open at once (in-flight deliveries). */
+  open: number;
+  maxOpen: number;
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
-  const r: Receiver = { url: '', received: [], mode: 'ok', close: async () => {} };
+export async function startReceiver(host = '127.0.0.1'): Promise<Receiver> {
+  const r: Receiver = { url: '', received: [], mode: 'ok', open: 0, maxOpen: 0, close: async () => {} };
   const hanging: http.ServerResponse[] = [];
   const server = http.createServer((req, res) => {
+    r.open++;
+    r.maxOpen = Math.max(r.maxOpen, r.open);
+    res.once('close', () => r.open--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -24,9 +30,9 @@ export async function startReceiver(): Promise<Receiver> {
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const addr = server.address() as { port: number };
-  r.url = `http://127.0.0.1:${addr.port}/hook`;
+  r.url = `http://${host}:${addr.port}/hook`;
   r.close = async () => {
     for (const res of hanging) res.destroy();
     server.closeAllConnections();

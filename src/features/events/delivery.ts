@@ -2,21 +2,32 @@
  * The delivery worker, run on the cluster leader's tick: fans queued events out to the matching
  * subscriptions, then POSTs the due deliveries, signed, with a bounded timeout each and in
  * parallel, so a slow or dead receiver costs one timeout per tick and never slows requests (they
- * only write to the outbox). A failure is retried with exponential backoff; after the
- * subscription's last attempt the delivery goes to the dead-letter list.
+ * only write to the outbox). At most MAX_IN_FLIGHT_PER_SUBSCRIPTION deliveries of one subscription
+ * are in flight at once, so a slow receiver neither gets a pile of connections nor takes the
+ * tick's whole budget from the others. A failure is retried with exponential backoff; after the
+ * subscription's last attempt the delivery goes to the dead-letter list. The destination is
+ * checked against the server's policy on the address actually connected to (destination.ts).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import type { BackendServices } from '../../core/backend.js';
 import {
   DEAD, OUTBOX, QUEUE, SUB, del, keyTime, putJson, readJson, timedKey, type Delivery, type OutboxEntry, type Subscription,
 } from './store.js';
 import { MAX_SUBSCRIPTIONS } from './subscriptions.js';
+import type { DestinationPolicy } from './destination.js';
 
 /** Events fanned out (pages of FAN_OUT_PAGE) and deliveries attempted per tick: the worker's work per tick is bounded. */
 const FAN_OUT_PAGE = 500;
 const FAN_OUT_PAGES = 10;
 const DELIVERIES_PER_TICK = 32;
+/** Deliveries of one subscription sent at once (the rest of its due deliveries wait for a later tick). */
+export const MAX_IN_FLIGHT_PER_SUBSCRIPTION = 4;
+/** Due queue entries looked at per tick to fill DELIVERIES_PER_TICK under the per-subscription cap. */
+const DUE_SCAN = 256;
 /** First retry after 10 s, doubling, at most an hour apart. */
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 3_600_000;
@@ -36,8 +47,15 @@ function matches(sub: Subscription, entry: { type: string; mount: string }): boo
     (sub.mounts.length === 0 || sub.mounts.includes(entry.mount));
 }
 
+/** What the worker needs from the service. */
+export interface DeliveryServices {
+  now(): number;
+  logger: BackendServices['logger'];
+  policy: DestinationPolicy;
+}
+
 /** One worker pass: fan-out, then the due deliveries. */
-export async function runDeliveries(storage: Storage, services: { now(): number; logger: BackendServices['logger'] }): Promise<void> {
+export async function runDeliveries(storage: Storage, services: DeliveryServices): Promise<void> {
   await fanOut(storage, services.now());
   await deliverDue(storage, services);
 }
@@ -70,19 +88,28 @@ async function fanOut(storage: Storage, now: number): Promise<void> {
   }
 }
 
-async function deliverDue(storage: Storage, services: { now(): number; logger: BackendServices['logger'] }): Promise<void> {
+async function deliverDue(storage: Storage, services: DeliveryServices): Promise<void> {
   const now = services.now();
-  const keys = (await storage.list(QUEUE, { limit: DELIVERIES_PER_TICK })).filter((k) => keyTime(k) <= now);
-  await Promise.all(keys.map((key) => deliverOne(storage, services, key)));
+  const keys = (await storage.list(QUEUE, { limit: DUE_SCAN })).filter((k) => keyTime(k) <= now);
+  const picked: { key: string; d: Delivery }[] = [];
+  const perSub = new Map<string, number>();
+  for (const key of keys) {
+    if (picked.length >= DELIVERIES_PER_TICK) break;
+    const d = await readJson<Delivery>(storage, QUEUE + key);
+    if (!d) continue;
+    const n = perSub.get(d.subscription) ?? 0;
+    if (n >= MAX_IN_FLIGHT_PER_SUBSCRIPTION) continue;
+    perSub.set(d.subscription, n + 1);
+    picked.push({ key, d });
+  }
+  await Promise.all(picked.map(({ key, d }) => deliverOne(storage, services, key, d)));
 }
 
-async function deliverOne(storage: Storage, services: { now(): number; logger: BackendServices['logger'] }, key: string): Promise<void> {
-  const d = await readJson<Delivery>(storage, QUEUE + key);
-  if (!d) return;
+async function deliverOne(storage: Storage, services: DeliveryServices, key: string, d: Delivery): Promise<void> {
   const sub = await readJson<Subscription>(storage, SUB + d.subscription);
   // The subscription was deleted: its pending deliveries go with it.
   if (!sub) return storage.batch([del(QUEUE + key)]);
-  const error = await post(sub, JSON.stringify([d.event]));
+  const error = await post(sub, JSON.stringify([d.event]), services.policy);
   d.attempts += 1;
   if (error === undefined) return storage.batch([del(QUEUE + key)]);
   d.lastError = error;
@@ -95,23 +122,69 @@ async function deliverOne(storage: Storage, services: { now(): number; logger: B
   await storage.batch([del(QUEUE + key), putJson(timedKey(QUEUE, now + backoffMs(d.attempts), d.id), d)]);
 }
 
-/** POSTs one delivery; undefined on a 2xx answer, else why it failed (no body, no secret). */
-async function post(sub: Subscription, body: string): Promise<string | undefined> {
-  try {
-    const res = await fetch(sub.url, {
+/**
+ * POSTs `body` to `url` with a deadline of `timeoutMs` for the whole exchange (connect, send,
+ * answer). Resolves with the status, or rejects with the reason. Redirects are not followed (a
+ * 3xx is an answer like any other). `policy` vets the address connected to.
+ */
+export function postJson(url: string, body: string, headers: Record<string, string>, timeoutMs: number, policy: DestinationPolicy): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return reject(new Error('invalid url'));
+    }
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0) {
+      const why = policy.checkAddress(host, false);
+      if (why) return reject(Object.assign(new Error(why), { code: 'EDESTINATION' }));
+    }
+    const transport = target.protocol === 'https:' ? https : http;
+    const req = transport.request(target, {
       method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'x-coffer-signature': sign(sub.secret, body), 'aeg-event-type': 'Notification' },
-      // A redirect is a failure: following it would send signed events somewhere not configured.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(sub.timeoutMs),
+      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      agent: false,
+      lookup: policy.lookupFor(host) as never,
+    }, (res) => {
+      // Read at most a little of the answer (an Event Grid handshake echo); drop the rest.
+      let text = '';
+      res.on('data', (c: Buffer) => {
+        if (text.length < 4096) text += c.toString('utf8');
+      });
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, text });
+      });
+      res.on('error', (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      });
     });
-    // The body is not needed; drop it so the connection is released.
-    await res.body?.cancel().catch(() => undefined);
+    const deadline = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
+/** Why a POST failed, for the dead-letter list (never a body or a secret). */
+export function failureReason(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { code?: string };
+  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  if (e.code === 'EDESTINATION') return e.message;
+  return `connection failed${e.code ? ` (${e.code})` : ''}`;
+}
+
+/** POSTs one delivery; undefined on a 2xx answer, else why it failed (no body, no secret). */
+async function post(sub: Subscription, body: string, policy: DestinationPolicy): Promise<string | undefined> {
+  try {
+    const headers = { 'content-type': 'application/json', 'x-coffer-signature': sign(sub.secret, body), 'aeg-event-type': 'Notification' };
+    const res = await postJson(sub.url, body, headers, sub.timeoutMs, policy);
     return res.status >= 200 && res.status < 300 ? undefined : `HTTP ${res.status}`;
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${sub.timeoutMs / 1000} s`;
-    return `connection failed${e.cause?.code ? ` (${e.cause.code})` : ''}`;
+    return failureReason(err, sub.timeoutMs);
   }
 }

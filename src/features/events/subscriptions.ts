@@ -6,6 +6,7 @@ import type { Route, SecretEventType } from '../../core/backend.js';
 import { badRequest, notFound } from '../../core/errors.js';
 import { optInt, optString, optStringList } from '../../core/fields.js';
 import type { Storage } from '../../storage/types.js';
+import type { DestinationPolicy } from './destination.js';
 import { DEAD, SUB, del, putJson, readJson, type Delivery, type Subscription } from './store.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -20,8 +21,8 @@ const DEAD_LETTERS_SHOWN = 1000;
 /** The worker reads this many subscriptions per fan-out; more could never be served. */
 export const MAX_SUBSCRIPTIONS = 1000;
 
-/** Checks a webhook URL: absolute http(s), no credentials in it (they would be shown on read). */
-function parseUrl(raw: string | undefined): string {
+/** Checks a webhook URL: absolute http(s), no credentials in it (they would be shown on read), a destination the server allows. */
+function parseUrl(raw: string | undefined, policy: DestinationPolicy): string {
   if (!raw) throw badRequest('missing url: give the webhook address, e.g. "https://hooks.example.com/coffer"');
   if (raw.length > MAX_URL) throw badRequest(`invalid url: longer than ${MAX_URL} characters`);
   let url: URL;
@@ -32,6 +33,8 @@ function parseUrl(raw: string | undefined): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest(`invalid url: the scheme must be http or https (got "${url.protocol.slice(0, 20)}")`);
   if (url.username || url.password) throw badRequest('invalid url: do not put credentials in the url; the receiver checks the X-Coffer-Signature header instead');
+  const refused = policy.checkUrl(url);
+  if (refused) throw badRequest(`invalid url: ${refused}`);
   return url.toString();
 }
 
@@ -69,7 +72,7 @@ function subName(raw: string | undefined): string {
 }
 
 /** The routes, relative to `sys/`; `storage` is the events service's view. */
-export function subscriptionRoutes(storage: Storage, now: () => number): Route[] {
+export function subscriptionRoutes(storage: Storage, now: () => number, policy: DestinationPolicy): Route[] {
   return [
     {
       pattern: /^events\/subscriptions\/?$/,
@@ -90,7 +93,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number): Route[]
           if (!previous && (await storage.list(SUB, { limit: MAX_SUBSCRIPTIONS })).length >= MAX_SUBSCRIPTIONS) {
             throw badRequest(`too many subscriptions: at most ${MAX_SUBSCRIPTIONS}; delete one first or widen an existing one's filters`);
           }
-          const url = parseUrl(optString(req.data, 'url') ?? previous?.url);
+          const url = parseUrl(optString(req.data, 'url') ?? previous?.url, policy);
           // The secret may be omitted on update (it is never shown, so it could not be echoed back).
           const secret = optString(req.data, 'secret') ?? previous?.secret;
           if (!secret) throw badRequest(`missing secret: give a random string of at least ${MIN_SECRET} characters; deliveries are signed with HMAC-SHA256 under it`);
