@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import type { BackendServices } from '../../core/backend.js';
 import {
-  DEAD, OUTBOX, QUEUE, SUB, del, keyTime, putJson, readJson, timedKey, type Delivery, type OutboxEntry, type Subscription,
+  DEAD, OUTBOX, QUEUE, SUB, WATCH, del, keyTime, putJson, readJson, timedKey, type Delivery, type OutboxEntry, type Subscription,
 } from './store.js';
 import { MAX_SUBSCRIPTIONS } from './subscriptions.js';
 import type { DestinationPolicy } from './destination.js';
@@ -80,12 +80,21 @@ async function fanOut(storage: Storage, now: number): Promise<void> {
       for (const sub of entry ? subs.filter((s) => matches(s, entry)) : []) {
         const id = randomUUID();
         const d: Delivery = { id, subscription: sub.name, event: entry!.event, type: entry!.type, mount: entry!.mount, attempts: 0 };
-        ops.push(putJson(timedKey(QUEUE, now, id), d));
+        const due = dueTime(sub, entry!, now);
+        if (due > now && entry!.watch) d.watch = entry!.watch;
+        ops.push(putJson(timedKey(QUEUE, due, id), d));
       }
     }
     await storage.batch(ops);
     if (keys.length < FAN_OUT_PAGE) return;
   }
+}
+
+/** When a delivery is due: now, except SecretNearExpiry for a subscription with a shorter window than the 30 days it is raised at. */
+function dueTime(sub: Subscription, entry: OutboxEntry, now: number): number {
+  const exp = entry.event.data.EXP;
+  if (entry.type !== 'SecretNearExpiry' || sub.nearExpiryMs === undefined || exp === null) return now;
+  return Math.max(now, exp * 1000 - sub.nearExpiryMs);
 }
 
 async function deliverDue(storage: Storage, services: DeliveryServices): Promise<void> {
@@ -109,6 +118,10 @@ async function deliverOne(storage: Storage, services: DeliveryServices, key: str
   const sub = await readJson<Subscription>(storage, SUB + d.subscription);
   // The subscription was deleted: its pending deliveries go with it.
   if (!sub) return storage.batch([del(QUEUE + key)]);
+  // A delayed SecretNearExpiry whose expiry was changed, cleared or deleted since: no longer true.
+  if (d.watch && (await readJson<{ nearKey: string }>(storage, WATCH + d.watch.hash))?.nearKey !== d.watch.nearKey) {
+    return storage.batch([del(QUEUE + key)]);
+  }
   const error = await post(sub, JSON.stringify([d.event]), services.policy);
   d.attempts += 1;
   if (error === undefined) return storage.batch([del(QUEUE + key)]);

@@ -4,7 +4,8 @@
  */
 import type { Route, SecretEventType } from '../../core/backend.js';
 import { badRequest, notFound } from '../../core/errors.js';
-import { optInt, optString, optStringList } from '../../core/fields.js';
+import { optDuration, optInt, optString, optStringList } from '../../core/fields.js';
+import { NEAR_EXPIRY_MS } from './expiry.js';
 import type { Storage } from '../../storage/types.js';
 import type { DestinationPolicy } from './destination.js';
 import { DEAD, SUB, del, putJson, readJson, type Delivery, type Subscription } from './store.js';
@@ -62,7 +63,7 @@ function parseMounts(list: string[] | undefined): string[] {
 function view(s: Subscription): Record<string, unknown> {
   return {
     name: s.name, url: s.url, event_types: s.eventTypes, mounts: s.mounts, max_attempts: s.maxAttempts,
-    timeout: s.timeoutMs / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
+    timeout: s.timeoutMs / 1000, near_expiry: (s.nearExpiryMs ?? NEAR_EXPIRY_MS) / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
   };
 }
 
@@ -84,7 +85,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
     },
     {
       pattern: /^events\/subscriptions\/(?<name>[^/]+)$/,
-      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout'],
+      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout', 'near_expiry'],
       existenceCheck: async (req) => NAME.test(req.params.name ?? '') && (await storage.get(SUB + req.params.name)) !== undefined,
       operations: {
         create: async (req) => {
@@ -99,12 +100,17 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           if (!secret) throw badRequest(`missing secret: give a random string of at least ${MIN_SECRET} characters; deliveries are signed with HMAC-SHA256 under it`);
           if (secret.length < MIN_SECRET || secret.length > MAX_SECRET) throw badRequest(`invalid secret: it must be ${MIN_SECRET} to ${MAX_SECRET} characters long`);
           const timeout = optInt(req.data, 'timeout', { min: 1, max: MAX_TIMEOUT_S });
+          const near = optDuration(req.data, 'near_expiry');
+          if (near !== undefined && (near < 60 || near * 1000 > NEAR_EXPIRY_MS)) {
+            throw badRequest('invalid near_expiry: give a duration from 1m to 30d (SecretNearExpiry is raised 30 days before the expiry; a shorter window delays its delivery)');
+          }
           const sub: Subscription = {
             name, url, secret,
             eventTypes: req.data.event_types !== undefined ? parseTypes(optStringList(req.data, 'event_types')) : previous?.eventTypes ?? [],
             mounts: req.data.mounts !== undefined ? parseMounts(optStringList(req.data, 'mounts')) : previous?.mounts ?? [],
             maxAttempts: optInt(req.data, 'max_attempts', { min: 1, max: MAX_ATTEMPTS }) ?? previous?.maxAttempts ?? 5,
             timeoutMs: timeout !== undefined ? timeout * 1000 : previous?.timeoutMs ?? 5000,
+            ...(near !== undefined ? { nearExpiryMs: near * 1000 } : previous?.nearExpiryMs !== undefined ? { nearExpiryMs: previous.nearExpiryMs } : {}),
             createdAt: previous?.createdAt ?? now(),
           };
           await storage.batch([putJson(SUB + name, sub)]);
@@ -120,7 +126,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           return null;
         },
       },
-      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout).',
+      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout, near_expiry).',
     },
     {
       pattern: /^events\/dead-letters\/?$/,
