@@ -166,3 +166,66 @@ describe('webhook deliveries: a receiver that never answers', { timeout: 60_000 
     assert.equal(fast.received.length, 10);
   });
 });
+
+describe('Event Grid endpoints: the validation handshake', () => {
+  let s: TestServer;
+  let rx: Receiver;
+  before(async () => {
+    s = await createTestServer();
+    rx = await startReceiver();
+  });
+  after(async () => {
+    await rx?.close();
+    await s?.close();
+  });
+
+  it('sends a SubscriptionValidationEvent and stores the subscription only when the code is echoed', async () => {
+    const put = (name: string, body: Record<string, unknown>) => s.request('PUT', `/v1/sys/events/subscriptions/${name}`, { body: { url: rx.url, secret: SECRET, ...body } });
+    const bad = await put('eg', { endpoint_type: 'azure' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /endpoint_type/);
+
+    for (const [mode, why] of [['ignore', /has no validationResponse/], ['wrong', /is not the validationCode sent/]] as const) {
+      rx.handshake = mode;
+      const refused = await put('eg', { endpoint_type: 'eventgrid' });
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.text, why);
+      assert.equal((await s.request('GET', '/v1/sys/events/subscriptions/eg')).status, 404, 'nothing stored');
+    }
+    rx.handshake = 'echo';
+    rx.validations.length = 0;
+    const ok = await put('eg', { endpoint_type: 'eventgrid' });
+    assert.equal(ok.status, 204, ok.text);
+    assert.equal(rx.validations.length, 1);
+    const [v] = rx.validations;
+    assert.equal(v!.headers['aeg-event-type'], 'SubscriptionValidation');
+    assert.equal(v!.events.length, 1);
+    assert.equal(v!.events[0].eventType, 'Microsoft.EventGrid.SubscriptionValidationEvent');
+    assert.match(v!.events[0].data.validationCode, /^[0-9a-f-]{36}$/);
+    for (const k of ['id', 'topic', 'subject', 'eventTime', 'dataVersion', 'metadataVersion']) assert.ok(k in v!.events[0], k);
+    assert.equal((await s.request('GET', '/v1/sys/events/subscriptions/eg')).body.data.endpoint_type, 'eventgrid');
+
+    // Changing only the filters does not validate again; a new URL does.
+    assert.equal((await put('eg', { event_types: ['SecretExpired'] })).status, 204);
+    assert.equal(rx.validations.length, 1);
+    const other = await startReceiver();
+    try {
+      other.handshake = 'ignore';
+      const moved = await s.request('PUT', '/v1/sys/events/subscriptions/eg', { body: { url: other.url } });
+      assert.equal(moved.status, 400, moved.text);
+      assert.equal((await s.request('GET', '/v1/sys/events/subscriptions/eg')).body.data.url, rx.url, 'the validated URL stays');
+    } finally {
+      await other.close();
+    }
+    // Events then flow as to any webhook.
+    assert.equal((await put('eg', { event_types: [] })).status, 204);
+    assert.equal((await s.request('POST', '/v1/secret/data/eg', { body: { data: { a: '1' } } })).status, 200);
+    await s.core.tick();
+    assert.equal(rx.received.length, 1);
+    assert.equal(rx.received[0]!.events[0].eventType, 'Coffer.KV.SecretNewVersionCreated');
+    // A plain webhook gets no handshake.
+    rx.validations.length = 0;
+    assert.equal((await put('plain', {})).status, 204);
+    assert.equal(rx.validations.length, 0);
+  });
+});

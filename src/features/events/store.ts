@@ -33,6 +33,8 @@ export interface Subscription {
    * the event is raised; a shorter window delays the delivery). Absent in older records: 30 days.
    */
   nearExpiryMs?: number;
+  /** `eventgrid`: the endpoint passed Event Grid's validation handshake when written (handshake.ts). Absent: a plain webhook. */
+  endpointType?: 'eventgrid';
   createdAt: number;
 }
 

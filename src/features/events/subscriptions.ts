@@ -8,6 +8,7 @@ import { optDuration, optInt, optString, optStringList } from '../../core/fields
 import { NEAR_EXPIRY_MS } from './expiry.js';
 import type { Storage } from '../../storage/types.js';
 import type { DestinationPolicy } from './destination.js';
+import { validateEndpoint } from './handshake.js';
 import { DEAD, SUB, del, putJson, readJson, type Delivery, type Subscription } from './store.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -63,7 +64,7 @@ function parseMounts(list: string[] | undefined): string[] {
 function view(s: Subscription): Record<string, unknown> {
   return {
     name: s.name, url: s.url, event_types: s.eventTypes, mounts: s.mounts, max_attempts: s.maxAttempts,
-    timeout: s.timeoutMs / 1000, near_expiry: (s.nearExpiryMs ?? NEAR_EXPIRY_MS) / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
+    timeout: s.timeoutMs / 1000, endpoint_type: s.endpointType ?? 'webhook', near_expiry: (s.nearExpiryMs ?? NEAR_EXPIRY_MS) / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
   };
 }
 
@@ -85,7 +86,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
     },
     {
       pattern: /^events\/subscriptions\/(?<name>[^/]+)$/,
-      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout', 'near_expiry'],
+      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout', 'near_expiry', 'endpoint_type'],
       existenceCheck: async (req) => NAME.test(req.params.name ?? '') && (await storage.get(SUB + req.params.name)) !== undefined,
       operations: {
         create: async (req) => {
@@ -104,6 +105,10 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           if (near !== undefined && (near < 60 || near * 1000 > NEAR_EXPIRY_MS)) {
             throw badRequest('invalid near_expiry: give a duration from 1m to 30d (SecretNearExpiry is raised 30 days before the expiry; a shorter window delays its delivery)');
           }
+          const endpointType = optString(req.data, 'endpoint_type') ?? previous?.endpointType ?? 'webhook';
+          if (endpointType !== 'webhook' && endpointType !== 'eventgrid') {
+            throw badRequest('invalid endpoint_type: use "webhook" (default) or "eventgrid" (the endpoint must pass Event Grid\'s validation handshake)');
+          }
           const sub: Subscription = {
             name, url, secret,
             eventTypes: req.data.event_types !== undefined ? parseTypes(optStringList(req.data, 'event_types')) : previous?.eventTypes ?? [],
@@ -112,7 +117,12 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
             timeoutMs: timeout !== undefined ? timeout * 1000 : previous?.timeoutMs ?? 5000,
             ...(near !== undefined ? { nearExpiryMs: near * 1000 } : previous?.nearExpiryMs !== undefined ? { nearExpiryMs: previous.nearExpiryMs } : {}),
             createdAt: previous?.createdAt ?? now(),
+            ...(endpointType === 'eventgrid' ? { endpointType } : {}),
           };
+          // Event Grid endpoints prove they want these events before any is sent (again when the URL changes).
+          if (endpointType === 'eventgrid' && (previous?.endpointType !== 'eventgrid' || previous.url !== url)) {
+            await validateEndpoint(url, secret, sub.timeoutMs, policy, `coffer:sys/events/subscriptions/${name}`, now());
+          }
           await storage.batch([putJson(SUB + name, sub)]);
           return null;
         },
@@ -126,7 +136,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           return null;
         },
       },
-      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout, near_expiry).',
+      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout, near_expiry, endpoint_type).',
     },
     {
       pattern: /^events\/dead-letters\/?$/,
