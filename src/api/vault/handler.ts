@@ -125,7 +125,9 @@ export interface VaultHandlerOptions {
 export function createVaultHandler(core: Core, bodyLimit: number, options: VaultHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const idleMs = options.uploadIdleMs ?? 30_000;
   return (req, res) => {
-    if ((req.method === 'POST' || req.method === 'PUT') && STREAMED_ROUTE.test(req.url ?? '')) {
+    // A prefix check first: this runs for every request on the hot path. Other spellings of the
+    // path (percent-encoded, doubled slashes) are buffered like any body: restore still works, under the limit.
+    if (req.url?.startsWith('/v1/sys/storage/snapshot') && (req.method === 'POST' || req.method === 'PUT') && STREAMED_ROUTE.test(req.url)) {
       void serveStreamed(core, req, res, idleMs);
       return;
     }

@@ -20,17 +20,17 @@ export function createEventsServiceFactory(options: EventsOptions = {}): SystemS
     name: 'events',
     create({ storage, now, logger, mayRead }) {
       return {
-      routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead)],
-      events: {
-        // Part of the caller's transaction: the event exists exactly when the write commits.
-        emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
-        watchExpiry: (key, e) => watchExpiry(storage, key, e),
-      },
-      tick: async () => {
-        await scanExpiry(storage, now());
-        await trimOld(storage, now());
-        await runDeliveries(storage, { now, logger, policy });
-      },
+        routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead)],
+        events: {
+          // Part of the caller's transaction: the event exists exactly when the write commits.
+          emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
+          watchExpiry: (key, e) => watchExpiry(storage, key, e),
+        },
+        tick: async () => {
+          await scanExpiry(storage, now());
+          await trimOld(storage, now());
+          await runDeliveries(storage, { now, logger, policy });
+        },
       };
     },
   };
