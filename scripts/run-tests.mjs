@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node:test through tsx. Node 20's --test does not
+// Runs the web UI's component tests (Vitest, ui/src/**/*.test.tsx) once, then every test file
+// under test/ with node:test through tsx; fails when either fails. Node 20's --test does not
 // expand globs, so the files are listed here. Extra arguments are passed to node --test
-// (e.g. `npm test -- --test-name-pattern=kv`); a path argument selects files.
+// (e.g. `npm test -- --test-name-pattern=kv`); path arguments select files: paths under ui/ go
+// to Vitest, the others to node:test, and only the runners with selected files run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,21 @@ function find(dir) {
 const args = process.argv.slice(2);
 const selected = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));
-const files = selected.length ? selected.flatMap((p) => (statSync(p).isDirectory() ? find(p) : [p])) : find('test');
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const isUi = (p) => p === 'ui' || p.startsWith('ui/') || p.startsWith('./ui/');
+const uiSelected = selected.filter(isUi);
+const nodeSelected = selected.filter((p) => !isUi(p));
+
+let failed = false;
+if (!selected.length || uiSelected.length) {
+  // Vitest takes paths relative to its root (ui/) as filters.
+  const filters = uiSelected.map((p) => p.replace(/^(\.\/)?ui\/?/, '')).filter(Boolean);
+  const vitest = join('node_modules', 'vitest', 'vitest.mjs');
+  const ui = spawnSync(process.execPath, [vitest, 'run', '--config', 'ui/vite.config.ts', ...filters], { stdio: 'inherit' });
+  if (ui.status !== 0) failed = true;
+}
+if (!selected.length || nodeSelected.length) {
+  const files = nodeSelected.length ? nodeSelected.flatMap((p) => (statSync(p).isDirectory() ? find(p) : [p])) : find('test');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
+  if (result.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);

@@ -1,7 +1,7 @@
 /**
  * The HTTP(S) listener serves every wire front: the Vault API under `/v1/` (a plain node
  * handler, the hot path) and, through fastify, the Azure Key Vault front (by Host), the identity
- * endpoints and everything else.
+ * endpoints, the web UI at `/ui/` and everything else.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -12,7 +12,8 @@ import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, installRequestTimeoutEx
 import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
-import { DEFAULT_BASE_DOMAIN, createAzureFront } from './azure/index.js';
+import { DEFAULT_BASE_DOMAIN, createAzureFront, type KeyVaultFastPath } from './azure/index.js';
+import { registerUi } from './ui/index.js';
 
 /** Vault's request body limit. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -31,6 +32,8 @@ export interface ApiOptions {
   azureAllowPlaintext?: boolean;
   /** Timeouts and connection caps (default DEFAULT_LISTENER_LIMITS). */
   limits?: ListenerLimits;
+  /** The built web UI served at /ui/ (default `<package root>/dist/ui`). */
+  uiDir?: string;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
@@ -43,6 +46,8 @@ function send(reply: FastifyReply, rendered: Rendered): FastifyReply {
 /** Builds the fastify app (not yet listening). */
 export function createApi(options: ApiOptions): FastifyInstance {
   const { core } = options;
+  // Set once the Key Vault front is registered (below); the listener asks it before fastify.
+  let keyVaultFast: KeyVaultFastPath | undefined;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? MAX_BODY_BYTES,
@@ -59,7 +64,11 @@ export function createApi(options: ApiOptions): FastifyInstance {
       const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
       // A snapshot upload is exempt from http_read_timeout; it gets the same time between two chunks instead.
       const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES, { uploadIdleMs: limits.requestTimeoutMs });
-      const handler: http.RequestListener = (req, res) => (req.url?.startsWith('/v1/') ? vault(req, res) : fastifyHandler(req, res));
+      const handler: http.RequestListener = (req, res) => {
+        if (req.url?.startsWith('/v1/')) return vault(req, res);
+        if (keyVaultFast?.(req, res)) return;
+        fastifyHandler(req, res);
+      };
       const timeouts = serverOptions(limits);
       const server = options.tls
         ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handler)
@@ -76,7 +85,10 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // The Key Vault front: requests to `<vault>.<base-domain>` hosts, plus the /adfs identity endpoints.
-  createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
+  keyVaultFast = createAzureFront(app, { core, baseDomain: options.azureBaseDomain ?? DEFAULT_BASE_DOMAIN, issuer: options.azureIssuer, allowPlaintext: options.azureAllowPlaintext });
+
+  // The web UI (static files of a client of /v1/) at /ui/, and `/` redirects there as Vault's does.
+  registerUi(app, { dir: options.uiDir });
 
   app.setNotFoundHandler(async (request, reply) => {
     const message = request.url.startsWith('/v1') ? [] : [`no Coffer API at ${request.url.split('?')[0]!.slice(0, 200)}: the Vault API is under /v1/`];

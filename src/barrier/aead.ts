@@ -20,9 +20,28 @@ export class DecryptError extends Error {
   }
 }
 
+/**
+ * Random nonces come from a pool refilled 4 KiB at a time: the same CSPRNG bytes as one
+ * randomBytes(12) per value, without one getrandom call per encryption. Each nonce is copied
+ * out of the pool and its bytes are never handed out again.
+ */
+const NONCE_POOL = 4096 - (4096 % NONCE);
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+function nextNonce(): Buffer {
+  if (nonceOffset + NONCE > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL);
+    nonceOffset = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(nonceOffset, nonceOffset + NONCE));
+  nonceOffset += NONCE;
+  return nonce;
+}
+
 /** Encrypts `plaintext` under `key` (32 bytes) for storage at `path`. */
 export function seal(key: Buffer, term: number, path: string, plaintext: Uint8Array): Buffer {
-  const nonce = randomBytes(NONCE);
+  const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(path, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

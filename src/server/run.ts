@@ -274,7 +274,7 @@ function printBanner(b: BannerInfo): void {
     if (b.unsealKey) lines.push(`Unseal Key: ${b.unsealKey}`);
     if (b.rootToken) lines.push(`Root Token: ${b.rootToken}`);
     else if (b.persistDir) lines.push(`Root Token: as printed at the first start (saved in ${join(b.persistDir, 'INSECURE-dev-root-token')})`);
-    lines.push('', 'Log in with:  coffer login <root token>   (or export COFFER_TOKEN=<root token>)', '');
+    lines.push('', 'Log in with:  coffer login <root token>   (or export COFFER_TOKEN=<root token>)', `Web UI:       ${b.url}/ui/`, '');
     if (b.azure.caFile) {
       lines.push(
         `Key Vault API: vaults are served at https://<vault>.${b.azure.baseDomain}:${b.azure.port}/ (create one with: coffer keyvault create --name <vault>)`,

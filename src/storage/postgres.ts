@@ -17,7 +17,6 @@
  */
 
 import type pg from 'pg';
-import { ConflictError } from './errors.js';
 import { changeChannel, PostgresChangeFeed, WRITE_TX_LIMITS } from './postgres-changes.js';
 import {
   closedError,
@@ -25,7 +24,6 @@ import {
   listStart,
   normalizeListOptions,
   scanStart,
-  sameValue,
   validateBatch,
   validateConditions,
   validateKey,
@@ -33,6 +31,8 @@ import {
   validateValue,
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
+import { PgGroupWriter } from './postgres-writes.js';
+import { ValueCache } from './value-cache.js';
 import { checkedBatches, snapshotBatchSize } from './snapshot.js';
 import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
@@ -44,15 +44,6 @@ export { redactConnectionUrl };
 
 /** Keys fetched per list query. */
 const CHUNK = 500;
-/** SQLSTATEs worth retrying a batch for: serialization failure, deadlock. */
-const RETRYABLE = new Set(['40001', '40P01']);
-const BATCH_ATTEMPTS = 4;
-
-/** A statement of a write transaction. */
-interface Statement {
-  text: string;
-  values: unknown[];
-}
 
 /** Options for {@link PostgresStorage.open}. */
 export interface PostgresStorageOptions {
@@ -89,6 +80,8 @@ interface HaWrites {
   /** Inserts the change row (last statement before COMMIT) and notifies; $1 node, $2 keys. */
   record: string;
   nodeId: string;
+  changesTable: string;
+  channel: string;
 }
 
 /** Quote a table name (`name` or `schema.name`) after checking it is a plain identifier. */
@@ -126,14 +119,12 @@ export class PostgresStorage implements NamedStorage {
   private ha: HaWrites | undefined;
   private readonly sql: {
     get: string;
-    put: string;
-    delete: string;
     scan: string;
     scanTail: string;
-    claimAbsent: string;
-    lockRows: string;
-    dropPlaceholders: string;
   };
+  /** Every write goes through it (see postgres-writes.ts); replaced when ha starts. */
+  private writer: PgGroupWriter;
+  private readonly maxGroups: number;
   private closed = false;
   /** The connection holding the advisory lock (exclusive mode). */
   private lockClient: pg.Client | undefined;
@@ -141,22 +132,32 @@ export class PostgresStorage implements NamedStorage {
   private lockLost = false;
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
+  /**
+   * Values (and absences) read or written, only in exclusive mode: the advisory lock makes this
+   * server the table's only writer, so nothing changes behind the cache. A read fills it only
+   * when no write of its key was in flight or completed while it ran (see get).
+   */
+  private cache: ValueCache | undefined;
+  /** Writes in flight per key. */
+  private readonly writing = new Map<string, number>();
+  /** Counts completed writes; `touched` has the count at each key's last completed write. */
+  private writeEpoch = 0;
+  private readonly touched = new Map<string, number>();
+  /** Reads that started before this epoch never fill the cache (`touched` was cleared, or replaceAll ran). */
+  private touchedFloor = 0;
 
-  private constructor(pool: FailoverPool, table: string) {
+  private constructor(pool: FailoverPool, table: string, maxConnections: number) {
     this.pool = pool;
     this.table = table;
     this.sql = {
       get: `SELECT value FROM ${table} WHERE key = $1`,
-      put: `INSERT INTO ${table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-      delete: `DELETE FROM ${table} WHERE key = $1`,
       scan: `SELECT key FROM ${table} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       // For the root prefix: no upper bound.
       scanTail: `SELECT key FROM ${table} WHERE key >= $1 ORDER BY key LIMIT $2`,
-      // Conditional batches, see checkConditions().
-      claimAbsent: `INSERT INTO ${table} (key, value) SELECT k, ''::bytea FROM unnest($1::bytea[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING RETURNING key`,
-      lockRows: `SELECT key, value FROM ${table} WHERE key = ANY($1::bytea[]) ORDER BY key FOR UPDATE`,
-      dropPlaceholders: `DELETE FROM ${table} WHERE key = ANY($1::bytea[])`,
     };
+    // Write groups take at most half the pool: reads keep connections of their own.
+    this.maxGroups = Math.max(1, Math.floor(maxConnections / 2));
+    this.writer = new PgGroupWriter({ connect: () => pool.connect(), table, maxGroups: this.maxGroups });
   }
 
   /** Connect, create the table when missing, and return the storage. */
@@ -166,10 +167,11 @@ export class PostgresStorage implements NamedStorage {
       throw new Error('postgresql storage needs connectionUrl (e.g. "postgres://coffer@127.0.0.1:5432/coffer")');
     }
     const table = quoteTable(options.table ?? DEFAULT_TABLE);
+    const maxConnections = options.maxConnections ?? 10;
     // Splits multi-host URLs and follows the primary; throws here when the URL is malformed.
     const pool = new FailoverPool({
       connectionUrl,
-      max: options.maxConnections ?? 10,
+      max: maxConnections,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       queryTimeoutMs: options.queryTimeoutMs,
     });
@@ -186,7 +188,7 @@ export class PostgresStorage implements NamedStorage {
         );
       }
     }
-    const storage = new PostgresStorage(pool, table);
+    const storage = new PostgresStorage(pool, table, maxConnections);
     if (options.ha !== undefined) {
       try {
         await storage.startHa(options, options.table ?? 'coffer_kv');
@@ -202,6 +204,7 @@ export class PostgresStorage implements NamedStorage {
         await pool.end().catch(() => {});
         throw err;
       }
+      storage.cache = new ValueCache(20_000, 32 * 1024 * 1024);
     }
     return storage;
   }
@@ -241,7 +244,10 @@ export class PostgresStorage implements NamedStorage {
       begin: `BEGIN; SET LOCAL statement_timeout = ${WRITE_TX_LIMITS.statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${WRITE_TX_LIMITS.idleInTransactionTimeoutMs}`,
       record: `WITH c AS (INSERT INTO ${changesTable} (node_id, keys, at) VALUES ($1, $2::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${channel}', seq::text) FROM c`,
       nodeId,
+      changesTable,
+      channel,
     };
+    this.writer = new PgGroupWriter({ connect: () => this.pool.connect(), table: this.table, maxGroups: this.maxGroups, ha: this.ha });
     this.feed = await PostgresChangeFeed.start({
       connect: () => this.pool.connectClient(`coffer-changes:${nodeId}`),
       changesTable,
@@ -273,27 +279,31 @@ export class PostgresStorage implements NamedStorage {
   async get(key: string): Promise<Uint8Array | undefined> {
     this.checkOpen();
     validateKey(key);
+    const cached = this.cache?.get(key);
+    if (cached !== undefined) return cached === null ? undefined : Buffer.from(cached);
+    const start = this.writeEpoch;
     const res = await this.track(this.pool.query<{ value: Buffer }>(this.sql.get, [utf8(key)]));
-    return res.rows[0]?.value;
+    const value = res.rows[0]?.value;
+    // Only a read that no write of its key overlapped may fill the cache.
+    if (this.cache && !this.writing.has(key) && this.touchedFloor <= start && (this.touched.get(key) ?? 0) <= start) {
+      this.cache.set(key, value ? Buffer.from(value) : null);
+    }
+    return value;
   }
 
-  /** Store `value` under `key` (one autocommitted statement). The value is copied now: the query may wait for a connection. */
+  /** Store `value` under `key` (a batch of one; see batch). The value is copied now: the write may wait for a group. */
   async put(key: string, value: Uint8Array): Promise<void> {
     this.checkOpen();
     validateKey(key);
     validateValue(value);
-    const statement = { text: this.sql.put, values: [utf8(key), Buffer.from(value)] };
-    // With ha the write also records its key, in one transaction.
-    if (this.ha) return this.track(this.runBatch([statement], undefined, [key]));
-    await this.track(this.pool.query(statement.text, statement.values));
+    return this.track(this.write([{ type: 'put', key, value: Buffer.from(value) }], undefined));
   }
 
   /** Remove `key`; removing a missing key is not an error. */
   async delete(key: string): Promise<void> {
     this.checkOpen();
     validateKey(key);
-    if (this.ha) return this.track(this.runBatch([{ text: this.sql.delete, values: [utf8(key)] }], undefined, [key]));
-    await this.track(this.pool.query(this.sql.delete, [utf8(key)]));
+    return this.track(this.write([{ type: 'delete', key }], undefined));
   }
 
   /** One level below `prefix`, sorted, sub-folders as `name/`. */
@@ -371,10 +381,10 @@ export class PostgresStorage implements NamedStorage {
   }
 
   /**
-   * Apply all operations in one transaction on one checked-out client: all or none. With
-   * `conditions`, they are checked in that transaction with the rows locked (see
-   * checkConditions); one that fails rolls back and rejects with a ConflictError. A
-   * serialization failure or deadlock reruns the whole transaction, conditions included.
+   * Apply all operations in one transaction: all or none. With `conditions`, they are checked
+   * in that transaction with every key involved locked (see postgres-writes.ts); when one does
+   * not hold nothing is written and the call rejects with a ConflictError. Concurrent batches
+   * are group-committed: several share one database transaction, each applied or refused alone.
    */
   async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     this.checkOpen();
@@ -382,22 +392,40 @@ export class PostgresStorage implements NamedStorage {
     validateConditions(conditions);
     const conds = conditions?.length ? conditions.map((c) => ({ key: c.key, value: c.value && Buffer.from(c.value) })) : undefined;
     if (ops.length === 0 && conds === undefined) return;
-    const params = ops.map((op) =>
-      op.type === 'put'
-        ? { text: this.sql.put, values: [utf8(op.key), Buffer.from(op.value)] }
-        : { text: this.sql.delete, values: [utf8(op.key)] },
+    // Copy values now: the caller may reuse its buffers before the group runs.
+    const copies = ops.map(
+      (op): BatchOp => (op.type === 'put' ? { type: 'put', key: op.key, value: Buffer.from(op.value) } : { type: 'delete', key: op.key }),
     );
-    return this.track(this.runBatch(params, conds, ops.map((op) => op.key)));
+    return this.track(this.write(copies, conds));
   }
 
-  private async runBatch(params: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.runTransaction(params, conditions, written);
-        return;
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (attempt >= BATCH_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw err;
+  /** Runs a write through the group writer and keeps the cache (exclusive mode) in step with it. */
+  private async write(ops: BatchOp[], conditions: BatchCondition[] | undefined): Promise<void> {
+    const cache = this.cache;
+    if (!cache) return this.writer.write(ops, conditions);
+    const keys = [...new Set(ops.map((op) => op.key))];
+    for (const k of keys) this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
+    try {
+      await this.writer.write(ops, conditions);
+      // Another write of the same key still in flight may complete in either order: forget the key then.
+      cache.apply(ops.filter((op) => this.writing.get(op.key) === 1), true);
+      for (const k of keys) if (this.writing.get(k)! > 1) cache.delete(k);
+    } catch (err) {
+      // Conflicted (a condition came from a stale entry?) or unknown outcome: read these again.
+      for (const k of keys) cache.delete(k);
+      for (const c of conditions ?? []) cache.delete(c.key);
+      throw err;
+    } finally {
+      const epoch = ++this.writeEpoch;
+      for (const k of keys) {
+        const n = this.writing.get(k)! - 1;
+        if (n === 0) this.writing.delete(k);
+        else this.writing.set(k, n);
+        this.touched.set(k, epoch);
+      }
+      if (this.touched.size > 10_000) {
+        this.touched.clear();
+        this.touchedFloor = epoch;
       }
     }
   }
@@ -467,6 +495,9 @@ export class PostgresStorage implements NamedStorage {
     let count = 0;
     try {
       await client.query(this.ha?.begin ?? 'BEGIN');
+      // Writers check and write under advisory locks on their keys (postgres-writes.ts), not on
+      // rows; the table lock waits for every writer in flight and holds new ones until COMMIT.
+      await client.query(`LOCK TABLE ${this.table} IN SHARE ROW EXCLUSIVE MODE`);
       const deleted = await client.query<{ key: Buffer }>(`DELETE FROM ${this.table} RETURNING key`);
       const touched = new Set(deleted.rows.map((r) => r.key.toString('utf8')));
       const insert = `INSERT INTO ${this.table} (key, value) SELECT k, v FROM unnest($1::bytea[], $2::bytea[]) AS t(k, v)`;
@@ -478,9 +509,14 @@ export class PostgresStorage implements NamedStorage {
       }
       if (this.ha && touched.size > 0) await client.query(this.ha.record, [this.ha.nodeId, [...touched]]);
       await client.query('COMMIT');
+      this.cache?.clear();
+      this.touchedFloor = ++this.writeEpoch;
       return count;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      // The COMMIT may have happened (connection lost): read everything again.
+      this.cache?.clear();
+      this.touchedFloor = ++this.writeEpoch;
       throw err;
     } finally {
       client.release(broken);
@@ -503,67 +539,6 @@ export class PostgresStorage implements NamedStorage {
     const done = () => this.inflight.delete(p);
     p.then(done, done);
     return p;
-  }
-
-  private async runTransaction(statements: Statement[], conditions?: BatchCondition[], written: string[] = []): Promise<void> {
-    const client = await this.pool.connect();
-    // Set when the connection is unusable: release(err) destroys it instead of pooling it.
-    let broken: Error | undefined;
-    try {
-      await client.query(this.ha?.begin ?? 'BEGIN');
-      const placeholders = conditions ? await this.checkConditions(client, conditions) : [];
-      for (const s of statements) await client.query(s.text, s.values);
-      // Placeholders the ops did not overwrite or delete go before commit: nobody ever sees them.
-      const writtenSet = new Set(written);
-      const leftover = placeholders.filter((k) => !writtenSet.has(k));
-      if (leftover.length > 0) await client.query(this.sql.dropPlaceholders, [leftover.map(utf8)]);
-      // Last statement before COMMIT, so the time from taking the seq to commit stays bounded (see postgres-changes.ts).
-      if (this.ha && written.length > 0) await client.query(this.ha.record, [this.ha.nodeId, [...new Set(written)]]);
-      await client.query('COMMIT');
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackErr) {
-        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
-      }
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /**
-   * Check a batch's conditions inside its transaction (READ COMMITTED) so that they still hold
-   * at COMMIT, against every writer, conditional or not:
-   * - a present key is locked with SELECT ... FOR UPDATE, which also returns its latest
-   *   committed value; any other update or delete of it waits for our commit;
-   * - an absent key has no row to lock, so we first insert a placeholder row for it
-   *   (INSERT ... ON CONFLICT DO NOTHING): the uncommitted row is invisible to readers but
-   *   owns the key's unique-index entry, so a concurrent insert of the key waits for our
-   *   commit. A returned key was absent. Placeholders not overwritten by the ops are deleted
-   *   before commit.
-   * Keys are claimed and locked in byte order, so conditional writers do not deadlock each
-   * other (a deadlock with an unconditional batch is retried by runBatch).
-   * Returns the keys that got a placeholder.
-   */
-  private async checkConditions(client: pg.PoolClient, conditions: BatchCondition[]): Promise<string[]> {
-    const keys = [...new Set(conditions.map((c) => c.key))].map(utf8).sort(Buffer.compare);
-    const claimed = await client.query<{ key: Buffer }>(this.sql.claimAbsent, [keys]);
-    const absent = new Set(claimed.rows.map((r) => r.key.toString('utf8')));
-    const rows = await client.query<{ key: Buffer; value: Buffer }>(this.sql.lockRows, [keys]);
-    const current = new Map(rows.rows.map((r) => [r.key.toString('utf8'), r.value]));
-    for (const c of conditions) {
-      if (absent.has(c.key)) {
-        if (c.value !== undefined) throw new ConflictError();
-      } else if (!current.has(c.key)) {
-        // Present when we tried to claim it, deleted (committed) before we could lock it:
-        // nothing holds the key now, so run the whole transaction again.
-        throw Object.assign(new Error('postgresql storage: a conditioned key was deleted concurrently'), { code: '40001' });
-      } else if (!sameValue(current.get(c.key), c.value)) {
-        throw new ConflictError();
-      }
-    }
-    return [...absent];
   }
 
   private checkOpen(): void {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatEntry } from '../../src/core/audit/format.js';
+import { createEntryFormatter, formatEntry } from '../../src/core/audit/format.js';
 import { hmacString } from '../../src/core/audit/hash.js';
-import type { AuditFormatSettings, AuditResponseEntry } from '../../src/core/audit/types.js';
+import type { AuditFormatSettings, AuditRequestEntry, AuditResponseEntry } from '../../src/core/audit/types.js';
 import { SECRETS, kvReadResponseEntry, requestEntry } from './entries.js';
 
 const salt = Buffer.from('9d1c2a43-77e0-4bd5-8f4e-3a0d6c1b2e55');
@@ -141,4 +141,21 @@ test('the caller\'s entry is not modified', () => {
   const snapshot = structuredClone(entry);
   formatEntry(entry, { ...defaults, elideListResponses: true }, salt);
   assert.deepEqual(entry, snapshot);
+});
+
+test('a line is the bytes of one JSON.stringify of its object, also when the response entry reuses the request entry\'s hashed parts', () => {
+  const format = createEntryFormatter(defaults, salt);
+  const response = wrappedLoginResponse();
+  response.error = 'some "quoted" error\n';
+  const request: AuditRequestEntry = { time: response.time, type: 'request', auth: response.auth, request: response.request };
+  const reqLine = format(request);
+  const respLine = format(response);
+  // Written with the memoised JSON of auth and request: the same bytes as a fresh formatter's.
+  assert.equal(respLine, createEntryFormatter(defaults, salt)(response));
+  for (const line of [reqLine, respLine]) assert.equal(JSON.stringify(JSON.parse(line)), line);
+  const r = JSON.parse(reqLine);
+  const s = JSON.parse(respLine);
+  assert.deepEqual(s.auth, r.auth);
+  assert.deepEqual(s.request, r.request);
+  assert.equal(s.error, 'some "quoted" error\n');
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { HMAC_PREFIX, hashStructure, hmacString } from '../../src/core/audit/hash.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import { HMAC_PREFIX, createStringHasher, hashStructure, hmacString } from '../../src/core/audit/hash.js';
 
 const salt = Buffer.from('5b7c0c4e-1f7e-4a58-9a43-8f1d8a0e2b11');
 const other = Buffer.from('0f9e8d7c-6b5a-4938-2716-0504f3e2d1c0');
@@ -103,4 +103,24 @@ test('nesting is bounded: a subtree below MAX_HASH_DEPTH becomes a marker instea
   // Just above the bound everything is still hashed as usual.
   const shallow = JSON.parse('['.repeat(MAX_HASH_DEPTH - 1) + '"x"' + ']'.repeat(MAX_HASH_DEPTH - 1)) as unknown;
   assert.equal(JSON.stringify(hashStructure(shallow, salt)).includes(ref('x')), true);
+});
+
+test('createStringHasher gives exactly hmacString\'s output for every kind of salt and string', () => {
+  const salts = [
+    salt,
+    Buffer.from(randomBytes(32).toString('hex')), // what sys/audit makes: 64 hex characters, one full block
+    Buffer.from('k'),
+    Buffer.alloc(0),
+    Buffer.from('x'.repeat(65)), // longer than a block: hashed first (fallback)
+    Buffer.from('sälz-nicht-ascii'), // bytes >= 0x80 (fallback)
+    randomBytes(48),
+  ];
+  const values = ['', 'secret', 'ünïcode ✓', '\u{1F510} emoji', 'lone \ud800 surrogate', 'x'.repeat(10_000), 'hvs.CAESIJ0abc'];
+  for (const key of salts) {
+    const hasher = createStringHasher(key);
+    for (const v of values) assert.equal(hasher(v), ref(v, key), `salt ${key.toString('hex')} value ${JSON.stringify(v.slice(0, 20))}`);
+    // A hasher is reused for many strings: earlier ones leave nothing behind.
+    assert.equal(hasher('secret'), ref('secret', key));
+  }
+  assert.deepEqual(hashStructure({ a: ['b', { c: 'd' }] }, createStringHasher(salt)), { a: [ref('b'), { c: ref('d') }] });
 });

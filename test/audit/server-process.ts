@@ -15,6 +15,8 @@ export interface ServerProcess {
   log(): string;
   request(method: string, path: string, opts?: RequestOptions): Promise<TestResponse>;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown work at all (nothing flushed that was not already written). */
+  kill(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -44,7 +46,11 @@ export async function startServerProcess(dir: string, rootToken: string): Promis
     if (child.exitCode !== null) break;
     const ok = await httpRequest(url, 'GET', '/v1/sys/health').then((r) => r.status === 200, () => false);
     if (ok) {
-      return { url, log: () => log, request: (m, p, o) => httpRequest(url, m, p, { ...o, defaultToken: rootToken }), stop };
+      const kill = async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      };
+      return { url, log: () => log, request: (m, p, o) => httpRequest(url, m, p, { ...o, defaultToken: rootToken }), stop, kill };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

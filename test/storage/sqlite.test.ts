@@ -104,6 +104,25 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it('no reader sees a commit before the WAL sync that acknowledges it', async () => {
+    const s = await SqliteStorage.open(join(dir, 'sync.db'));
+    try {
+      await s.put('s/a', Buffer.from('0'));
+      const acked: string[] = [];
+      const write = s.put('s/a', Buffer.from('1')).then(() => acked.push('write'));
+      // One loop turn: the group is committed in SQLite, its fdatasync is still under way.
+      await new Promise((r) => setImmediate(r));
+      const read = s.get('s/a').then((v) => (acked.push('get'), Buffer.from(v!).toString()));
+      const listed = s.list('s/').then((names) => (acked.push('list'), names));
+      assert.equal(await read, '1');
+      assert.deepEqual(await listed, ['a']);
+      await write;
+      assert.deepEqual(acked, ['write', 'get', 'list'], 'the read answered only after the write was acknowledged');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rolls back a batch that fails inside the database, without failing its neighbours', async () => {
     const path = join(dir, 'trigger.db');
     // A trigger makes one key fail at write time, after validation: only the transaction can

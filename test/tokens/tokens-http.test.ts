@@ -30,6 +30,26 @@ describe('auth/token over HTTP', () => {
     return { token: res.body.auth.client_token, accessor: res.body.auth.accessor, body: res.body };
   }
 
+  it('issues distinct, uniformly drawn tokens and accessors (the pooled random source)', async () => {
+    // 300 tokens use more than the 4 KiB pool once over, so a refill is crossed too.
+    const tokens = new Set<string>();
+    const accessors = new Set<string>();
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const t = await create({ policies: ['default'], ttl: '1h' });
+      assert.match(t.token, /^hvs\.[A-Za-z0-9]{32}$/);
+      assert.match(t.accessor, /^[A-Za-z0-9]{24}$/);
+      tokens.add(t.token);
+      accessors.add(t.accessor);
+      for (const c of t.token.slice(4) + t.accessor) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    assert.equal(tokens.size, 300, 'no token repeats');
+    assert.equal(accessors.size, 300, 'no accessor repeats');
+    // 16,800 characters over 62 symbols: ~271 each. A biased or stuck source is far outside these bounds.
+    assert.equal(counts.size, 62, 'every base62 character occurs');
+    for (const [c, n] of counts) assert.ok(n > 180 && n < 370, `character ${c} drawn ${n} times`);
+  });
+
   it('creates a token: 200, envelope with auth and data null', async () => {
     const res = await s.request('POST', '/v1/auth/token/create', { body: { policies: ['default'], ttl: '1h', meta: { app: 'web' } } });
     assert.equal(res.status, 200, res.text);

@@ -1,0 +1,262 @@
+/**
+ * The PostgreSQL write path: group commit of concurrent (conditional) batches, each group in
+ * ONE database transaction sent as ONE simple-query message (two with `ha`).
+ *
+ * Locking. A write takes, in one statement, transaction-scoped advisory locks on every key it
+ * touches, in ascending lock-id order: exclusive for keys it writes, shared for keys it only
+ * checks (conditions). Every writer of the table goes through here, so once the locks are held
+ * no other transaction can change those keys until we commit, and readers that only check a
+ * key (the mount config every KV write reads) do not queue behind each other. Absent keys need
+ * no placeholder rows: the lock is on the key's name, not on a row. Sorted acquisition in one
+ * statement means writers do not deadlock each other. Lock ids are (a 32-bit hash of the table,
+ * a 32-bit hash of the key); two keys sharing an id only wait for each other, never miss a conflict.
+ *
+ * Checking and writing. After the lock statement, each batch of the group is ONE statement
+ * (data-modifying CTEs): it compares its conditions with the current rows (a new snapshot,
+ * taken after the locks were granted, so it sees every earlier writer's commit), and applies
+ * its puts and deletes only when all hold, returning `coffer_ok`. Batches of a group run in
+ * order inside the transaction, so each sees the writes of the batches before it, exactly as
+ * if they had committed one after another; a batch whose conditions fail writes nothing and
+ * gets ConflictError alone. Values travel hex-encoded inside the SQL text (`decode('…','hex')`),
+ * so no user data is ever parsed as SQL.
+ *
+ * Durability: a batch's promise resolves only after COMMIT returned (PostgreSQL's
+ * synchronous_commit decides when that is: by default after the WAL flush).
+ *
+ * With `ha`, the keys of the applied batches go into ONE change row, inserted (with its
+ * `pg_notify`) in a second message right before COMMIT, so the time from taking its seq to
+ * COMMIT stays bounded (see postgres-changes.ts).
+ */
+import type pg from 'pg';
+import { ConflictError } from './errors.js';
+import type { BatchCondition, BatchOp } from './types.js';
+
+/** SQLSTATEs worth running a group again for: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const ATTEMPTS = 4;
+/** Bounds of one group: batches, and bytes of SQL text (values are hex: twice their size). */
+const MAX_GROUP_BATCHES = 64;
+const MAX_GROUP_TEXT = 4 * 1024 * 1024;
+/** Advisory locks per SELECT (a target list holds at most 1664 entries). */
+const LOCKS_PER_STATEMENT = 500;
+
+/** What the HA write path adds to a write transaction. */
+export interface HaWriteOptions {
+  /** BEGIN plus SET LOCAL limits (see WRITE_TX_LIMITS). */
+  begin: string;
+  /** The quoted changes table. */
+  changesTable: string;
+  /** The NOTIFY channel. */
+  channel: string;
+  nodeId: string;
+}
+
+/** Options of {@link PgGroupWriter}. */
+export interface PgGroupWriterOptions {
+  /** A pooled connection to the primary (release it; `release(err)` destroys it). */
+  connect: () => Promise<pg.PoolClient>;
+  /** The quoted table. */
+  table: string;
+  ha?: HaWriteOptions;
+  /** Groups in flight at once (each holds one connection). */
+  maxGroups: number;
+}
+
+/** One batch waiting for its group. */
+interface PgWrite {
+  /** Last op per key (a later op on the same key replaces an earlier one). */
+  ops: Map<string, Uint8Array | undefined>;
+  conditions: BatchCondition[];
+  /** Size of this batch's SQL statement. */
+  sql: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, as a signed int (an advisory lock id). */
+export function lockId(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** A bytea literal that carries arbitrary bytes as hex digits (never needs escaping). */
+const bytea = (b: Uint8Array): string => `decode('${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')}','hex')`;
+const keyBytea = (key: string): string => `decode('${Buffer.from(key, 'utf8').toString('hex')}','hex')`;
+const text = (s: string): string => `convert_from(${keyBytea(s)},'UTF8')`;
+
+/** Group-commits conditional batches on one PostgreSQL table (see the file comment). */
+export class PgGroupWriter {
+  private readonly opts: PgGroupWriterOptions;
+  private readonly lockClass: number;
+  private pending: PgWrite[] = [];
+  private running = 0;
+  private timer: NodeJS.Immediate | undefined;
+
+  constructor(opts: PgGroupWriterOptions) {
+    this.opts = opts;
+    this.lockClass = lockId(`coffer:${opts.table}`);
+  }
+
+  /**
+   * Applies `ops` if every condition holds, atomically; resolves after COMMIT. Rejects with
+   * ConflictError (nothing written) when a condition does not hold. Values must be copies
+   * the caller will not change.
+   */
+  write(ops: BatchOp[], conditions: BatchCondition[] | undefined): Promise<void> {
+    const last = new Map<string, Uint8Array | undefined>();
+    for (const op of ops) {
+      last.delete(op.key);
+      last.set(op.key, op.type === 'put' ? op.value : undefined);
+    }
+    const conds = conditions ?? [];
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ ops: last, conditions: conds, sql: this.statement(last, conds), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Starts groups while connections are free; batches that arrive in one event-loop turn share one. */
+  private schedule(): void {
+    if (this.timer !== undefined || this.running >= this.opts.maxGroups || this.pending.length === 0) return;
+    this.timer = setImmediate(() => {
+      this.timer = undefined;
+      while (this.running < this.opts.maxGroups && this.pending.length > 0) {
+        const group = this.take();
+        this.running++;
+        void this.runGroup(group).finally(() => {
+          this.running--;
+          this.schedule();
+        });
+      }
+    });
+  }
+
+  /** The next group: pending batches in arrival order, within the group bounds. */
+  private take(): PgWrite[] {
+    let n = 0;
+    let size = 0;
+    while (n < this.pending.length && n < MAX_GROUP_BATCHES) {
+      size += this.pending[n]!.sql.length;
+      if (n > 0 && size > MAX_GROUP_TEXT) break;
+      n++;
+    }
+    return this.pending.splice(0, n);
+  }
+
+  /** Runs a group (again on deadlock or serialization failure); when it fails otherwise, each batch alone so only the bad one fails. */
+  private async runGroup(group: PgWrite[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      let oks: boolean[];
+      try {
+        oks = await this.transaction(group);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== undefined && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+        if (group.length > 1 && !isUnknownOutcome(err)) {
+          for (const w of group) await this.runGroup([w]);
+          return;
+        }
+        for (const w of group) w.reject(err);
+        return;
+      }
+      group.forEach((w, i) => (oks[i] ? w.resolve() : w.reject(new ConflictError())));
+      return;
+    }
+  }
+
+  /** One database transaction for the group; returns, per batch, whether its conditions held (and it was applied). */
+  private async transaction(group: PgWrite[]): Promise<boolean[]> {
+    const client = await this.opts.connect();
+    let broken: Error | undefined;
+    try {
+      const ha = this.opts.ha;
+      const body = [ha?.begin ?? 'BEGIN', ...this.lockStatements(group), ...group.map((w) => w.sql)];
+      // Without ha the whole transaction is one message; with ha the change row comes second.
+      if (!ha) body.push('COMMIT');
+      const oks = okColumn(await client.query(body.join(';\n')), group.length);
+      if (ha) {
+        const keys = new Set<string>();
+        group.forEach((w, i) => {
+          if (oks[i]) for (const k of w.ops.keys()) keys.add(k);
+        });
+        const record = keys.size === 0 ? '' :
+          `WITH c AS (INSERT INTO ${ha.changesTable} (node_id, keys, at) VALUES (${text(ha.nodeId)}, ARRAY[${[...keys].map(text).join(',')}]::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${ha.channel}', seq::text) FROM c;\n`;
+        await client.query(`${record}COMMIT`);
+      }
+      return oks;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** The advisory-lock statements of a group: every key once, exclusive when any batch writes it, in ascending id order. */
+  private lockStatements(group: PgWrite[]): string[] {
+    const locks = new Map<number, boolean>(); // id -> exclusive
+    for (const w of group) {
+      for (const key of w.ops.keys()) locks.set(lockId(key), true);
+      for (const c of w.conditions) {
+        const id = lockId(c.key);
+        if (!locks.has(id)) locks.set(id, false);
+      }
+    }
+    const ids = [...locks.keys()].sort((a, b) => a - b);
+    const out: string[] = [];
+    for (let i = 0; i < ids.length; i += LOCKS_PER_STATEMENT) {
+      const calls = ids.slice(i, i + LOCKS_PER_STATEMENT).map((id) => `pg_advisory_xact_lock${locks.get(id) ? '' : '_shared'}(${this.lockClass}, ${id})`);
+      out.push(`SELECT ${calls.join(', ')}`);
+    }
+    return out;
+  }
+
+  /** The statement of one batch: check the conditions against the current rows, write only when all hold, return coffer_ok. */
+  private statement(ops: Map<string, Uint8Array | undefined>, conditions: BatchCondition[]): string {
+    const t = this.opts.table;
+    const ctes: string[] = [];
+    let guard = '';
+    if (conditions.length > 0) {
+      const rows = conditions.map((c) => `(${keyBytea(c.key)}, ${c.value === undefined ? 'NULL::bytea' : bytea(c.value)})`);
+      ctes.push(`c(k, v) AS (VALUES ${rows.join(', ')})`);
+      // A missing row compares as NULL: it matches exactly the conditions that want the key absent.
+      ctes.push(`ok AS (SELECT NOT EXISTS (SELECT 1 FROM c LEFT JOIN ${t} t ON t.key = c.k WHERE t.value IS DISTINCT FROM c.v) AS ok)`);
+      guard = ' WHERE (SELECT ok FROM ok)';
+    }
+    const puts: string[] = [];
+    const deletes: string[] = [];
+    for (const [key, value] of ops) {
+      if (value === undefined) deletes.push(keyBytea(key));
+      else puts.push(`(${keyBytea(key)}, ${bytea(value)})`);
+    }
+    if (puts.length > 0) {
+      ctes.push(`p AS (INSERT INTO ${t} (key, value) SELECT k, v FROM (VALUES ${puts.join(', ')}) AS w(k, v)${guard} ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value)`);
+    }
+    if (deletes.length > 0) {
+      ctes.push(`d AS (DELETE FROM ${t} WHERE key IN (${deletes.join(', ')})${guard ? ' AND (SELECT ok FROM ok)' : ''})`);
+    }
+    const result = conditions.length > 0 ? 'SELECT ok AS coffer_ok FROM ok' : 'SELECT true AS coffer_ok';
+    return ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n${result}` : result;
+  }
+}
+
+/** The `coffer_ok` of each batch statement, in order, from a multi-statement result. */
+function okColumn(res: unknown, expected: number): boolean[] {
+  const results = (Array.isArray(res) ? res : [res]) as pg.QueryResult<{ coffer_ok?: boolean }>[];
+  const oks = results.filter((r) => r.fields?.some((f) => f.name === 'coffer_ok')).map((r) => r.rows[0]?.coffer_ok === true);
+  if (oks.length !== expected) throw new Error(`postgresql storage: expected ${expected} batch results, got ${oks.length}`);
+  return oks;
+}
+
+/** A connection lost mid-transaction: whether COMMIT happened is unknown, so do not run the batches again one by one. */
+function isUnknownOutcome(err: unknown): boolean {
+  return (err as { code?: string }).code === 'storage_unavailable';
+}

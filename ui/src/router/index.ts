@@ -1,0 +1,1 @@
+export { currentPath, currentQuery, navigate, useHashPath, matchRoute, findRoute, href, Link, type RouteDef } from './router';
