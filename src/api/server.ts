@@ -8,7 +8,7 @@ import https from 'node:https';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Core } from '../core/core.js';
 import { CofferError, isCofferError } from '../core/errors.js';
-import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, serverOptions, type ListenerLimits } from './http/limits.js';
+import { DEFAULT_LISTENER_LIMITS, applyConnectionLimits, installRequestTimeoutExemption, serverOptions, type ListenerLimits } from './http/limits.js';
 import { installListMethodSupport } from './http/list-method.js';
 import { renderError, type Rendered } from './vault/render.js';
 import { createVaultHandler, toCofferError } from './vault/handler.js';
@@ -61,18 +61,20 @@ export function createApi(options: ApiOptions): FastifyInstance {
       void send(reply, renderError(new CofferError('invalid_request', message)));
     },
     serverFactory: (fastifyHandler) => {
-      const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES);
+      const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
+      // A snapshot upload is exempt from http_read_timeout; it gets the same time between two chunks instead.
+      const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES, { uploadIdleMs: limits.requestTimeoutMs });
       const handler: http.RequestListener = (req, res) => {
         if (req.url?.startsWith('/v1/')) return vault(req, res);
         if (keyVaultFast?.(req, res)) return;
         fastifyHandler(req, res);
       };
-      const limits = options.limits ?? DEFAULT_LISTENER_LIMITS;
       const timeouts = serverOptions(limits);
       const server = options.tls
         ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handler)
         : http.createServer(timeouts, handler);
       applyConnectionLimits(server, limits);
+      installRequestTimeoutExemption(server);
       installListMethodSupport(server);
       return server as http.Server;
     },

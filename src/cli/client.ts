@@ -39,11 +39,21 @@ export interface RequestOptions {
   rawBody?: Buffer;
   /** Called with the running count of body bytes received (progress of a large download). */
   onBytes?: (received: number) => void;
+  /**
+   * Receives a successful (status < 400) answer's body chunk by chunk instead of buffering it
+   * (a snapshot download); the returned `bytes` is then empty. Error answers are buffered as usual.
+   */
+  onChunk?: (chunk: Buffer) => void;
+  /** A binary body streamed from `open()` (`length` bytes, a file being uploaded); replaces `body` and `rawBody`. */
+  upload?: { length: number; open: () => NodeJS.ReadableStream; onSent?: (sent: number) => void };
   /** Aborts the request (a long poll the caller no longer needs). */
   signal?: AbortSignal;
   /** Ask the server to wrap the response (`X-Vault-Wrap-TTL`, e.g. `5m`); unset or empty: no wrapping. */
   wrapTtl?: string;
 }
+
+/** A streamed request body (see RequestOptions.upload). */
+type Upload = NonNullable<RequestOptions['upload']>;
 
 /** Options of a client. */
 export interface ClientOptions {
@@ -232,8 +242,12 @@ export class CofferClient {
       this.secrets.add(token);
     }
     if (options.wrapTtl) headers['X-Vault-Wrap-TTL'] = options.wrapTtl;
-    let payload: Buffer | undefined;
-    if (options.rawBody !== undefined) {
+    let payload: Buffer | Upload | undefined;
+    if (options.upload !== undefined) {
+      payload = options.upload;
+      headers['Content-Type'] = options.contentType ?? 'application/octet-stream';
+      headers['Content-Length'] = String(options.upload.length);
+    } else if (options.rawBody !== undefined) {
       payload = options.rawBody;
       headers['Content-Type'] = options.contentType ?? 'application/octet-stream';
       headers['Content-Length'] = String(payload.length);
@@ -243,7 +257,7 @@ export class CofferClient {
       headers['Content-Length'] = String(payload.length);
     }
 
-    const response = await this.send(url, httpMethod, headers, payload, action, options.onBytes, options.signal);
+    const response = await this.send(url, httpMethod, headers, payload, action, options.onBytes, options.signal, options.onChunk);
     if (response.status >= 400 && !(response.status === 404 && options.allowNotFound)) {
       throw this.apiError(response, method, apiPath, action, token !== undefined);
     }
@@ -278,10 +292,11 @@ export class CofferClient {
     url: URL,
     method: string,
     headers: Record<string, string>,
-    payload: Buffer | undefined,
+    payload: Buffer | Upload | undefined,
     action: string,
     onBytes?: (received: number) => void,
     signal?: AbortSignal,
+    onChunk?: (chunk: Buffer) => void,
   ): Promise<ApiResponse> {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
@@ -292,12 +307,23 @@ export class CofferClient {
       const req = transport.request(url, { method, headers, agent: false, signal, ...tlsOptions }, (res) => {
         const chunks: Buffer[] = [];
         let received = 0;
+        let sinkError: unknown;
+        const sink = onChunk !== undefined && (res.statusCode ?? 0) < 400 ? onChunk : undefined;
         res.on('data', (c: Buffer) => {
-          chunks.push(c);
+          if (sink) {
+            try {
+              sink(c);
+            } catch (err) {
+              sinkError = err;
+              res.destroy(err as Error);
+              return;
+            }
+          } else chunks.push(c);
           received += c.length;
           onBytes?.(received);
         });
-        res.on('error', (err) => reject(this.connectionError(err, action)));
+        // A failing sink (the caller's own error, e.g. a bad snapshot) is reported as itself.
+        res.on('error', (err) => reject(sinkError ?? this.connectionError(err, action)));
         res.on('end', () => {
           const bytes = Buffer.concat(chunks);
           const text = bytes.toString('utf8');
@@ -316,7 +342,18 @@ export class CofferClient {
         req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' }));
       });
       req.on('error', (err) => reject(this.connectionError(err, action)));
-      req.end(payload);
+      if (payload === undefined || Buffer.isBuffer(payload)) {
+        req.end(payload);
+        return;
+      }
+      const source = payload.open();
+      let sent = 0;
+      source.on('data', (c: Buffer) => {
+        sent += c.length;
+        payload.onSent?.(sent);
+      });
+      source.on('error', (err: Error) => req.destroy(err));
+      source.pipe(req);
     });
   }
 

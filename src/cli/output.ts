@@ -138,7 +138,55 @@ export function secretRows(body: Record<string, unknown> | null | undefined): [s
   if (wrap) rows.push(...wrapRows(wrap));
   const data = body.data;
   if (data && typeof data === 'object' && !Array.isArray(data)) rows.push(...sortedEntries(data as Record<string, unknown>));
+  // Raw JSON (sys/health, sys/metrics): its top-level fields are what there is to show.
+  if (isRawBody(body)) rows.push(...sortedEntries(body));
   return rows;
+}
+
+/**
+ * True for an answer that is not a response envelope (no `data`, `auth` or `wrap_info`): raw JSON
+ * such as sys/health or sys/metrics, whose fields are at the top level.
+ */
+export function isRawBody(body: unknown): body is Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const b = body as Record<string, unknown>;
+  return !('data' in b) && !('auth' in b) && !('wrap_info' in b) && !('request_id' in b);
+}
+
+/** One series of sys/metrics' JSON (Vault's go-metrics shape). */
+interface MetricSeries {
+  Name?: unknown;
+  Labels?: Record<string, unknown>;
+  Value?: unknown;
+  Count?: unknown;
+  Sum?: unknown;
+  Mean?: unknown;
+}
+
+/** True for sys/metrics' JSON answer (`Gauges`, `Counters`, `Samples` lists). */
+export function isMetricsBody(body: unknown): body is { Timestamp?: unknown; Gauges: MetricSeries[]; Counters: MetricSeries[]; Samples: MetricSeries[] } {
+  const b = body as Record<string, unknown> | null;
+  return !!b && typeof b === 'object' && Array.isArray(b.Gauges) && Array.isArray(b.Counters) && Array.isArray(b.Samples);
+}
+
+/**
+ * sys/metrics as a table: one row per series, `Type Name Labels Value`; a counter's value is its
+ * count, a sample (histogram) shows `count=N mean=Xs`.
+ */
+export function formatMetricsTable(body: { Timestamp?: unknown; Gauges: MetricSeries[]; Counters: MetricSeries[]; Samples: MetricSeries[] }): string {
+  const labels = (m: MetricSeries) =>
+    Object.entries(m.Labels ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(',');
+  const num = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)).toString() : String(v ?? ''));
+  const rows: string[][] = [];
+  for (const m of body.Gauges) rows.push(['gauge', String(m.Name ?? ''), labels(m), num(m.Value)]);
+  for (const m of body.Counters) rows.push(['counter', String(m.Name ?? ''), labels(m), num(m.Count)]);
+  for (const m of body.Samples) rows.push(['sample', String(m.Name ?? ''), labels(m), `count=${num(m.Count)} mean=${num(m.Mean)}s`]);
+  rows.sort((a, b) => (a[1]! + a[2]! < b[1]! + b[2]! ? -1 : a[1]! + a[2]! > b[1]! + b[2]! ? 1 : 0));
+  const when = typeof body.Timestamp === 'string' ? `Timestamp: ${body.Timestamp}\n\n` : '';
+  return when + formatTable(rows, ['Type', 'Name', 'Labels', 'Value']);
 }
 
 /** The rows of an `auth` block, in vault's order. */
@@ -219,6 +267,10 @@ export function printSecret(io: Io, body: Record<string, unknown> | null, opts: 
     return;
   }
   printWarnings(io, body);
+  if (rows === undefined && isMetricsBody(body)) {
+    io.out(formatMetricsTable(body));
+    return;
+  }
   if (r.length > 0) io.out(formatKeyValueTable(r));
 }
 

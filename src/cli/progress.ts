@@ -30,15 +30,22 @@ export interface Progress {
 
 /**
  * Starts a progress line labelled `label`, counting `unit` ('bytes' or 'entries'). With a total,
- * it shows a bar, the percentage and an ETA from the average rate so far.
+ * it shows a bar, the percentage and an ETA from the average rate so far. `write`, `isTTY` and
+ * `now` are for tests.
  */
-export function startProgress(label: string, unit: 'bytes' | 'entries', write: (text: string) => void = (t) => process.stderr.write(t), isTTY = process.stderr.isTTY === true): Progress {
-  const started = Date.now();
+export function startProgress(
+  label: string,
+  unit: 'bytes' | 'entries',
+  write: (text: string) => void = (t) => process.stderr.write(t),
+  isTTY = process.stderr.isTTY === true,
+  now: () => number = Date.now,
+): Progress {
+  const started = now();
   let last = 0;
   let drawn = false;
   const fmt = (n: number) => (unit === 'bytes' ? size(n) : `${n} entries`);
   const draw = (done: number, total: number | undefined) => {
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = (now() - started) / 1000;
     let line: string;
     if (total !== undefined && total > 0) {
       const frac = Math.min(1, done / total);
@@ -55,9 +62,9 @@ export function startProgress(label: string, unit: 'bytes' | 'entries', write: (
   return {
     update(done, total) {
       if (!isTTY) return;
-      const now = Date.now();
-      if (now - last < 100 && !(total !== undefined && done >= total)) return;
-      last = now;
+      const t = now();
+      if (t - last < 100 && !(total !== undefined && done >= total)) return;
+      last = t;
       draw(done, total);
     },
     done() {

@@ -186,6 +186,8 @@ export interface BackendRequest {
   fullPath: string;
   /** An `application/octet-stream` request body (see LogicalRequest.rawBody). */
   rawBody?: Buffer;
+  /** A streamed request body (see LogicalRequest.bodyStream). */
+  bodyStream?: AsyncIterable<Buffer>;
   /**
    * SCAN only: whether the caller may see `key` (relative to the scanned path), i.e. holds
    * `list` on the folder that contains it. A scanning handler uses it to fill its pages; core

@@ -5,6 +5,7 @@
  * audit (fail closed) → backend → response wrapping → audit.
  */
 import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
 import { Barrier, SealedError } from '../barrier/barrier.js';
 import { DecryptError } from '../barrier/aead.js';
 import { SealError, SealManager } from '../barrier/seal.js';
@@ -49,6 +50,12 @@ const AUDIT_TABLE_KEY = 'core/audit';
 /** Physical keys whose change means a reload (see invalidate). */
 const KEYRING_KEY = 'seal/keyring';
 const ENVELOPE_KEY = 'core/envelope-key';
+/** The directory of a file-backed storage (SQLite's `path`), for the disk-space gauge. */
+function storageDirOf(storage: { type: string }): string | undefined {
+  const path = (storage as { path?: unknown }).path;
+  return storage.type === 'sqlite' && typeof path === 'string' && path !== ':memory:' ? dirname(path) : undefined;
+}
+
 /** Written by a node asked to step down that is not the leader; the leader reads it on its tick. */
 const STEP_DOWN_KEY = 'core/step-down';
 const TICK_MS = 1000;
@@ -170,7 +177,9 @@ export class Core {
         activeTokens: () => this.counts.tokens.get(),
         activeLeases: () => this.counts.leases.get(),
         cacheStats: () => ({ token: this.tokens.cacheStats, acl: this.policies.aclCacheStats }),
-        loginStats: () => this.lockout.stats },
+        loginStats: () => this.lockout.stats,
+        auditDiskSpace: () => this.audit.diskSpace(),
+        storageDir: storageDirOf(options.storage) },
       options.telemetry,
     );
     const storage = new TransactionalStorage(new InstrumentedStorage(options.storage, this.metrics));
@@ -409,7 +418,8 @@ export class Core {
       await this.mounts.load();
       await this.policies.ensureDefaults();
       await this.loadAuditDevices();
-      this.ticker = setInterval(() => this.backgroundTick(), TICK_MS);
+      // Outside the transaction of the request that unsealed (sys/unseal): each tick must run on its own.
+      this.ticker = this.transactions.outside(() => setInterval(() => this.backgroundTick(), TICK_MS));
       this.ticker.unref();
     };
     this.unsealing = run();
@@ -801,6 +811,7 @@ export class Core {
       requestId: req.id,
       fullPath: req.path,
       ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
+      ...(req.bodyStream !== undefined ? { bodyStream: req.bodyStream } : {}),
     };
 
     // POST/PUT become create when the route can tell the target does not exist yet.

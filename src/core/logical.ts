@@ -32,6 +32,11 @@ export interface LogicalRequest {
   mountType?: string;
   /** An `application/octet-stream` body, kept as bytes (`data` is then empty): sys/storage/snapshot restores. */
   rawBody?: Buffer;
+  /**
+   * A body the front did not buffer (sys/storage/snapshot restores only): read once, by the
+   * route, after core's door (token, ACL, audit) let the request through.
+   */
+  bodyStream?: AsyncIterable<Buffer>;
 }
 
 /** The authentication block of a login or token-create response. */

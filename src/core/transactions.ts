@@ -37,6 +37,11 @@ export class Transactions {
     return options.retry === false ? once() : retrying(once);
   }
 
+  /** Runs `fn` outside any transaction (for timers started during a request; see TransactionalStorage.outside). */
+  outside<T>(fn: () => T): T {
+    return this.storage.outside(fn);
+  }
+
   /** True for the error a conflicting commit throws. */
   isConflict(err: unknown): boolean {
     return err instanceof ConflictError;

@@ -17,11 +17,13 @@
  * seal "static" { key_file = "/etc/coffer/unseal.key" }   # optional auto-unseal
  * azure { base_domain = "vault.example.internal" }       # Key Vault front: https://<vault>.<base_domain>
  * telemetry { unauthenticated_metrics_access = true }    # GET /v1/sys/metrics without a token (default: read on sys/metrics)
+ * events { webhook_allowed_hosts = ["hooks.example.com", "10.20.0.0/16"] }   # default: any but link-local/metadata
  * log_level = "info"
  * # bootstrap { mount "kv" { type = "kv" } ... }   # or bootstrap { file = "bootstrap.hcl" }: see bootstrap/spec.ts
  * ```
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { blocks, labeledBlocks, mergeBlocks, parseHcl, type HclObject } from '../core/hcl/parser.js';
 import { normalizeBaseDomain } from '../api/azure/host.js';
@@ -59,6 +61,8 @@ export interface ServerConfig {
   telemetry?: { unauthenticatedMetricsAccess: boolean };
   /** What the server must contain, applied at init and every unseal (see bootstrap/spec.ts). */
   bootstrap?: BootstrapSpec;
+  /** The `events { ... }` block: where webhooks may be sent (see features/events/destination.ts). */
+  events?: { webhookAllowedHosts?: string[]; webhookDeniedAddresses?: string[] };
 }
 
 /** A configuration problem; the message names the file and the setting. */
@@ -94,6 +98,36 @@ function str(body: Obj, key: string, where: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`${where}: "${key}" must be a string`);
   return String(v);
+}
+
+/** The `events { ... }` block: two lists of hosts / address blocks, each checked here. */
+function eventsBlock(body: Obj, where: string): NonNullable<ServerConfig['events']> {
+  const known = ['webhook_allowed_hosts', 'webhook_denied_addresses'];
+  for (const key of Object.keys(body)) if (!known.includes(key)) throw new ConfigError(`${where}: unknown setting "${key}" (known: ${known.join(', ')})`);
+  const list = (key: string): string[] | undefined => {
+    const v = body[key];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x.trim() === '')) throw new ConfigError(`${where}: "${key}" must be a list of strings, e.g. ["hooks.example.com", "10.0.0.0/8"]`);
+    return v.map((x: string) => x.trim());
+  };
+  const block = (entry: string, key: string) => {
+    const [addr, bits] = entry.split('/');
+    const family = isIP(addr!);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(`${where}: "${key}": "${entry}" is not an address or address block (e.g. "10.0.0.0/8", "fd00::/8")`);
+    }
+  };
+  const allowed = list('webhook_allowed_hosts');
+  for (const h of allowed ?? []) {
+    if (isIP(h.split('/')[0]!) !== 0) block(h, 'webhook_allowed_hosts');
+    else if (!/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(h)) {
+      throw new ConfigError(`${where}: "webhook_allowed_hosts": "${h}" is not a host name, "*.domain" or address block`);
+    }
+  }
+  const denied = list('webhook_denied_addresses');
+  for (const d of denied ?? []) block(d, 'webhook_denied_addresses');
+  return { ...(allowed ? { webhookAllowedHosts: allowed } : {}), ...(denied ? { webhookDeniedAddresses: denied } : {}) };
 }
 
 function bool(body: Obj, key: string): boolean {
@@ -135,7 +169,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
   } catch (err) {
     throw new ConfigError(`${source}: ${(err as Error).message}`);
   }
-  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry', 'bootstrap']);
+  const known = new Set(['storage', 'backend', 'listener', 'seal', 'log_level', 'cluster_name', 'api_addr', 'ui', 'disable_mlock', 'cluster_addr', 'default_lease_ttl', 'max_lease_ttl', 'azure', 'telemetry', 'bootstrap', 'events']);
   for (const key of Object.keys(doc)) if (!known.has(key)) throw new ConfigError(`${source}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
 
   const storages = labelled(doc, doc.storage !== undefined ? 'storage' : 'backend', source);
@@ -198,6 +232,9 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     telemetry = { unauthenticatedMetricsAccess: bool(tb, 'unauthenticated_metrics_access') };
   }
 
+  let events: ServerConfig['events'];
+  if (doc.events !== undefined) events = eventsBlock(single(doc, 'events', source), `${source}: events`);
+
   let bootstrap: BootstrapSpec | undefined;
   if (doc.bootstrap !== undefined) {
     try {
@@ -214,6 +251,7 @@ export function parseServerConfig(text: string, source: string, baseDir = proces
     azureBaseDomain,
     telemetry,
     bootstrap,
+    events,
     logLevel: str(doc, 'log_level', source) ?? 'info',
     clusterName: str(doc, 'cluster_name', source),
     apiAddr: str(doc, 'api_addr', source),

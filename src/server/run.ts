@@ -13,6 +13,7 @@ import { Core } from '../core/core.js';
 import type { Clock } from '../core/clock.js';
 import type { BackendFactory } from '../core/backend.js';
 import { features, systemServices } from '../features/index.js';
+import { createEventsServiceFactory } from '../features/events/index.js';
 import { createAzureIdentityFactory } from '../features/azure-identity/index.js';
 import { createStorage } from '../storage/index.js';
 import { DEFAULT_TABLE } from '../storage/postgres.js';
@@ -142,9 +143,10 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
 
   const wired = features.map((f) => (f.type === 'azure-ad' ? createAzureIdentityFactory({ issuer }) : f));
+  const services = systemServices.map((s) => (s.name === 'events' && config.events ? createEventsServiceFactory(config.events) : s));
   const core = new Core({
     storage, features: [...wired, ...(options.extraFeatures ?? [])], staticSealKey: staticKey, clock: options.clock, logger, version: VERSION,
-    clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry, systemServices,
+    clusterName: config.clusterName, cluster: coordinator, apiAddr, telemetry: config.telemetry, systemServices: services,
     afterUnseal: config.bootstrap && (async (c) => {
       const { changed } = await applyBootstrap(c, config.bootstrap!);
       logger.info({ changed }, changed.length ? 'bootstrap applied' : 'bootstrap: nothing to change');

@@ -37,14 +37,27 @@ export async function* checkedBatches(
   batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>,
 ): AsyncGenerator<StorageEntry[]> {
   const seen = new Set<string>();
-  for await (const batch of batches) {
-    if (!Array.isArray(batch)) throw new Error('replaceAll: each batch must be an array of entries');
-    for (const e of batch) {
-      validateKey(e?.key, 'replaceAll: storage key');
-      validateValue(e.value, `replaceAll: value of ${JSON.stringify(e.key)}`);
-      if (seen.has(e.key)) throw new Error(`replaceAll: key ${JSON.stringify(e.key)} appears twice`);
-      seen.add(e.key);
-    }
-    yield batch;
+  for await (const batch of batches) yield checkBatch(batch, seen);
+}
+
+/** The synchronous twin of {@link checkedBatches}, for a synchronous source (a snapshot file). */
+export function* checkedBatchesSync(batches: Iterable<StorageEntry[]>): Generator<StorageEntry[]> {
+  const seen = new Set<string>();
+  for (const batch of batches) yield checkBatch(batch, seen);
+}
+
+/** True for a synchronous iterable that is not also asynchronous. */
+export function isSyncIterable<T>(x: AsyncIterable<T> | Iterable<T>): x is Iterable<T> {
+  return typeof (x as Iterable<T>)[Symbol.iterator] === 'function' && typeof (x as AsyncIterable<T>)[Symbol.asyncIterator] !== 'function';
+}
+
+function checkBatch(batch: StorageEntry[], seen: Set<string>): StorageEntry[] {
+  if (!Array.isArray(batch)) throw new Error('replaceAll: each batch must be an array of entries');
+  for (const e of batch) {
+    validateKey(e?.key, 'replaceAll: storage key');
+    validateValue(e.value, `replaceAll: value of ${JSON.stringify(e.key)}`);
+    if (seen.has(e.key)) throw new Error(`replaceAll: key ${JSON.stringify(e.key)} appears twice`);
+    seen.add(e.key);
   }
+  return batch;
 }

@@ -46,7 +46,7 @@ import {
   validatePrefix,
   validateValue,
 } from './keys.js';
-import { checkedBatches, materializedSnapshot, snapshotBatchSize } from './snapshot.js';
+import { checkedBatches, checkedBatchesSync, isSyncIterable, materializedSnapshot, snapshotBatchSize } from './snapshot.js';
 import { ValueCache } from './value-cache.js';
 import type { BatchCondition, BatchOp, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
 
@@ -274,14 +274,22 @@ export class SqliteStorage implements NamedStorage {
   }
 
   /**
-   * Replace every entry in one IMMEDIATE transaction. The source is read and checked first
-   * (an error there changes nothing), and the transaction runs in one synchronous step, so
-   * no reader on this connection sees a half-restored store. Queued writes commit before it.
+   * Replace every entry in one IMMEDIATE transaction that runs in one synchronous step, so no
+   * reader on this connection sees a half-restored store. A synchronous source (a snapshot
+   * file, see snapshot-file.ts) is read inside the transaction, batch by batch, so the store is
+   * never held in memory; an asynchronous one is read and checked first. Either way an error in
+   * the source rolls everything back. Queued writes commit before it.
    */
   async replaceAll(batches: AsyncIterable<StorageEntry[]> | Iterable<StorageEntry[]>): Promise<number> {
     this.checkOpen();
-    const all: StorageEntry[][] = [];
-    for await (const batch of checkedBatches(batches)) all.push(batch);
+    let source: Iterable<StorageEntry[]>;
+    if (isSyncIterable(batches)) {
+      source = checkedBatchesSync(batches);
+    } else {
+      const all: StorageEntry[][] = [];
+      for await (const batch of checkedBatches(batches)) all.push(batch);
+      source = all;
+    }
     this.checkOpen();
     if (this.flushTimer !== undefined) {
       clearImmediate(this.flushTimer);
@@ -290,7 +298,7 @@ export class SqliteStorage implements NamedStorage {
     let count = 0;
     const replace = this.db.transaction(() => {
       this.db.exec('DELETE FROM coffer_kv');
-      for (const batch of all) for (const e of batch) {
+      for (const batch of source) for (const e of batch) {
         this.putStmt.run(e.key, Buffer.from(e.value));
         count++;
       }

@@ -115,6 +115,15 @@ export class TransactionalStorage implements NamedStorage {
     return this.als.exit(() => this.run(fn));
   }
 
+  /**
+   * Runs `fn` outside any transaction (synchronously). Timers and callbacks created inside keep
+   * that: a background timer started while a request's transaction runs would otherwise carry
+   * the (soon finished) transaction into every later tick.
+   */
+  outside<T>(fn: () => T): T {
+    return this.als.exit(fn);
+  }
+
   /** True inside run(). */
   inTransaction(): boolean {
     return this.als.getStore() !== undefined;

@@ -65,3 +65,42 @@ test('min_free_space: a nearly full audit disk shows in sys/health and the broke
     await s.close();
   }
 });
+
+test('disk space gauges in sys/metrics: each file audit device\'s free bytes and low flag, and the SQLite data disk', async () => {
+  const s = await createTestServer({ storage: 'sqlite' });
+  try {
+    assert.equal((await s.request('PUT', '/v1/sys/audit/roomy', { body: { type: 'file', options: { file_path: join(dir, 'm-roomy.log'), min_free_space: '1' } } })).status, 204);
+    assert.equal((await s.request('PUT', '/v1/sys/audit/tight', { body: { type: 'file', options: { file_path: join(dir, 'm-tight.log'), min_free_space: '1000000000GiB' } } })).status, 204);
+    const text = (await s.request('GET', '/v1/sys/metrics?format=prometheus')).text;
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      assert.ok(line, `${series} is in the scrape:\n${text.split('\n').filter((l) => l.includes('disk')).join('\n')}`);
+      return Number(line.slice(series.length + 1));
+    };
+    assert.ok(value('coffer_audit_disk_free_bytes{device="roomy/"}') > 0);
+    assert.ok(value('coffer_audit_disk_free_bytes{device="tight/"}') > 0);
+    assert.equal(value('coffer_audit_disk_low{device="roomy/"}'), 0);
+    assert.equal(value('coffer_audit_disk_low{device="tight/"}'), 1);
+    assert.ok(value('coffer_storage_disk_free_bytes') > 0);
+    // The JSON form carries the same gauges.
+    const json = await s.request('GET', '/v1/sys/metrics');
+    const gauge = json.body.Gauges.find((g: any) => g.Name === 'coffer_audit_disk_low' && g.Labels.device === 'tight/');
+    assert.equal(gauge?.Value, 1, json.text.slice(0, 400));
+    // Disabling a device removes its series.
+    assert.equal((await s.request('DELETE', '/v1/sys/audit/tight')).status, 204);
+    const after = (await s.request('GET', '/v1/sys/metrics?format=prometheus')).text;
+    assert.equal(after.includes('device="tight/"'), false);
+  } finally {
+    await s.close();
+  }
+});
+
+test('an in-memory server reports no storage disk gauge value', async () => {
+  const s = await createTestServer();
+  try {
+    const text = (await s.request('GET', '/v1/sys/metrics?format=prometheus')).text;
+    assert.equal(/^coffer_storage_disk_free_bytes /m.test(text), false);
+  } finally {
+    await s.close();
+  }
+});

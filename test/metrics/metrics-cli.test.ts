@@ -25,3 +25,24 @@ test('coffer read -format=json sys/metrics', async () => {
   assert.notEqual(denied.code, 0);
   assert.match(denied.err, /permission denied/);
 });
+
+test('coffer read sys/metrics prints a table of the series (and other raw answers their top-level fields)', async () => {
+  assert.equal((await s.request('GET', '/v1/secret/data/table-probe')).status, 404);
+  const env = { COFFER_ADDR: s.url, COFFER_TOKEN: s.rootToken, HOME: s.dir ?? '/nonexistent' };
+  const r = await runCoffer(['read', 'sys/metrics'], { env });
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.split('\n');
+  assert.match(lines[0]!, /^Timestamp: \d{4}-\d\d-\d\dT/);
+  assert.match(r.out, /^Type\s+Name\s+Labels\s+Value$/m);
+  assert.match(r.out, /^counter\s+coffer_requests_total\s+front=vault,mount_type=kv,operation=read,status=404\s+[1-9]\d*$/m);
+  assert.match(r.out, /^gauge\s+coffer_sealed\s+n\/a\s+0$/m);
+  assert.match(r.out, /^sample\s+coffer_request_duration_seconds\s+front=vault,\S+\s+count=\d+ mean=[\d.e-]+s$/m);
+  const ts = await runCoffer(['read', '-field=Timestamp', 'sys/metrics'], { env });
+  assert.equal(ts.code, 0, ts.err);
+  assert.match(ts.out, /^\d{4}-\d\d-\d\dT[\d:.]+Z\n?$/);
+
+  const health = await runCoffer(['read', 'sys/health'], { env });
+  assert.equal(health.code, 0, health.err);
+  assert.match(health.out, /^initialized\s+true$/m);
+  assert.match(health.out, /^sealed\s+false$/m);
+});

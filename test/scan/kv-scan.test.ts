@@ -130,6 +130,22 @@ function scenario(name: string, setup: () => Promise<{ url: string; root: string
       assert.equal((await req('GET', 'kvs/metadata/nothing-here/?scan=true')).status, 404);
     });
 
+    it('keeps the after cursor inside the scanned folder and bounds its length', async () => {
+      const inFolder = byteSort(keys.filter((k) => k.startsWith('team-b/app1/')).map((k) => k.slice('team-b/app1/'.length)));
+      // The cursor is appended to the folder: "../" or a sibling's name cannot widen the range.
+      for (const after of ['../', '../../team-a/app0/x', '/', 'app0/k1', 'db/k100']) {
+        const res = await req('GET', `kvs/metadata/team-b/app1/?scan=true&limit=5&after=${encodeURIComponent(after)}`);
+        assert.equal(res.status, 200, `${after}: ${res.text}`);
+        assert.deepEqual(res.body.data.keys, inFolder.filter((k) => Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0).slice(0, 5), after);
+      }
+      // Past every key: an empty page (404), not a read of the rest of the store.
+      assert.equal((await req('GET', `kvs/metadata/team-b/app1/?scan=true&after=${encodeURIComponent('\uffff')}`)).status, 404);
+      const long = await req('GET', `kvs/metadata/?scan=true&after=${'a'.repeat(4097)}`);
+      assert.equal(long.status, 400, long.text);
+      assert.match(long.body.errors[0], /"after": at most 4096 bytes/);
+      assert.equal((await req('GET', `kvs/metadata/?scan=true&after=%00`)).status, 400);
+    });
+
     it('coffer kv list -recursive pages through SCAN', async () => {
       const env = { HOME: mkdtempSync(join(tmpdir(), 'coffer-scan-home-')), COFFER_ADDR: url, COFFER_TOKEN: root };
       try {

@@ -82,3 +82,32 @@ function capConnectionsPerClient(server: net.Server, max: number): void {
     });
   });
 }
+
+/** Sockets whose current request is exempt from the whole-request timeout (a streamed upload). */
+const exempt = new WeakSet<object>();
+
+/**
+ * Exempts the socket's current request from http_read_timeout (a streamed snapshot upload,
+ * which enforces its own idle timeout between chunks instead). Returns the release to call when
+ * the response is done, so a later request on the same keep-alive connection is timed again.
+ * Needs {@link installRequestTimeoutExemption} on the server.
+ */
+export function exemptFromRequestTimeout(socket: object): () => void {
+  exempt.add(socket);
+  return () => exempt.delete(socket);
+}
+
+/**
+ * Lets {@link exemptFromRequestTimeout} work: Node reports an expired request as a
+ * `clientError` (ERR_HTTP_REQUEST_TIMEOUT) and then stops tracking it; for an exempt socket that
+ * report is swallowed here, before any listener (fastify's answers 408 and destroys the socket).
+ */
+export function installRequestTimeoutExemption(server: net.Server): void {
+  const emit = server.emit.bind(server);
+  server.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+    if (event === 'clientError' && (args[0] as { code?: string } | undefined)?.code === 'ERR_HTTP_REQUEST_TIMEOUT' && typeof args[1] === 'object' && args[1] !== null && exempt.has(args[1])) {
+      return true;
+    }
+    return emit(event, ...args);
+  };
+}

@@ -10,7 +10,9 @@ import { pipeline } from 'node:stream/promises';
 import type { Core } from '../../core/core.js';
 import { errorSummary } from '../../core/core.js';
 import { CofferError, isCofferError } from '../../core/errors.js';
+import { exemptFromRequestTimeout } from '../http/limits.js';
 import { renderError, renderResponse, type Rendered } from './render.js';
+import { streamedBody } from './streamed-body.js';
 import { toLogicalRequest } from './translate.js';
 
 const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, LIST, OPTIONS';
@@ -85,9 +87,50 @@ export function toCofferError(err: unknown, core: Core): CofferError {
   return new CofferError('internal', 'internal error');
 }
 
+/**
+ * The one route whose body is streamed instead of buffered: a snapshot restore may be far larger
+ * than the body limit and take longer than the request timeout to upload.
+ */
+const STREAMED_ROUTE = /^\/v1\/sys\/storage\/snapshot\/?(?:\?|$)/;
+
+/** Serves a snapshot restore: the body reaches the route as a stream (idle-timed), never held whole. */
+async function serveStreamed(core: Core, req: IncomingMessage, res: ServerResponse, idleMs: number): Promise<void> {
+  const release = exemptFromRequestTimeout(req.socket);
+  res.once('close', release);
+  try {
+    const logical = toLogicalRequest({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: undefined, remoteAddress: req.socket.remoteAddress });
+    delete logical.rawBody;
+    logical.bodyStream = streamedBody(req, idleMs);
+    const response = await core.handle(logical);
+    finishStreamed(req, res);
+    write(req, res, renderResponse(logical.id, response));
+  } catch (err) {
+    finishStreamed(req, res);
+    write(req, res, renderError(toCofferError(err, core)));
+  }
+}
+
+/** A refused upload is not read to its end: the answer closes the connection instead. */
+function finishStreamed(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.readableEnded && !res.headersSent) res.setHeader('connection', 'close');
+}
+
+/** Options of {@link createVaultHandler}. */
+export interface VaultHandlerOptions {
+  /** A streamed upload (snapshot restore) fails after this long without a byte (default 30 s). */
+  uploadIdleMs?: number;
+}
+
 /** Builds the `/v1/...` handler for `core`. */
-export function createVaultHandler(core: Core, bodyLimit: number): (req: IncomingMessage, res: ServerResponse) => void {
+export function createVaultHandler(core: Core, bodyLimit: number, options: VaultHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const idleMs = options.uploadIdleMs ?? 30_000;
   return (req, res) => {
+    // A prefix check first: this runs for every request on the hot path. Other spellings of the
+    // path (percent-encoded, doubled slashes) are buffered like any body: restore still works, under the limit.
+    if (req.url?.startsWith('/v1/sys/storage/snapshot') && (req.method === 'POST' || req.method === 'PUT') && STREAMED_ROUTE.test(req.url)) {
+      void serveStreamed(core, req, res, idleMs);
+      return;
+    }
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { allow: ALLOW, 'cache-control': 'no-store' });
       res.end();

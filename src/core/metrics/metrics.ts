@@ -7,6 +7,7 @@
  * nodes. Gauges (seal state, cluster role) are computed when scraped, so they cost nothing on the
  * request path.
  */
+import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { FastCounter, FastHistogram, type CounterSeries, type HistogramSeries } from './fast.js';
 import type { LogicalResponse, Operation } from '../logical.js';
@@ -30,6 +31,10 @@ export interface MetricsSources {
   cacheStats(): Record<'token' | 'acl', { readonly hits: number; readonly misses: number }>;
   /** This node's failed logins and lockouts since start. */
   loginStats(): { readonly failures: number; readonly lockouts: number };
+  /** Free space at each file audit device's directory, as last measured (devices with min_free_space). */
+  auditDiskSpace(): Array<{ path: string; freeBytes: number; minFreeBytes: number; low: boolean }>;
+  /** The directory holding the storage's data on this node (SQLite), else undefined (fixed for a Core's life). */
+  storageDir?: string;
 }
 
 /** One series in Vault's JSON metrics shape (`Gauges` entries; `Counters` and `Samples` add Count/Sum/Mean). */
@@ -172,6 +177,43 @@ export class CofferMetrics {
         this.set(sources.sealed() ? 1 : 0);
       },
     });
+    // Disk space: the audit file's disk filling up fails every request (audit fails closed).
+    new Gauge({
+      name: 'coffer_audit_disk_free_bytes',
+      help: 'Free bytes on the disk of a file audit device, by device path (measured at most once a minute; devices with min_free_space only).',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const d of sources.auditDiskSpace()) this.set({ device: d.path }, d.freeBytes);
+      },
+    });
+    new Gauge({
+      name: 'coffer_audit_disk_low',
+      help: '1 when a file audit device\'s free disk space is below its min_free_space (sys/health then reports audit_disk_low), by device path.',
+      labelNames: ['device'],
+      registers,
+      collect() {
+        this.reset();
+        for (const d of sources.auditDiskSpace()) this.set({ device: d.path }, d.low ? 1 : 0);
+      },
+    });
+    const storageDir = sources.storageDir;
+    if (storageDir !== undefined) {
+      new Gauge({
+        name: 'coffer_storage_disk_free_bytes',
+        help: 'Free bytes on the disk holding the SQLite database of this node (measured when scraped).',
+        registers,
+        async collect() {
+          try {
+            const st = await statfs(storageDir);
+            this.set(Number(st.bavail) * Number(st.bsize));
+          } catch {
+            // Not measurable (directory gone, statfs unsupported): the last value stays.
+          }
+        },
+      });
+    }
     // Cluster gauges exist only on a cluster, so a single server does not report a meaningless role.
     if (sources.clustered) {
       new Gauge({

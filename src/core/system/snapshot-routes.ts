@@ -2,17 +2,19 @@
  * sys/storage/snapshot: GET streams a snapshot of every physical entry (still encrypted by the
  * barrier: it is read below it), POST/PUT restores one. Both need sudo (root paths).
  *
- * Restore checks the WHOLE file before the first write (format, checksum, entry count, cluster
- * id, and that the snapshot's keyring opens with this server's root key), then replaces the
- * store in one storage transaction, so a refused or failed restore changes nothing. Afterwards
+ * Restore streams the upload into a staged file (snapshot-staging.ts) and checks the WHOLE file
+ * before the first write (format, checksum, entry count, cluster id, and that the snapshot's
+ * keyring opens with this server's root key), then replaces the store from the staged file in
+ * one storage transaction, so a refused or failed restore changes nothing. Afterwards
  * the keyring is reloaded (merged, never dropping a term) and persisted, and every cache is
  * dropped (`invalidate('all')`); other nodes see the change through the storage's change feed.
  */
-import { SnapshotFormatError, decodeSnapshot, encodeSnapshot } from '../../storage/snapshot-format.js';
-import type { StorageEntry } from '../../storage/types.js';
+import { encodeSnapshot } from '../../storage/snapshot-format.js';
+import { snapshotFileBatches } from '../../storage/snapshot-file.js';
 import type { Route } from '../backend.js';
 import type { Core } from '../core.js';
 import { badRequest } from '../errors.js';
+import { stageSnapshot } from './snapshot-staging.js';
 
 const KEYRING_KEY = 'seal/keyring';
 /** Entries per storage batch, both ways. */
@@ -23,10 +25,6 @@ async function clusterOf(core: Core): Promise<{ id: string; name: string }> {
   const raw = await core.barrier.get('core/cluster');
   const parsed = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as { id?: string; name?: string }) : {};
   return { id: parsed.id ?? core.clusterId, name: parsed.name ?? core.clusterName };
-}
-
-function* batches(entries: StorageEntry[]): Generator<StorageEntry[]> {
-  for (let i = 0; i < entries.length; i += BATCH) yield entries.slice(i, i + BATCH);
 }
 
 /** Builds the snapshot routes. */
@@ -56,34 +54,32 @@ export function snapshotRoutes(core: Core): Route[] {
           };
         },
         update: async (req) => {
-          if (req.rawBody === undefined || req.rawBody.length === 0) {
+          const body = req.bodyStream ?? (req.rawBody !== undefined ? [req.rawBody] : undefined);
+          if (body === undefined) {
             throw badRequest('send the snapshot file as the request body with "Content-Type: application/octet-stream" (or run "coffer operator snapshot restore FILE")');
           }
-          let decoded;
-          try {
-            decoded = decodeSnapshot(req.rawBody);
-          } catch (err) {
-            if (err instanceof SnapshotFormatError) throw badRequest(`snapshot refused, nothing was changed: ${err.message}`);
-            throw err;
-          }
-          const { header, entries } = decoded;
           const cluster = await clusterOf(core);
-          if (header.cluster_id !== cluster.id) {
-            throw badRequest(
-              `snapshot refused, nothing was changed: it was taken from another cluster (id ${header.cluster_id}, name ${JSON.stringify(header.cluster_name)}); this server is cluster ${cluster.id}`,
-            );
+          const staged = await stageSnapshot(body, KEYRING_KEY, (header) => {
+            if (header.cluster_id !== cluster.id) {
+              throw badRequest(
+                `snapshot refused, nothing was changed: it was taken from another cluster (id ${header.cluster_id}, name ${JSON.stringify(header.cluster_name)}); this server is cluster ${cluster.id}`,
+              );
+            }
+          });
+          try {
+            if (!staged.keyring || !core.barrier.opensKeyring(staged.keyring)) {
+              throw badRequest('snapshot refused, nothing was changed: its keyring does not open with this server\'s root key (was the cluster re-initialized since?)');
+            }
+            await core.physicalStorage.replaceAll(snapshotFileBatches(staged.path, BATCH));
+          } finally {
+            await staged.cleanup();
           }
-          const ring = entries.find((e) => e.key === KEYRING_KEY);
-          if (!ring || !core.barrier.opensKeyring(ring.value)) {
-            throw badRequest('snapshot refused, nothing was changed: its keyring does not open with this server\'s root key (was the cluster re-initialized since?)');
-          }
-          await core.physicalStorage.replaceAll(batches(entries));
           // The restored keyring may lack terms this node already used: merge and store it, so
           // no value written from now on is under a term missing from storage.
           await core.barrier.reloadKeyring();
           await core.barrier.persistKeyring();
           core.invalidate('all');
-          core.logger.info({ entries: entries.length, taken: header.created_at }, 'restored a storage snapshot');
+          core.logger.info({ entries: staged.header.entries, taken: staged.header.created_at }, 'restored a storage snapshot');
           return null;
         },
       },

@@ -1,6 +1,8 @@
 /**
  * Expiry watches: an object with an expiry gets two time-ordered index entries, one at
- * `exp - 30 days` (SecretNearExpiry, Key Vault's default) and one at `exp` (SecretExpired). The
+ * `exp - 30 days` (SecretNearExpiry, Key Vault's default) and one at `exp` (SecretExpired). A
+ * subscription with a shorter `near_expiry` gets its SecretNearExpiry delivery queued for
+ * `exp - near_expiry` (delivery.ts), and dropped then if the watch has changed meanwhile. The
  * leader's tick reads only the due head of each index, a bounded number per tick, so the scan
  * costs the same however many secrets exist. Changing or clearing an expiry replaces the entries
  * (the watch remembers them), so a moved date never fires twice or at the old time.
@@ -46,7 +48,7 @@ export async function scanExpiry(storage: Storage, now: number): Promise<void> {
       const watch = await readJson<Watch>(storage, WATCH + hash);
       const ops: BatchOp[] = [del(index + key)];
       const current = watch && (index === NEAR ? watch.nearKey : watch.expireKey) === key;
-      if (current) ops.push(...eventOps({ ...watch.event, type }, now));
+      if (current) ops.push(...eventOps({ ...watch.event, type }, now, index === NEAR ? { hash, nearKey: key } : undefined));
       // After SecretExpired nothing more is due: the watch ends.
       if (current && index === EXPIRE) ops.push(del(WATCH + hash));
       await storage.batch(ops);

@@ -9,23 +9,32 @@ import { waitRoute } from './wait.js';
 import { runDeliveries } from './delivery.js';
 import { scanExpiry, watchExpiry } from './expiry.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { DestinationPolicy, type EventsOptions } from './destination.js';
 
-/** The events service registered with core (see features/index.ts). */
-export const eventsServiceFactory: SystemServiceFactory = {
-  name: 'events',
-  create({ storage, now, logger, mayRead }) {
-    return {
-      routes: [...subscriptionRoutes(storage, now), waitRoute(storage, now, mayRead)],
-      events: {
-        // Part of the caller's transaction: the event exists exactly when the write commits.
-        emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
-        watchExpiry: (key, e) => watchExpiry(storage, key, e),
-      },
-      tick: async () => {
-        await scanExpiry(storage, now());
-        await trimOld(storage, now());
-        await runDeliveries(storage, { now, logger });
-      },
-    };
-  },
-};
+export type { EventsOptions } from './destination.js';
+
+/** The events service with the server's `events { ... }` settings (destination policy). */
+export function createEventsServiceFactory(options: EventsOptions = {}): SystemServiceFactory {
+  const policy = new DestinationPolicy(options);
+  return {
+    name: 'events',
+    create({ storage, now, logger, mayRead }) {
+      return {
+        routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead)],
+        events: {
+          // Part of the caller's transaction: the event exists exactly when the write commits.
+          emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
+          watchExpiry: (key, e) => watchExpiry(storage, key, e),
+        },
+        tick: async () => {
+          await scanExpiry(storage, now());
+          await trimOld(storage, now());
+          await runDeliveries(storage, { now, logger, policy });
+        },
+      };
+    },
+  };
+}
+
+/** The events service with the default settings (see features/index.ts). */
+export const eventsServiceFactory: SystemServiceFactory = createEventsServiceFactory();

@@ -28,7 +28,20 @@ export interface Subscription {
   maxAttempts: number;
   /** Per-attempt timeout. */
   timeoutMs: number;
+  /**
+   * SecretNearExpiry is delivered this long before the expiry (at most NEAR_EXPIRY_MS, the time
+   * the event is raised; a shorter window delays the delivery). Absent in older records: 30 days.
+   */
+  nearExpiryMs?: number;
+  /** `eventgrid`: the endpoint passed Event Grid's validation handshake when written (handshake.ts). Absent: a plain webhook. */
+  endpointType?: 'eventgrid';
   createdAt: number;
+}
+
+/** The expiry watch an event came from (SecretNearExpiry): a delayed delivery is dropped if it changed. */
+export interface WatchRef {
+  hash: string;
+  nearKey: string;
 }
 
 /** An event waiting for fan-out, with what the filters need. */
@@ -36,6 +49,7 @@ export interface OutboxEntry {
   type: SecretEventType;
   mount: string;
   event: GridEvent;
+  watch?: WatchRef;
 }
 
 /** One delivery of one event to one subscription. */
@@ -50,6 +64,8 @@ export interface Delivery {
   lastError?: string;
   /** Set in the dead-letter list. */
   failedAt?: number;
+  /** For a SecretNearExpiry delivered later than raised: the watch that must still be current. */
+  watch?: WatchRef;
 }
 
 export const SUB = 'sub/';
@@ -101,9 +117,9 @@ export function del(key: string) {
 }
 
 /** The batch ops that record `e` (raised at `now`): queued for fan-out to webhooks, and in the recent-events log. */
-export function eventOps(e: SecretEvent, now: number) {
+export function eventOps(e: SecretEvent, now: number, watch?: WatchRef) {
   const event = gridEvent(e, now);
-  const entry: OutboxEntry = { type: e.type, mount: e.mount, event };
+  const entry: OutboxEntry = { type: e.type, mount: e.mount, event, ...(watch ? { watch } : {}) };
   const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
   return [putJson(timedKey(OUTBOX, now, event.id), entry), putJson(timedKey(LOG, now, event.id), log)];
 }

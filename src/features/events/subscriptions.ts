@@ -4,8 +4,11 @@
  */
 import type { Route, SecretEventType } from '../../core/backend.js';
 import { badRequest, notFound } from '../../core/errors.js';
-import { optInt, optString, optStringList } from '../../core/fields.js';
+import { optDuration, optInt, optString, optStringList } from '../../core/fields.js';
+import { NEAR_EXPIRY_MS } from './expiry.js';
 import type { Storage } from '../../storage/types.js';
+import type { DestinationPolicy } from './destination.js';
+import { validateEndpoint } from './handshake.js';
 import { DEAD, SUB, del, putJson, readJson, type Delivery, type Subscription } from './store.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -20,8 +23,8 @@ const DEAD_LETTERS_SHOWN = 1000;
 /** The worker reads this many subscriptions per fan-out; more could never be served. */
 export const MAX_SUBSCRIPTIONS = 1000;
 
-/** Checks a webhook URL: absolute http(s), no credentials in it (they would be shown on read). */
-function parseUrl(raw: string | undefined): string {
+/** Checks a webhook URL: absolute http(s), no credentials in it (they would be shown on read), a destination the server allows. */
+function parseUrl(raw: string | undefined, policy: DestinationPolicy): string {
   if (!raw) throw badRequest('missing url: give the webhook address, e.g. "https://hooks.example.com/coffer"');
   if (raw.length > MAX_URL) throw badRequest(`invalid url: longer than ${MAX_URL} characters`);
   let url: URL;
@@ -32,6 +35,8 @@ function parseUrl(raw: string | undefined): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest(`invalid url: the scheme must be http or https (got "${url.protocol.slice(0, 20)}")`);
   if (url.username || url.password) throw badRequest('invalid url: do not put credentials in the url; the receiver checks the X-Coffer-Signature header instead');
+  const refused = policy.checkUrl(url);
+  if (refused) throw badRequest(`invalid url: ${refused}`);
   return url.toString();
 }
 
@@ -59,7 +64,7 @@ function parseMounts(list: string[] | undefined): string[] {
 function view(s: Subscription): Record<string, unknown> {
   return {
     name: s.name, url: s.url, event_types: s.eventTypes, mounts: s.mounts, max_attempts: s.maxAttempts,
-    timeout: s.timeoutMs / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
+    timeout: s.timeoutMs / 1000, endpoint_type: s.endpointType ?? 'webhook', near_expiry: (s.nearExpiryMs ?? NEAR_EXPIRY_MS) / 1000, created_time: new Date(s.createdAt).toISOString(), secret_set: true,
   };
 }
 
@@ -69,7 +74,7 @@ function subName(raw: string | undefined): string {
 }
 
 /** The routes, relative to `sys/`; `storage` is the events service's view. */
-export function subscriptionRoutes(storage: Storage, now: () => number): Route[] {
+export function subscriptionRoutes(storage: Storage, now: () => number, policy: DestinationPolicy): Route[] {
   return [
     {
       pattern: /^events\/subscriptions\/?$/,
@@ -81,7 +86,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number): Route[]
     },
     {
       pattern: /^events\/subscriptions\/(?<name>[^/]+)$/,
-      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout'],
+      fields: ['url', 'secret', 'event_types', 'mounts', 'max_attempts', 'timeout', 'near_expiry', 'endpoint_type'],
       existenceCheck: async (req) => NAME.test(req.params.name ?? '') && (await storage.get(SUB + req.params.name)) !== undefined,
       operations: {
         create: async (req) => {
@@ -90,20 +95,34 @@ export function subscriptionRoutes(storage: Storage, now: () => number): Route[]
           if (!previous && (await storage.list(SUB, { limit: MAX_SUBSCRIPTIONS })).length >= MAX_SUBSCRIPTIONS) {
             throw badRequest(`too many subscriptions: at most ${MAX_SUBSCRIPTIONS}; delete one first or widen an existing one's filters`);
           }
-          const url = parseUrl(optString(req.data, 'url') ?? previous?.url);
+          const url = parseUrl(optString(req.data, 'url') ?? previous?.url, policy);
           // The secret may be omitted on update (it is never shown, so it could not be echoed back).
           const secret = optString(req.data, 'secret') ?? previous?.secret;
           if (!secret) throw badRequest(`missing secret: give a random string of at least ${MIN_SECRET} characters; deliveries are signed with HMAC-SHA256 under it`);
           if (secret.length < MIN_SECRET || secret.length > MAX_SECRET) throw badRequest(`invalid secret: it must be ${MIN_SECRET} to ${MAX_SECRET} characters long`);
           const timeout = optInt(req.data, 'timeout', { min: 1, max: MAX_TIMEOUT_S });
+          const near = optDuration(req.data, 'near_expiry');
+          if (near !== undefined && (near < 60 || near * 1000 > NEAR_EXPIRY_MS)) {
+            throw badRequest('invalid near_expiry: give a duration from 1m to 30d (SecretNearExpiry is raised 30 days before the expiry; a shorter window delays its delivery)');
+          }
+          const endpointType = optString(req.data, 'endpoint_type') ?? previous?.endpointType ?? 'webhook';
+          if (endpointType !== 'webhook' && endpointType !== 'eventgrid') {
+            throw badRequest('invalid endpoint_type: use "webhook" (default) or "eventgrid" (the endpoint must pass Event Grid\'s validation handshake)');
+          }
           const sub: Subscription = {
             name, url, secret,
             eventTypes: req.data.event_types !== undefined ? parseTypes(optStringList(req.data, 'event_types')) : previous?.eventTypes ?? [],
             mounts: req.data.mounts !== undefined ? parseMounts(optStringList(req.data, 'mounts')) : previous?.mounts ?? [],
             maxAttempts: optInt(req.data, 'max_attempts', { min: 1, max: MAX_ATTEMPTS }) ?? previous?.maxAttempts ?? 5,
             timeoutMs: timeout !== undefined ? timeout * 1000 : previous?.timeoutMs ?? 5000,
+            ...(near !== undefined ? { nearExpiryMs: near * 1000 } : previous?.nearExpiryMs !== undefined ? { nearExpiryMs: previous.nearExpiryMs } : {}),
             createdAt: previous?.createdAt ?? now(),
+            ...(endpointType === 'eventgrid' ? { endpointType } : {}),
           };
+          // Event Grid endpoints prove they want these events before any is sent (again when the URL changes).
+          if (endpointType === 'eventgrid' && (previous?.endpointType !== 'eventgrid' || previous.url !== url)) {
+            await validateEndpoint(url, secret, sub.timeoutMs, policy, `coffer:sys/events/subscriptions/${name}`, now());
+          }
           await storage.batch([putJson(SUB + name, sub)]);
           return null;
         },
@@ -117,7 +136,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number): Route[]
           return null;
         },
       },
-      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout).',
+      help: 'Create, read or delete a webhook subscription (url, secret, event_types, mounts, max_attempts, timeout, near_expiry, endpoint_type).',
     },
     {
       pattern: /^events\/dead-letters\/?$/,

@@ -8,6 +8,7 @@ import type { BackendRequest } from '../../core/backend.js';
 import { isCofferError } from '../../core/errors.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { badParameter, conflict, deletedButRecoverable, secretNotFound } from './azure-errors.js';
+import { watchAllVersions } from './secrets.js';
 import { secretBundle } from './bundle.js';
 import type { VaultDeps } from './deps.js';
 import { isStoredVersion, isValidSecretName, parseSecretName } from './names.js';
@@ -113,6 +114,9 @@ export async function restoreSecret(deps: VaultDeps, req: BackendRequest): Promi
     const record: SecretRecord = { name: payload.name, current: payload.current };
     const ops = payload.versions.map(({ version, ...v }) => putOp(versionKey(key, version), v));
     await req.storage.batch([...ops, putOp(secretKey(key), record)]);
+    // Restored versions keep their ids (no new version: no SecretNewVersionCreated), but each
+    // one with an `exp` is watched again, so SecretNearExpiry and SecretExpired fire for it.
+    await watchAllVersions(deps, req, record, key, true);
     const latest = payload.versions.find((x) => x.version === payload.current)!;
     return { data: secretBundle(record, payload.current, latest, settings) };
   });

@@ -12,7 +12,7 @@ import { isStoredName, parseSecretName } from './names.js';
 import { purgeDueKey } from './key-deleted.js';
 import { listPage, parsePageRequest } from './paging.js';
 import { readSettings } from './settings.js';
-import { watchVersionExpiry } from './secrets.js';
+import { watchAllVersions } from './secrets.js';
 import {
   DELETED_PREFIX, PURGE_INDEX, deletedKey, deleteOp, purgeIndexKey, purgeOps, putOp, readDeleted, readSecret, readVersion, secretKey,
 } from './store.js';
@@ -54,8 +54,8 @@ export async function recoverDeleted(deps: VaultDeps, req: BackendRequest): Prom
       deleteOp(deletedKey(name.key)),
       deleteOp(purgeIndexKey(record.scheduledPurgeDate, name.key)),
     ]);
-    // The delete ended the latest version's expiry watch; the recovered secret gets it back.
-    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, record.current, v);
+    // The delete ended every version's expiry watch; the recovered secret gets them back.
+    await watchAllVersions(deps, req, record, name.key, true);
     return { data: secretBundle(record, record.current, v, settings) };
   });
 }

@@ -13,7 +13,7 @@ import { listPage, parsePageRequest } from './paging.js';
 import { applyProperties, parseProperties, parseValue } from './props.js';
 import { readSettings, type VaultSettings } from './settings.js';
 import {
-  SECRETS_PREFIX, deletedKey, deleteOp, purgeIndexKey, putOp, readDeleted, readSecret, readVersion, secretKey, versionKey,
+  SECRETS_PREFIX, deletedKey, deleteOp, purgeIndexKey, putOp, listAllVersions, readDeleted, readSecret, readVersion, secretKey, versionKey,
   versionsPrefix, type DeletedRecord, type SecretRecord, type VersionRecord,
 } from './store.js';
 
@@ -122,8 +122,8 @@ export async function deleteSecret(deps: VaultDeps, req: BackendRequest): Promis
       putOp(deletedKey(name.key), deleted),
       putOp(purgeIndexKey(deleted.scheduledPurgeDate, name.key), name.key),
     ]);
-    // A deleted secret raises no expiry events (its latest version's watch ends).
-    if (v.exp !== undefined) await watchVersionExpiry(deps, req, record, record.current, { ...v, exp: undefined });
+    // A deleted secret raises no expiry events: the watch of every version ends.
+    await watchAllVersions(deps, req, record, name.key, false);
     return { data: deletedBundle(deleted, v, settings) };
   });
 }
@@ -198,6 +198,18 @@ function eventOf(req: BackendRequest, record: SecretRecord, version: string, v: 
 /** Queues Key Vault's SecretNewVersionCreated (in the request's transaction). */
 export async function emitNewVersion(deps: VaultDeps, req: BackendRequest, record: SecretRecord, version: string, v: VersionRecord): Promise<void> {
   await deps.services.events?.emit({ type: 'SecretNewVersionCreated', ...eventOf(req, record, version, v) });
+}
+
+/**
+ * Sets (`on`) or clears the expiry watch of every version of a secret that has an `exp`: a delete
+ * ends them all, a recover or a restore from backup brings them all back.
+ */
+export async function watchAllVersions(deps: VaultDeps, req: BackendRequest, record: SecretRecord, key: string, on: boolean): Promise<void> {
+  if (!deps.services.events) return;
+  for (const version of await listAllVersions(req.storage, key)) {
+    const v = await readVersion(req.storage, key, version);
+    if (v?.exp !== undefined) await watchVersionExpiry(deps, req, record, version, on ? v : { ...v, exp: undefined });
+  }
 }
 
 /** Points the version's expiry watch at its `exp` (clears it without one): SecretNearExpiry and SecretExpired, per version as in Key Vault. */

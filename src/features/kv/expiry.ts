@@ -6,7 +6,7 @@
  */
 import type { BackendRequest } from '../../core/backend.js';
 import type { KvDeps } from './routes.js';
-import type { KeyMeta } from './v2-store.js';
+import { isLive, type KeyMeta } from './v2-store.js';
 
 /** The custom-metadata key that gives a KV secret an expiry. */
 export const KV_EXPIRES_AT = 'expires_at';
@@ -25,11 +25,25 @@ export function expiryWarning(custom: Record<string, string> | null | undefined)
   return `custom_metadata.${KV_EXPIRES_AT} is not an RFC 3339 time such as "2027-01-31T00:00:00Z": no expiry events will be raised for this secret`;
 }
 
-/** Points the secret's expiry watch at its current `expires_at` (clears it when there is none, or `meta` is gone). */
+/**
+ * After versions were deleted, destroyed or undeleted: re-points the watch (see watchKvExpiry).
+ * Secrets without an `expires_at` have no watch and cost nothing here.
+ */
+export async function syncKvExpiryWithCurrent(deps: KvDeps, req: BackendRequest, path: string, meta: KeyMeta): Promise<void> {
+  if (kvExpiry(meta.customMetadata) !== undefined) await watchKvExpiry(deps, req, path, meta);
+}
+
+/**
+ * Points the secret's expiry watch at its current `expires_at`. It is cleared when there is none,
+ * when `meta` is gone, or when the current version cannot be read (deleted or destroyed): such a
+ * secret raises no expiry events until a readable version is current again.
+ */
 export async function watchKvExpiry(deps: KvDeps, req: BackendRequest, path: string, meta: KeyMeta | undefined): Promise<void> {
   const mount = req.mount.path;
+  const vm = meta?.versions[String(meta.current)];
+  const live = vm !== undefined && isLive(vm, deps.now());
   await deps.events?.watchExpiry(path, {
     namespace: 'Coffer.KV', mount, vaultName: mount, objectName: path, version: String(meta?.current ?? 0),
-    id: `${mount}data/${path}`, readPath: `${mount}data/${path}`, exp: meta ? kvExpiry(meta.customMetadata) : undefined,
+    id: `${mount}data/${path}`, readPath: `${mount}data/${path}`, exp: meta && live ? kvExpiry(meta.customMetadata) : undefined,
   });
 }

@@ -20,6 +20,8 @@ import { isWellFormed, listPrefix } from './paths.js';
 const RANGE = 1000;
 /** Most names returned by one unlimited SCAN page (a client pages on with `after`). */
 const MAX_PAGE = 10_000;
+/** Longest `after` cursor accepted (bytes, UTF-8): far beyond any real key path, short enough to bound the range query. */
+export const MAX_CURSOR_BYTES = 4096;
 /** Most secrets whose metadata one filtered page reads. */
 export const FILTER_BUDGET = 2_000;
 
@@ -50,6 +52,9 @@ export async function scanKeys(
   const folder = listPrefix(req.params.path);
   const after = optString(req.data, 'after') ?? '';
   if (after.includes('\0') || !isWellFormed(after)) throw badRequest('invalid value for "after": must be a key from a previous page');
+  // The cursor is relative to the scanned folder (it is appended to it), so no value can move the
+  // range outside the folder; a cursor past every key gives an empty page (404).
+  if (Buffer.byteLength(after) > MAX_CURSOR_BYTES) throw badRequest(`invalid value for "after": at most ${MAX_CURSOR_BYTES} bytes; pass a key from a previous page`);
   const limit = optInt(req.data, 'limit', { min: 0 }) ?? 0;
   // Refused rather than clamped: a client that sees a page shorter than its limit may stop there.
   if (limit > MAX_PAGE) throw badRequest(`invalid value for "limit": at most ${MAX_PAGE} keys per SCAN page; page on with "after"`);

@@ -10,7 +10,7 @@ import { mergePatch } from './merge-patch.js';
 import { isValidSecretPath, secretPath } from './paths.js';
 import { route, type KvDeps } from './routes.js';
 import { subkeys } from './subkeys.js';
-import { KV_EXPIRES_AT, kvExpiry, watchKvExpiry } from './expiry.js';
+import { KV_EXPIRES_AT, kvExpiry, syncKvExpiryWithCurrent, watchKvExpiry } from './expiry.js';
 import { checkCas, readCas, requireDataField } from './v2-fields.js';
 import {
   addVersion, emptyMeta, isDeleted, isLive, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
@@ -145,6 +145,8 @@ async function deleteLatest(deps: KvDeps, req: BackendRequest): Promise<null> {
     if (!meta || !vm || vm.destroyed || isDeleted(vm, now)) return;
     vm.deletion = now;
     await req.storage.batch([putMetaOp(path, meta)]);
+    // A deleted secret raises no expiry events (undelete brings them back).
+    await syncKvExpiryWithCurrent(deps, req, path, meta);
   });
   return null;
 }

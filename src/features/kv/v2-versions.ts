@@ -4,6 +4,7 @@
  */
 import type { BackendRequest, Route } from '../../core/backend.js';
 import type { BatchOp } from '../../storage/types.js';
+import { syncKvExpiryWithCurrent } from './expiry.js';
 import { secretPath } from './paths.js';
 import { route, type KvDeps } from './routes.js';
 import { readVersions } from './v2-fields.js';
@@ -53,6 +54,8 @@ function versionsRoute(deps: KvDeps, prefix: string, change: Change, missingMess
       const config = await readConfig(req.storage);
       const ops = change(meta, versions, { now: deps.now(), config, path });
       await req.storage.batch([putMetaOp(path, meta), ...ops]);
+      // Deleting or destroying the current version ends its expiry events; undeleting it restores them.
+      await syncKvExpiryWithCurrent(deps, req, path, meta);
     });
     return null;
   };
