@@ -92,10 +92,10 @@ export function parsePolicy(name: string, text: string): Policy {
 function readRules(doc: HclObject): PathRule[] {
   try {
     for (const key of Object.keys(doc)) {
-      if (key !== 'path' && key !== 'name') throw parseError(`invalid key "${key}"${at(doc, key)}: only "path" blocks (and "name") are allowed at the top level`);
+      if (key !== 'path' && key !== 'name') throw parseError(`invalid key "${key}"${at(doc, key)}: only "path" blocks (and "name") are allowed at the top level`, hclPosition(doc, key));
     }
     const docName = own(doc, 'name');
-    if (docName !== undefined && typeof docName !== 'string') throw parseError(`"name"${at(doc, 'name')} must be a string`);
+    if (docName !== undefined && typeof docName !== 'string') throw parseError(`"name"${at(doc, 'name')} must be a string`, hclPosition(doc, 'name'));
     return labeledBlocks(doc, 'path').map(({ label, body, wrapper }) => parseRule(label, body, wrapper));
   } catch (err) {
     if (err instanceof HclError) throw parseError(err.message);
@@ -103,9 +103,17 @@ function readRules(doc: HclObject): PathRule[] {
   }
 }
 
-function parseError(detail: string): CofferError {
-  return new CofferError('invalid_request', `failed to parse policy: ${detail}`);
+/**
+ * The 400 for a bad policy. With `pos` the detail starts with `line N, column C: ` — the same
+ * form as the HCL syntax errors — so every parse error names where to look (the UI's editor
+ * marks that line).
+ */
+function parseError(detail: string, pos?: { line: number; column: number }): CofferError {
+  return new CofferError('invalid_request', `failed to parse policy: ${pos ? `line ${pos.line}, column ${pos.column}: ` : ''}${detail}`);
 }
+
+/** A 1-based source position. */
+type Position = { line: number; column: number };
 
 /** " (line N)" when the key's position in the HCL source is known, else "". */
 function at(obj: HclObject, key: string): string {
@@ -117,7 +125,8 @@ function parseRule(pattern: string, body: HclObject, wrapper: HclObject): PathRu
   const path = pattern.startsWith('/') ? pattern.slice(1) : pattern;
   // Built only when an error needs it (the position lookups are not free).
   const label = (): string => `path "${path}"${at(wrapper, pattern)}`;
-  if (path.includes('+*')) throw parseError(`${label()}: invalid use of wildcards ('+*' is forbidden)`);
+  const labelPos = () => hclPosition(wrapper, pattern);
+  if (path.includes('+*')) throw parseError(`${label()}: invalid use of wildcards ('+*' is forbidden)`, labelPos());
 
   const caps = new Set<Capability>();
   const rule: PathRule = { path, capabilities: [] };
@@ -126,40 +135,42 @@ function parseRule(pattern: string, body: HclObject, wrapper: HclObject): PathRu
   for (const key of Object.keys(body)) {
     const value = body[key]!;
     const field = (): string => `${label()}: "${key}"${at(body, key)}`;
+    const fieldPos = () => hclPosition(body, key) ?? labelPos();
     switch (key) {
       case 'capabilities':
-        for (const cap of stringList(value, field)) {
-          if (!CAPABILITY_SET.has(cap)) throw parseError(`${label()}: invalid capability ${JSON.stringify(cap)} (valid: ${CAPABILITIES.join(', ')})`);
+        for (const cap of stringList(value, field, fieldPos)) {
+          if (!CAPABILITY_SET.has(cap)) throw parseError(`${label()}: invalid capability ${JSON.stringify(cap)} (valid: ${CAPABILITIES.join(', ')})`, fieldPos());
           caps.add(cap as Capability);
         }
         break;
       case 'policy':
         if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(LEGACY_POLICY, value)) {
-          throw parseError(`${label()}: invalid policy ${typeof value === 'string' ? JSON.stringify(value) : 'value'} (valid: deny, read, write, sudo)`);
+          throw parseError(`${label()}: invalid policy ${typeof value === 'string' ? JSON.stringify(value) : 'value'} (valid: deny, read, write, sudo)`, fieldPos());
         }
         legacy = value;
         break;
       case 'allowed_parameters':
-        rule.allowedParameters = parameterMap(value, field);
+        rule.allowedParameters = parameterMap(value, field, fieldPos);
         break;
       case 'denied_parameters':
-        rule.deniedParameters = parameterMap(value, field);
+        rule.deniedParameters = parameterMap(value, field, fieldPos);
         break;
       case 'required_parameters':
-        rule.requiredParameters = [...new Set(stringList(value, field).map((p) => p.toLowerCase()))];
+        rule.requiredParameters = [...new Set(stringList(value, field, fieldPos).map((p) => p.toLowerCase()))];
         break;
       case 'min_wrapping_ttl':
-        rule.minWrappingTTL = duration(value, key, label);
+        rule.minWrappingTTL = duration(value, key, label, fieldPos);
         break;
       case 'max_wrapping_ttl':
-        rule.maxWrappingTTL = duration(value, key, label);
+        rule.maxWrappingTTL = duration(value, key, label, fieldPos);
         break;
       default:
         if (IGNORED_KEYS.has(key)) break;
-        if (UNSUPPORTED_KEYS.has(key)) throw parseError(`${field()} is not supported by Coffer`);
+        if (UNSUPPORTED_KEYS.has(key)) throw parseError(`${field()} is not supported by Coffer`, fieldPos());
         throw parseError(
           `${label()}: invalid key "${key}"${at(body, key)} (valid: capabilities, policy, allowed_parameters, denied_parameters, ` +
             'required_parameters, min_wrapping_ttl, max_wrapping_ttl, mfa_methods, control_group, comment)',
+          fieldPos(),
         );
     }
   }
@@ -181,23 +192,33 @@ function parseRule(pattern: string, body: HclObject, wrapper: HclObject): PathRu
     rule.maxWrappingTTL > 0 &&
     rule.maxWrappingTTL < rule.minWrappingTTL
   ) {
-    throw parseError(`${label()}: max_wrapping_ttl cannot be less than min_wrapping_ttl`);
+    throw parseError(`${label()}: max_wrapping_ttl cannot be less than min_wrapping_ttl`, labelPos());
   }
   return rule;
 }
 
 /** A list of strings; a single string is accepted as a one-element list. */
-function stringList(value: HclValue, field: () => string): string[] {
+function stringList(value: HclValue, field: () => string, pos: () => Position | undefined): string[] {
   if (typeof value === 'string') return [value];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw parseError(`${field()} must be a list of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw parseError(`${field()} must be a list of strings`, pos());
   return value as string[];
 }
 
+/** `blocks()` whose error names the field's position. */
+function blocksAt(value: HclValue, field: () => string, pos: () => Position | undefined): HclObject[] {
+  try {
+    return blocks(value, field());
+  } catch (err) {
+    if (err instanceof HclError) throw parseError(err.message, pos());
+    throw err;
+  }
+}
+
 /** `{ "name" = [values] }` → lower-cased names; a single scalar value counts as a one-element list. */
-function parameterMap(value: HclValue, field: () => string): Record<string, unknown[]> {
+function parameterMap(value: HclValue, field: () => string, pos: () => Position | undefined): Record<string, unknown[]> {
   const merged = mergeBlocks(Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
     ? (value as HclObject[])
-    : blocks(value, field()));
+    : blocksAt(value, field, pos));
   // Object.fromEntries defines own properties, so a key named "__proto__" stays a plain key.
   return Object.fromEntries(
     Object.keys(merged).map((key) => {
@@ -225,12 +246,12 @@ function plain(v: HclValue): unknown {
   return v;
 }
 
-function duration(value: HclValue, key: string, label: () => string): number {
-  if (typeof value !== 'string' && typeof value !== 'number') throw parseError(`${label()}: "${key}" must be a duration such as "30m" or a number of seconds`);
+function duration(value: HclValue, key: string, label: () => string, pos: () => Position | undefined): number {
+  if (typeof value !== 'string' && typeof value !== 'number') throw parseError(`${label()}: "${key}" must be a duration such as "30m" or a number of seconds`, pos());
   try {
     return parseDuration(value, key);
   } catch (err) {
-    if (isCofferError(err)) throw parseError(`${label()}: ${err.messages.join('; ')}`);
+    if (isCofferError(err)) throw parseError(`${label()}: ${err.messages.join('; ')}`, pos());
     throw err;
   }
 }
