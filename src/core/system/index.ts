@@ -5,6 +5,7 @@
  */
 import type { Backend, Route } from '../backend.js';
 import type { Core } from '../core.js';
+import { auditLogRoutes } from './audit-log-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { counterRoutes } from './counter-routes.js';
 import { hostInfoRoutes } from './host-info.js';
@@ -21,5 +22,5 @@ import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`; `extra` are the system services' routes (see SystemService). */
 export function createSystemBackend(core: Core, extra: Route[] = []): Backend {
-  return { routes: [...extra, ...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
+  return { routes: [...extra, ...sealRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...auditLogRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
 }
