@@ -70,7 +70,7 @@ export function UserpassUsers({ mount }: { mount: string }) {
       </p>
       {reset && (
         <Form
-          label={`New password for ${reset.user}`}
+          label={`Reset the password of ${reset.user}`}
           submitLabel="Set password"
           onSubmit={async () => {
             await api.write(`auth/${mount}/users/${reset.user}/password`, { password: reset.password });
