@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { Guarded } from '../../acl';
-import { Field, Form, Table } from '../../components';
+import { ConfirmDialog, ErrorPanel, Field, Form, SecretValue, Table } from '../../components';
 import { useApi } from '../../session';
 import { parsePathList } from './errors';
 import './policies.css';
 
 interface Result {
+  /** True when the answer is for the current token (then the paths can be tried for real). */
+  self: boolean;
   who: string;
   rows: Array<{ path: string; caps: string[] }>;
 }
@@ -19,6 +21,26 @@ export function CapabilitiesPage() {
   const [paths, setPaths] = useState('secret/data/app\nsys/policies/acl');
   const [accessor, setAccessor] = useState('');
   const [result, setResult] = useState<Result | null>(null);
+  const [tried, setTried] = useState<{ path: string; op: 'read' | 'delete'; data?: Record<string, unknown>; error?: unknown } | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+
+  /** Makes the real call with the current token: the server decides, the page shows what it said. */
+  const attempt = async (path: string, op: 'read' | 'delete') => {
+    setTried(null);
+    try {
+      if (op === 'read') {
+        const res = await api.read<Record<string, unknown>>(path);
+        // KV v2 nests the secret under data.data.
+        const d = res.data && typeof res.data.data === 'object' && res.data.data !== null && 'metadata' in res.data ? (res.data.data as Record<string, unknown>) : res.data;
+        setTried({ path, op, data: d ?? {} });
+      } else {
+        await api.del(path);
+        setTried({ path, op });
+      }
+    } catch (error) {
+      setTried({ path, op, error });
+    }
+  };
 
   const check = async () => {
     const list = parsePathList(paths);
@@ -27,7 +49,8 @@ export function CapabilitiesPage() {
     const res = acc ? await api.write<Record<string, string[]>>('sys/capabilities-accessor', { accessor: acc, paths: list }) : await api.write<Record<string, string[]>>('sys/capabilities-self', { paths: list });
     // Vault answers each path under its own key (and `capabilities` for the single-path form).
     const data = (res?.data ?? res) as unknown as Record<string, string[]>;
-    setResult({ who: acc ? `token with accessor ${acc}` : 'your token', rows: list.map((p) => ({ path: p, caps: data[p] ?? (list.length === 1 ? (data.capabilities ?? []) : []) })) });
+    setTried(null);
+    setResult({ self: !acc, who: acc ? `token with accessor ${acc}` : 'your token', rows: list.map((p) => ({ path: p, caps: data[p] ?? (list.length === 1 ? (data.capabilities ?? []) : []) })) });
   };
 
   return (
@@ -60,9 +83,62 @@ export function CapabilitiesPage() {
                 </span>
               ),
             },
+            ...(result.self
+              ? [
+                  {
+                    header: 'Try it',
+                    cell: (r: { path: string }) => (
+                      <span className="actions">
+                        <button type="button" aria-label={`Try read of ${r.path}`} onClick={() => void attempt(r.path, 'read')}>
+                          Try read
+                        </button>
+                        <button type="button" className="danger" aria-label={`Try delete of ${r.path}`} onClick={() => setConfirmDelete(r.path)}>
+                          Try delete
+                        </button>
+                      </span>
+                    ),
+                  },
+                ]
+              : []),
           ]}
         />
       )}
+      {tried && (
+        <div aria-live="polite">
+          <ErrorPanel error={tried.error} />
+          {!tried.error && (
+            <div className="try-result" role="status">
+              <strong>
+                {tried.op === 'read' ? 'Read allowed' : 'Delete done'}: {tried.path}
+              </strong>
+              {tried.data && (
+                <dl className="facts">
+                  {Object.entries(tried.data).map(([k, v]) => (
+                    <div key={k} className="fact-row">
+                      <dt>{k}</dt>
+                      <dd>{typeof v === 'string' ? <SecretValue label={k} value={v} /> : <code>{JSON.stringify(v)}</code>}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+      <ConfirmDialog
+        open={confirmDelete !== null}
+        title={`Really send a delete of ${confirmDelete ?? ''}?`}
+        name={confirmDelete ?? ''}
+        confirmLabel="Send delete"
+        onCancel={() => setConfirmDelete(null)}
+        onConfirm={async () => {
+          const p = confirmDelete!;
+          setConfirmDelete(null);
+          await attempt(p, 'delete');
+        }}
+      >
+        <p>If your token is allowed to, this really deletes what is at the path.</p>
+      </ConfirmDialog>
     </section>
   );
 }
