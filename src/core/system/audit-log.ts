@@ -221,7 +221,7 @@ async function scanBackward(fh: fsp.FileHandle, end: number, prefix: string, q: 
       if (chunk[i] !== 0x0a) continue;
       const piece = chunk.subarray(i + 1, right);
       const lineStart = from + i + 1;
-      if (skippingLong) {
+      if (skippingLong || piece.length + tail.length > MAX_LINE_BYTES) {
         page.skipped++;
         skippingLong = false;
       } else {
@@ -241,7 +241,7 @@ async function scanBackward(fh: fsp.FileHandle, end: number, prefix: string, q: 
     pos = from;
   }
   // The file's first line.
-  if (skippingLong) {
+  if (skippingLong || tail.length > MAX_LINE_BYTES) {
     page.skipped++;
     return { kind: 'file' };
   }
