@@ -36,6 +36,9 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     await page.getByRole('link', { name: 'New policy' }).click();
     await page.getByLabel('Name').fill('app-read');
     const editor = page.getByLabel('Policy (HCL or JSON)');
+    // Keyboard: Tab goes from the name to the editor (the gutter is not focusable).
+    await page.getByLabel('Name').press('Tab');
+    assert.equal(await editor.evaluate((el) => el === document.activeElement), true);
     await editor.fill('path "secret/data/app/*" {\n  capabilities = ["read"]\n}\n\npath "secret/metadata/app/*" {\n  capabilities = ["lst"]\n}\n');
     await page.getByRole('button', { name: 'Save' }).click();
     const alert = page.getByRole('alert');

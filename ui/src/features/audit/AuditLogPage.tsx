@@ -88,7 +88,7 @@ export function AuditLogPage({ params }: { params: Record<string, string> }) {
           <Field label="Path prefix" value={filter.path} onChange={set('path')} placeholder="secret/data/" autoComplete="off" />
           <div className="field">
             <label htmlFor="audit-op">Operation</label>
-            <select id="audit-op" value={filter.operation} onChange={set('operation')}>
+            <select className="ui-c-select" id="audit-op" value={filter.operation} onChange={set('operation')}>
               <option value="">any</option>
               {['create', 'read', 'update', 'delete', 'list', 'patch'].map((o) => (
                 <option key={o}>{o}</option>
@@ -98,7 +98,7 @@ export function AuditLogPage({ params }: { params: Record<string, string> }) {
           <Field label="Accessor" value={filter.accessor} onChange={set('accessor')} hint="Plain or hmac-sha256:…" autoComplete="off" spellCheck={false} />
           <div className="field">
             <label htmlFor="audit-status">Status</label>
-            <select id="audit-status" value={filter.status} onChange={set('status')}>
+            <select className="ui-c-select" id="audit-status" value={filter.status} onChange={set('status')}>
               <option value="">any</option>
               <option value="error">error</option>
               <option value="ok">ok</option>
@@ -106,7 +106,7 @@ export function AuditLogPage({ params }: { params: Record<string, string> }) {
           </div>
           <div className="field">
             <label htmlFor="audit-type">Entry type</label>
-            <select id="audit-type" value={filter.type} onChange={set('type')}>
+            <select className="ui-c-select" id="audit-type" value={filter.type} onChange={set('type')}>
               <option value="">request and response</option>
               <option value="request">request</option>
               <option value="response">response</option>

@@ -72,7 +72,7 @@ export function AppRoleRolePage({ params }: { params: Record<string, string> }) 
                 <Field label="Token uses" value={form.token_num_uses} onChange={set('token_num_uses')} hint="0 or empty = unlimited" inputMode="numeric" />
                 <div className="field">
                   <label htmlFor="token-type">Token type</label>
-                  <select id="token-type" value={form.token_type} onChange={set('token_type')}>
+                  <select className="ui-c-select" id="token-type" value={form.token_type} onChange={set('token_type')}>
                     <option value="">default</option>
                     <option value="service">service</option>
                     <option value="batch">batch</option>

@@ -98,7 +98,7 @@ export function AuthMountPage({ params }: { params: Record<string, string> }) {
                 <Field label="Description" value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
                 <div className="field">
                   <label htmlFor="listing-visibility">Listing visibility</label>
-                  <select id="listing-visibility" value={form.listing_visibility} onChange={(e) => setForm({ ...form, listing_visibility: e.target.value })}>
+                  <select className="ui-c-select" id="listing-visibility" value={form.listing_visibility} onChange={(e) => setForm({ ...form, listing_visibility: e.target.value })}>
                     <option value="">(unchanged)</option>
                     <option value="hidden">hidden</option>
                     <option value="unauth">unauth (shown on login pages)</option>
