@@ -84,6 +84,16 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await once.getByRole('button', { name: 'Done, hide it' }).click();
     assert.equal(await once.count(), 0);
 
+    // Edit: a changed and a cleared field are saved.
+    await page.getByLabel('Token TTL').fill('30m');
+    await page.getByLabel('Secret ID bound CIDRs').fill('');
+    await page.getByRole('button', { name: 'Save role' }).click();
+    await page.getByText('Saved role web.').waitFor();
+    const edited = (await ui.server.request('GET', '/v1/auth/apps/role/web')).body.data;
+    assert.equal(edited.token_ttl, 1800);
+    assert.deepEqual(edited.secret_id_bound_cidrs, []);
+    assert.equal(edited.secret_id_num_uses, 3);
+
     await page.getByRole('button', { name: 'Delete role' }).click();
     await page.getByRole('dialog').getByLabel(/to confirm/).fill('web');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
@@ -141,6 +151,25 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Deleted user alice.').waitFor();
     assert.equal((await ui.server.request('GET', '/v1/auth/userpass/users/alice')).status, 404);
+    ui.assertNoPageErrors(page);
+  });
+
+  it('a token that manages only the roles of one AppRole mount gets its page without sudo', async () => {
+    await ui.server.request('POST', '/v1/sys/auth/team-apps', { body: { type: 'approle' } });
+    await ui.server.request('POST', '/v1/auth/team-apps/role/svc', { body: { token_policies: ['default'] } });
+    await ui.server.request('PUT', '/v1/sys/policies/acl/team-roles', { body: { policy: 'path "auth/team-apps/role" { capabilities = ["list"] }\npath "auth/team-apps/role/*" { capabilities = ["create", "read", "update", "delete", "list"] }' } });
+    const token = (await ui.server.request('POST', '/v1/auth/token/create', { body: { policies: ['team-roles'] } })).body.auth.client_token as string;
+    const page = await ui.newPage({ allowConsoleErrors: [/status of 403/] });
+    await ui.login(page, token);
+    await page.goto(`${ui.uiUrl}#/auth/team-apps`);
+    await page.getByRole('link', { name: 'svc' }).click();
+    await page.getByRole('heading', { name: 'Role svc' }).waitFor();
+    await page.getByRole('button', { name: 'Read role ID' }).click();
+    await page.getByTestId('role-id').waitFor();
+    await page.goto(`${ui.uiUrl}#/auth/team-apps`);
+    await page.getByText(/may not read this method's settings/).waitFor();
+    await checkA11yAtRest(ui, page);
+    await ui.screenshot(page, 'auth-role-manager');
     ui.assertNoPageErrors(page);
   });
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Guarded, useCapabilities } from '../../acl';
+import { Guarded } from '../../acl';
 import { ConfirmDialog, CopyButton, ErrorPanel, Field, Form, SecretValue, Spinner } from '../../components';
 import { href, navigate } from '../../router';
 import { useApi } from '../../session';
@@ -24,7 +24,6 @@ export function AppRoleRolePage({ params }: { params: Record<string, string> }) 
   const [confirm, setConfirm] = useState(false);
   const role = params.role ?? name.trim();
   const base = `auth/${mount}/role/${role || 'new-role'}`;
-  useCapabilities([base]);
 
   const load = useCallback(async () => {
     if (isNew) return;

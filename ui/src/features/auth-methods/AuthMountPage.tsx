@@ -33,15 +33,20 @@ export function AuthMountPage({ params }: { params: Record<string, string> }) {
   const load = useCallback(async () => {
     setError(null);
     try {
-      const [v, t] = await Promise.all([api.read<MountView>(`sys/auth/${mount}`), api.read<Tune>(`sys/auth/${mount}/tune`)]);
+      // sys/auth/<path> needs sudo; sys/internal/ui/mounts answers any token with access under the
+      // mount, so someone who only manages the roles or users still gets their page.
+      const v = await api.read<MountView>(`sys/auth/${mount}`).catch(() => api.read<MountView>(`sys/internal/ui/mounts/auth/${mount}`));
       setView(v.data);
-      setTune(t.data);
-      setForm({
-        default_lease_ttl: String(t.data.default_lease_ttl ?? ''),
-        max_lease_ttl: String(t.data.max_lease_ttl ?? ''),
-        description: t.data.description ?? v.data.description ?? '',
-        listing_visibility: t.data.listing_visibility ?? '',
-      });
+      const t = await api.read<Tune>(`sys/auth/${mount}/tune`).catch(() => null);
+      setTune(t?.data ?? null);
+      if (t) {
+        setForm({
+          default_lease_ttl: String(t.data.default_lease_ttl ?? ''),
+          max_lease_ttl: String(t.data.max_lease_ttl ?? ''),
+          description: t.data.description ?? v.data.description ?? '',
+          listing_visibility: t.data.listing_visibility ?? '',
+        });
+      }
     } catch (err) {
       setError(err);
     }
@@ -70,6 +75,12 @@ export function AuthMountPage({ params }: { params: Record<string, string> }) {
       )}
       {view?.type === 'approle' && <AppRoleRoles mount={mount} />}
       {view?.type === 'userpass' && <UserpassUsers mount={mount} />}
+      {view && !tune && (
+        <>
+          <h2>Tune</h2>
+          <p className="hint">Your token may not read this method's settings (sys/auth/{mount}/tune needs read and sudo).</p>
+        </>
+      )}
       {tune && (
         <>
           <h2>Tune</h2>
