@@ -8,14 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
 
 /** axe-core with the mouse moved away (a hovered button.primary has low contrast: a styles.css issue, reported). */
-async function checkA11yAtRest(ui: BrowserHarness, page: Page): Promise<void> {
-  await page.mouse.move(0, 0);
-  await ui.checkA11y(page);
-}
 
 describe('audit pages', { skip: uiSkipReason() }, () => {
   let ui: BrowserHarness;
@@ -41,7 +36,7 @@ describe('audit pages', { skip: uiSkipReason() }, () => {
     const devices = (await ui.server.request('GET', '/v1/sys/audit')).body.data;
     assert.equal(devices['file/'].options.max_bytes, '10MiB');
     assert.equal(devices['file/'].options.hmac_accessor, 'true');
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'audit-devices');
 
     const created = await ui.server.request('POST', '/v1/auth/token/create', { body: { policies: ['default'] } });
@@ -84,7 +79,7 @@ describe('audit pages', { skip: uiSkipReason() }, () => {
     await page.getByRole('button', { name: 'Search by this accessor hash' }).click();
     await page.getByRole('table', { name: 'Audit entries (6 shown, newest first)' }).waitFor();
     assert.equal(await page.getByLabel('Accessor').inputValue(), hash);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'audit-log-viewer');
 
     await page.goto(`${ui.uiUrl}#/audit`);
@@ -108,7 +103,7 @@ describe('audit pages', { skip: uiSkipReason() }, () => {
     await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Enable' && b.disabled));
     await page.goto(`${ui.uiUrl}#/audit/file/log`);
     await page.getByRole('alert').filter({ hasText: 'sys/audit-log/file' }).waitFor();
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'audit-refused-390');
     ui.assertNoPageErrors(page);
   });

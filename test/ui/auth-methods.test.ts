@@ -5,14 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
 
 /** axe-core with the mouse moved away (a hovered button.primary has low contrast: a styles.css issue, reported). */
-async function checkA11yAtRest(ui: BrowserHarness, page: Page): Promise<void> {
-  await page.mouse.move(0, 0);
-  await ui.checkA11y(page);
-}
 
 /** An empty LIST answers 404 (Vault's way), which Chromium logs as a console error. */
 const EMPTY_LIST = /status of 404 .*\?list=true/;
@@ -31,7 +26,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await ui.login(page);
     await page.goto(`${ui.uiUrl}#/auth`);
     await page.getByRole('table', { name: 'Enabled auth methods' }).waitFor();
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await page.getByLabel('Type').fill('approle');
     await page.getByLabel('Path', { exact: true }).fill('apps');
     await page.getByRole('button', { name: 'Enable' }).click();
@@ -71,7 +66,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     const login = await ui.server.request('POST', '/v1/auth/apps/login', { body: { role_id: roleId, secret_id: secretId } });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     assert.deepEqual(login.body.auth.policies, ['default', 'web-read']);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'auth-approle-role');
 
     await page.getByLabel('Response-wrap TTL (optional)').fill('5m');
@@ -131,7 +126,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await page.getByRole('button', { name: 'Set password', exact: true }).click();
     await page.getByText('Password of alice changed.').waitFor();
     assert.equal((await ui.server.request('POST', '/v1/auth/userpass/login/alice', { body: { password: 'second-pass-456' } })).status, 200);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'auth-userpass-390');
 
     // Five failed logins lock bob out (the default lockout threshold).
@@ -142,7 +137,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await page.getByText('Unlocked bob.').waitFor();
     await page.getByText('No user is locked.').waitFor();
     assert.equal((await ui.server.request('POST', '/v1/auth/userpass/login/bob', { body: { password: 'bob-pass-123' } })).status, 200);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'auth-locked-users-390');
 
     await page.goto(`${ui.uiUrl}#/auth/userpass`);
@@ -168,7 +163,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await page.getByTestId('role-id').waitFor();
     await page.goto(`${ui.uiUrl}#/auth/team-apps`);
     await page.getByText(/may not read this method's settings/).waitFor();
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'auth-role-manager');
     ui.assertNoPageErrors(page);
   });
@@ -183,7 +178,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await alert.waitFor();
     assert.match((await alert.textContent())!, /permission denied: read on sys\/auth was refused — your token's policies are default, role-reader/);
     await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Enable' && b.disabled));
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'auth-refused');
     ui.assertNoPageErrors(page);
   });

@@ -6,17 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
-import type { Page } from 'playwright-core';
 
-/**
- * axe-core after moving the mouse away: a hovered `button.primary` gets the generic hover
- * background under its white text (a styles.css specificity issue, reported), which is not
- * what a resting or keyboard-driven page shows.
- */
-async function checkA11yAtRest(ui: BrowserHarness, page: Page): Promise<void> {
-  await page.mouse.move(0, 0);
-  await ui.checkA11y(page);
-}
 
 describe('policies pages', { skip: uiSkipReason() }, () => {
   let ui: BrowserHarness;
@@ -32,7 +22,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     await ui.login(page);
     await page.goto(`${ui.uiUrl}#/policies`);
     await page.getByRole('link', { name: 'default' }).waitFor();
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await page.getByRole('link', { name: 'New policy' }).click();
     await page.getByLabel('Name').fill('app-read');
     const editor = page.getByLabel('Policy (HCL or JSON)');
@@ -48,7 +38,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     assert.equal(await editor.getAttribute('aria-invalid'), 'true');
     await page.getByRole('button', { name: 'Go to line 6, column 3' }).click();
     assert.equal(await editor.evaluate((el: HTMLTextAreaElement) => el.value.slice(0, el.selectionStart).split('\n').length), 6);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'policies-error-at-line');
 
     await editor.fill('path "secret/data/app/*" {\n  capabilities = ["read"]\n}\n\npath "secret/metadata/app/*" {\n  capabilities = ["list"]\n}\n');
@@ -92,7 +82,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     assert.match(row, /^secret\/data\/cc\/x/);
     assert.ok(row.includes('read') && row.includes('list') && !row.includes('deny'), row);
     assert.match((await theirs.getByRole('row').nth(2).textContent())!, /sys\/mounts\s*deny/);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'policies-capabilities-390');
     ui.assertNoPageErrors(page);
   });
@@ -113,7 +103,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match((await alert.textContent())!, /permission denied: read on sys\/policies\/acl\/policy-lister was refused/);
-    await checkA11yAtRest(ui, page);
+    await ui.checkA11y(page);
     await ui.screenshot(page, 'policies-refused');
     ui.assertNoPageErrors(page);
   });

@@ -11,14 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
 import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
 
 /** axe-core with the mouse moved away (a hovered button.primary has low contrast: a styles.css issue, reported). */
-async function checkA11yAtRest(ui: BrowserHarness, page: Page): Promise<void> {
-  await page.mouse.move(0, 0);
-  await ui.checkA11y(page);
-}
 
 const EMPTY_LIST = /status of 404 .*\?list=true/;
 
@@ -44,7 +39,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await admin.getByLabel('Type').fill('approle');
     await admin.getByRole('button', { name: 'Enable' }).click();
     await admin.getByRole('link', { name: 'approle/' }).waitFor();
-    await checkA11yAtRest(ui, admin);
+    await ui.checkA11y(admin);
     await ui.screenshot(admin, 'tutorial-1-approle-enabled');
 
     // 2. A read-only policy for the app's path.
@@ -53,7 +48,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await admin.getByLabel('Policy (HCL or JSON)').fill('path "apps-kv/data/myapp/*" {\n  capabilities = ["read"]\n}\n');
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByRole('heading', { name: 'Policy myapp-read' }).waitFor();
-    await checkA11yAtRest(ui, admin);
+    await ui.checkA11y(admin);
     await ui.screenshot(admin, 'tutorial-2-policy');
 
     // 3. A role with that policy.
@@ -73,7 +68,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     const once = admin.getByRole('region', { name: 'Generated secret ID' });
     await once.getByRole('button', { name: 'Reveal secret ID' }).click();
     const secretId = (await once.getByLabel('secret ID', { exact: true }).textContent())!;
-    await checkA11yAtRest(ui, admin);
+    await ui.checkA11y(admin);
     await ui.screenshot(admin, 'tutorial-3-role-ids');
     ui.assertNoPageErrors(admin);
 
@@ -98,7 +93,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await ok.waitFor();
     await ok.getByRole('button', { name: 'Reveal db_password' }).click();
     assert.equal(await ok.getByLabel('db_password', { exact: true }).textContent(), 'tutorial-s3cret');
-    await checkA11yAtRest(ui, app);
+    await ui.checkA11y(app);
     await ui.screenshot(app, 'tutorial-4-app-read-allowed-390');
 
     await app.getByRole('button', { name: 'Try delete of apps-kv/data/myapp/config' }).click();
@@ -107,7 +102,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     const refused = app.getByRole('alert');
     await refused.waitFor();
     assert.match((await refused.textContent())!, /Permission denied.*permission denied: delete on apps-kv\/data\/myapp\/config was refused — your token's policies are default, myapp-read/s);
-    await checkA11yAtRest(ui, app);
+    await ui.checkA11y(app);
     await ui.screenshot(app, 'tutorial-5-app-delete-refused-390');
     // The secret is still there.
     assert.equal((await ui.server.request('GET', '/v1/apps-kv/data/myapp/config')).body.data.data.db_password, 'tutorial-s3cret');
