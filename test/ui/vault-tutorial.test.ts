@@ -1,13 +1,10 @@
 /**
- * HashiCorp Vault's AppRole tutorial, done in the browser against a real server: KV v2 at a
- * path, AppRole enabled, a read-only policy for the app's path, a role with that policy, its
- * role-id and a secret-id; then the app, in a second browser context, reads its secret
- * (allowed) and tries to delete it (refused: a 403 panel).
- *
- * Two steps go through HTTP, as noted where they happen: enabling the KV engine and writing the
- * secret (the KV and secrets-engine pages belong to other feature folders, not on main yet), and
- * the AppRole login itself (the login page on main takes a token; AppRole login is not on main
- * yet), whose token the app then uses in the browser's login page.
+ * HashiCorp Vault's AppRole tutorial, done entirely in the browser against a real server: KV v2
+ * enabled at a path (engines page) and the app's secret written (KV pages), AppRole enabled, a
+ * read-only policy for the app's path, a role with that policy, its role-id and a secret-id; then
+ * the app, in a second browser context, logs in with role-id + secret-id (login page), reads its
+ * secret (allowed), finds the delete disabled with the reason, and the delete actually sent is
+ * refused (a 403 panel).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -27,12 +24,26 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
   });
 
   it('admin sets up KV + AppRole + policy + role; the app logs in, reads its secret and is refused a delete', async () => {
-    // HTTP (see the file comment): KV v2 at apps-kv/ and the app's secret.
-    assert.equal((await ui.server.request('POST', '/v1/sys/mounts/apps-kv', { body: { type: 'kv', options: { version: '2' } } })).status, 204);
-    assert.equal((await ui.server.request('POST', '/v1/apps-kv/data/myapp/config', { body: { data: { db_user: 'app', db_password: 'tutorial-s3cret' } } })).status, 200);
-
     const admin = await ui.newPage({ allowConsoleErrors: [EMPTY_LIST] });
     await ui.login(admin);
+
+    // 0. KV v2 at apps-kv/ and the app's secret.
+    await admin.goto(`${ui.uiUrl}#/engines`);
+    await admin.getByLabel('Engine type').selectOption('kv-v2');
+    await admin.getByLabel('Mount path').fill('apps-kv');
+    await admin.getByRole('button', { name: 'Enable engine' }).click();
+    await admin.getByRole('cell', { name: 'apps-kv/', exact: true }).waitFor();
+    await admin.goto(`${ui.uiUrl}#/kv/apps-kv/new/myapp`);
+    await admin.getByLabel('Secret name').fill('config');
+    await admin.getByLabel('Key 1').fill('db_user');
+    await admin.getByLabel('Value 1').fill('app');
+    await admin.getByRole('button', { name: 'Add row' }).click();
+    await admin.getByLabel('Key 2').fill('db_password');
+    await admin.getByLabel('Value 2').fill('tutorial-s3cret');
+    await admin.getByRole('button', { name: 'Create secret' }).click();
+    await admin.getByRole('heading', { name: /myapp\/config/ }).waitFor();
+    assert.equal((await ui.server.request('GET', '/v1/apps-kv/data/myapp/config')).body.data.data.db_password, 'tutorial-s3cret');
+    await ui.screenshot(admin, 'tutorial-0-kv-secret');
 
     // 1. Enable AppRole.
     await admin.goto(`${ui.uiUrl}#/auth`);
@@ -72,15 +83,28 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await ui.screenshot(admin, 'tutorial-3-role-ids');
     ui.assertNoPageErrors(admin);
 
-    // 5. The app logs in. HTTP for the AppRole login (see the file comment), then the token goes through the login page.
-    const login = await ui.server.request('POST', '/v1/auth/approle/login', { token: null, body: { role_id: roleId, secret_id: secretId } });
-    assert.equal(login.status, 200, JSON.stringify(login.body));
-    const appToken = login.body.auth.client_token as string;
+    // 5. The app logs in with its role-id and secret-id, in a second browser context.
     const app = await ui.newPage({ width: 390, allowConsoleErrors: [/status of 403/] });
-    await ui.login(app, appToken);
+    await app.goto(`${ui.uiUrl}#/login`);
+    await app.getByLabel('Login method').selectOption('approle');
+    await app.getByLabel('Mount path').fill('approle');
+    await app.getByLabel('Role ID').fill(roleId);
+    await app.getByLabel('Secret ID').fill(secretId);
+    await app.getByRole('button', { name: 'Log in' }).click();
+    await app.getByRole('button', { name: 'Log out' }).waitFor();
     assert.match((await app.locator('.app-header .who').textContent())!, /myapp-read/);
 
-    // 6. Read allowed, delete refused.
+    // 6. The KV page: the read is allowed, deleting is disabled with the reason.
+    await app.goto(`${ui.uiUrl}#/kv/apps-kv/secret/myapp/config`);
+    await app.getByRole('button', { name: 'Reveal db_password' }).click();
+    await app.getByText('tutorial-s3cret').waitFor();
+    const del = app.getByRole('button', { name: 'Delete latest version' });
+    await app.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Delete latest version') && b.disabled));
+    assert.match((await del.getAttribute('title')) ?? '', /delete/);
+    await ui.checkA11y(app);
+    await ui.screenshot(app, 'tutorial-4-app-kv-read-390');
+
+    // 7. The capabilities checker: read allowed; the delete actually sent is refused (403 panel).
     await app.goto(`${ui.uiUrl}#/capabilities`);
     await app.getByLabel('Paths (one per line)').fill('apps-kv/data/myapp/config');
     await app.getByRole('button', { name: 'Check' }).click();
@@ -94,7 +118,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await ok.getByRole('button', { name: 'Reveal db_password' }).click();
     assert.equal(await ok.getByLabel('db_password', { exact: true }).textContent(), 'tutorial-s3cret');
     await ui.checkA11y(app);
-    await ui.screenshot(app, 'tutorial-4-app-read-allowed-390');
+    await ui.screenshot(app, 'tutorial-5-app-read-allowed-390');
 
     await app.getByRole('button', { name: 'Try delete of apps-kv/data/myapp/config' }).click();
     await app.getByRole('dialog').getByLabel(/to confirm/).fill('apps-kv/data/myapp/config');
@@ -103,7 +127,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await refused.waitFor();
     assert.match((await refused.textContent())!, /Permission denied.*permission denied: delete on apps-kv\/data\/myapp\/config was refused — your token's policies are default, myapp-read/s);
     await ui.checkA11y(app);
-    await ui.screenshot(app, 'tutorial-5-app-delete-refused-390');
+    await ui.screenshot(app, 'tutorial-6-app-delete-refused-390');
     // The secret is still there.
     assert.equal((await ui.server.request('GET', '/v1/apps-kv/data/myapp/config')).body.data.data.db_password, 'tutorial-s3cret');
     ui.assertNoPageErrors(app);
