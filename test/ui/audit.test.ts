@@ -104,6 +104,7 @@ describe('audit pages', { skip: uiSkipReason() }, () => {
     await page.goto(`${ui.uiUrl}#/audit/file/log`);
     await page.getByRole('alert').filter({ hasText: 'sys/audit-log/file' }).waitFor();
     await ui.checkA11y(page);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scrolling at 390 px');
     await ui.screenshot(page, 'audit-refused-390');
     ui.assertNoPageErrors(page);
   });

@@ -127,6 +127,7 @@ describe('auth method pages', { skip: uiSkipReason() }, () => {
     await page.getByText('Password of alice changed.').waitFor();
     assert.equal((await ui.server.request('POST', '/v1/auth/userpass/login/alice', { body: { password: 'second-pass-456' } })).status, 200);
     await ui.checkA11y(page);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scrolling at 390 px');
     await ui.screenshot(page, 'auth-userpass-390');
 
     // Five failed logins lock bob out (the default lockout threshold).

@@ -83,6 +83,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     assert.ok(row.includes('read') && row.includes('list') && !row.includes('deny'), row);
     assert.match((await theirs.getByRole('row').nth(2).textContent())!, /sys\/mounts\s*deny/);
     await ui.checkA11y(page);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scrolling at 390 px');
     await ui.screenshot(page, 'policies-capabilities-390');
     ui.assertNoPageErrors(page);
   });
