@@ -13,6 +13,6 @@ function page(C: (typeof Pages)[keyof typeof Pages]) {
 }
 
 export const routes: RouteDef[] = [
-  { path: '/audit', title: 'Audit devices', nav: { label: 'Audit', order: 65 }, component: page(Pages.list) },
+  { path: '/audit', title: 'Audit devices', nav: { label: 'Audit', order: 68 }, component: page(Pages.list) },
   { path: '/audit/:device/log', title: 'Audit log', component: page(Pages.log) },
 ];
