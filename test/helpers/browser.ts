@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createTestServer, type TestServer } from './server.js';
 
 /** The repository root. */
@@ -159,4 +159,16 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
     },
   };
   return harness;
+}
+
+/** Waits (up to 10 s) for a control's title to match: it says "checking permissions…" until the capabilities answer arrives. */
+export async function waitForTitle(control: Locator, expected: RegExp, what?: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let title = '';
+  while (Date.now() < deadline) {
+    title = (await control.getAttribute('title')) ?? '';
+    if (expected.test(title)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(title, expected, what);
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, type BrowserHarness, waitForTitle } from '../helpers/browser.js';
 
 describe('web UI: secrets engines page', { skip: uiSkipReason() }, () => {
   let ui: BrowserHarness;
@@ -92,8 +92,8 @@ describe('web UI: secrets engines page', { skip: uiSkipReason() }, () => {
     const disable = page.getByRole('button', { name: 'Disable secret/' });
     await page.waitForFunction(() => document.querySelectorAll('button[title*="lacks"]').length >= 3);
     assert.equal(await disable.isDisabled(), true);
-    assert.match((await disable.getAttribute('title'))!, /lacks the "delete" capability on sys\/mounts\/secret/);
-    assert.match((await page.getByRole('button', { name: 'Tune secret/' }).getAttribute('title'))!, /lacks the "update" capability on sys\/mounts\/secret\/tune/);
+    await waitForTitle(disable, /lacks the "delete" capability on sys\/mounts\/secret/);
+    await waitForTitle(page.getByRole('button', { name: 'Tune secret/' }), /lacks the "update" capability on sys\/mounts\/secret\/tune/);
     assert.equal(await page.getByRole('button', { name: 'Enable engine' }).isDisabled(), true);
     // Nothing sticks out sideways at phone width (the table scrolls inside its own box).
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no horizontal page scroll at 390 px');

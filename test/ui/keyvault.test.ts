@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, waitForTitle, type BrowserHarness } from '../helpers/browser.js';
+
 
 const skip = uiSkipReason();
 
@@ -216,7 +217,7 @@ describe('web UI: Key Vault', { skip }, () => {
     const purge = page.getByRole('button', { name: 'Purge s1' });
     await purge.waitFor();
     assert.equal(await purge.isDisabled(), true);
-    assert.match((await purge.getAttribute('title')) ?? '', /purge protection is on/);
+    await waitForTitle(purge, /purge protection is on/);
     const describedBy = (await purge.getAttribute('aria-describedby'))!;
     assert.match((await page.locator(`#${describedBy}`).textContent())!, /Purge is disabled: purge protection is on for this vault/);
     assert.equal(await page.getByRole('button', { name: 'Recover s1' }).isDisabled(), false);
@@ -353,7 +354,7 @@ describe('web UI: Key Vault', { skip }, () => {
     const create = page.getByRole('button', { name: 'Create vault' });
     await page.getByLabel('Vault name').fill('another');
     assert.equal(await create.isDisabled(), true);
-    assert.match((await create.getAttribute('title')) ?? '', /lacks the "update" capability on sys\/mounts\/keyvault\/another/);
+    await waitForTitle(create, /lacks the "update" capability on sys\/mounts\/keyvault\/another/);
     await finish(page, 'keyvault-acl-vaults-390');
 
     // In the vault: list and read work; set, delete, backup, restore, purge/recover are disabled with reasons.
@@ -362,7 +363,7 @@ describe('web UI: Key Vault', { skip }, () => {
     const set = page.getByRole('button', { name: 'Set secret' });
     await page.getByLabel('Secret name').fill('new-one');
     assert.equal(await set.isDisabled(), true);
-    assert.match((await set.getAttribute('title')) ?? '', /lacks the "create" capability on keyvault\/ro-vault\/secrets\/new-one/);
+    await waitForTitle(set, /lacks the "create" capability on keyvault\/ro-vault\/secrets\/new-one/);
     assert.equal(await page.getByRole('button', { name: 'Restore' }).isDisabled(), true);
     await page.getByRole('alert').filter({ hasText: 'list on keyvault/ro-vault/deletedsecrets/' }).or(page.getByRole('alert').filter({ hasText: 'read on keyvault/ro-vault/deletedsecrets/' })).first().waitFor();
     await finish(page, 'keyvault-acl-vault-390');
@@ -373,7 +374,7 @@ describe('web UI: Key Vault', { skip }, () => {
     for (const b of ['Delete secret', 'Download backup', 'Save new version']) {
       const btn = page.getByRole('button', { name: b });
       assert.equal(await btn.isDisabled(), true, b);
-      assert.match((await btn.getAttribute('title')) ?? '', /lacks the/, b);
+      await waitForTitle(btn, /lacks the/, b);
     }
     await page.getByRole('button', { name: /^Edit attributes of version/ }).first().click();
     assert.equal(await page.getByRole('button', { name: 'Save attributes' }).isDisabled(), true);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, type BrowserHarness, waitForTitle } from '../helpers/browser.js';
 
 const skip = uiSkipReason();
 
@@ -147,13 +147,13 @@ describe('KV browser: bulk edit, big folders, read-only tokens', { skip }, () =>
     for (const name of ['Edit', 'Delete latest version', 'Delete all versions and metadata', 'Save metadata']) {
       const b = page.getByRole('button', { name, exact: true });
       assert.equal(await b.isDisabled(), true, `${name} is disabled`);
-      assert.match((await b.getAttribute('title')) ?? '', /your token \(policies: .*kv-ro.*\) lacks the "(update|delete)" capability on secret\/(data|metadata)\/ro\/app/, name);
+      await waitForTitle(b, /your token \(policies: .*kv-ro.*\) lacks the "(update|delete)" capability on secret\/(data|metadata)\/ro\/app/, name);
     }
     await page.getByLabel('Select version 1').check();
     for (const name of ['Delete selected', 'Undelete selected', 'Destroy selected']) {
       const b = page.getByRole('button', { name, exact: true });
       assert.equal(await b.isDisabled(), true, `${name} is disabled`);
-      assert.match((await b.getAttribute('title')) ?? '', /lacks the "update" capability on secret\/(delete|undelete|destroy)\/ro\/app/);
+      await waitForTitle(b, /lacks the "update" capability on secret\/(delete|undelete|destroy)\/ro\/app/);
     }
     assert.equal(await edit.isDisabled(), true);
     // Reading still works: reveal and the versions diff.

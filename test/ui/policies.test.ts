@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, type BrowserHarness, waitForTitle } from '../helpers/browser.js';
 
 
 describe('policies pages', { skip: uiSkipReason() }, () => {
@@ -97,7 +97,7 @@ describe('policies pages', { skip: uiSkipReason() }, () => {
     await page.getByRole('heading', { name: 'Policy default' }).waitFor();
     const save = page.getByRole('button', { name: 'Save' });
     await page.waitForFunction(() => (document.querySelector('button.primary') as HTMLButtonElement | null)?.disabled === true);
-    assert.match((await save.getAttribute('title'))!, /update/);
+    await waitForTitle(save, /update/);
     assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
 
     await page.goto(`${ui.uiUrl}#/policy/policy-lister`);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, type BrowserHarness, waitForTitle } from '../helpers/browser.js';
 
 describe('web UI: tokens page', { skip: uiSkipReason() }, () => {
   let ui: BrowserHarness;
@@ -107,12 +107,12 @@ describe('web UI: tokens page', { skip: uiSkipReason() }, () => {
     const createButton = page.getByRole('button', { name: 'Create token' });
     await page.waitForFunction(() => document.querySelectorAll('button[title*="lacks"]').length >= 4);
     assert.equal(await createButton.isDisabled(), true);
-    assert.match((await createButton.getAttribute('title'))!, /lacks the "update" capability on auth\/token\/create/);
+    await waitForTitle(createButton, /lacks the "update" capability on auth\/token\/create/);
     assert.equal(await page.getByRole('button', { name: 'Look up' }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Revoke token and its children' }).isDisabled(), true);
     const orphan = page.getByRole('button', { name: 'Revoke, orphan its children' });
     assert.equal(await orphan.isDisabled(), true);
-    assert.match((await orphan.getAttribute('title'))!, /"update" and "sudo" capability on auth\/token\/revoke-orphan/);
+    await waitForTitle(orphan, /"update" and "sudo" capability on auth\/token\/revoke-orphan/);
     await ui.checkA11y(page);
     await ui.screenshot(page, 'tokens-unprivileged-390');
     ui.assertNoPageErrors(page);

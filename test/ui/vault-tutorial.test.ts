@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startBrowserHarness, uiSkipReason, type BrowserHarness } from '../helpers/browser.js';
+import { startBrowserHarness, uiSkipReason, type BrowserHarness, waitForTitle } from '../helpers/browser.js';
 
 /** axe-core with the mouse moved away (a hovered button.primary has low contrast: a styles.css issue, reported). */
 
@@ -100,7 +100,7 @@ describe('the Vault AppRole tutorial in the browser', { skip: uiSkipReason() }, 
     await app.getByText('tutorial-s3cret').waitFor();
     const del = app.getByRole('button', { name: 'Delete latest version' });
     await app.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('Delete latest version') && b.disabled));
-    assert.match((await del.getAttribute('title')) ?? '', /delete/);
+    await waitForTitle(del, /delete/);
     await ui.checkA11y(app);
     await ui.screenshot(app, 'tutorial-4-app-kv-read-390');
 
