@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createHmac } from 'node:crypto';
 import nodeVault from 'node-vault';
 import { createTestServer, type TestServer } from '../helpers/server.js';
 
@@ -68,6 +69,22 @@ async function loginOk(role_id: string, secret_id?: string): Promise<any> {
 }
 
 describe('AppRole over HTTP', () => {
+  it('stores role-id and secret-id digests as HMAC-SHA256 under the mount salt and role key (data written by earlier versions still logs in)', async () => {
+    await writeRole('digests', { token_policies: 'default' });
+    const rid = await roleId('digests');
+    const sid = await newSecretId('digests');
+    const uuid = s.core.mounts.get('auth/approle/')!.entry.uuid;
+    const view = (k: string) => s.core.barrier.get(`auth/${uuid}/${k}`);
+    const role = JSON.parse(Buffer.from((await view('role/digests'))!).toString('utf8'));
+    const salt = Buffer.from((await view('salt'))!);
+    const hex = (key: Buffer, v: string) => createHmac('sha256', key).update(v, 'utf8').digest('hex');
+    assert.ok(await view(`role_id/${hex(salt, rid)}`), 'role-id index under HMAC(salt, role_id)');
+    const roleKey = Buffer.from(role.hmac_key, 'hex');
+    assert.ok(await view(`secret_id/${role.uid}/${hex(roleKey, sid.secret_id)}`), 'secret-id under HMAC(role key, secret_id)');
+    assert.ok(await view(`accessor/${role.uid}/${hex(roleKey, `accessor\0${sid.secret_id_accessor}`)}`), 'accessor index under HMAC(role key, "accessor\\0" + accessor)');
+    await loginOk(rid, sid.secret_id);
+  });
+
   it('runs the tutorial flow (spec §5) step by step', async () => {
     assert.equal(s.core.mounts.get('auth/approle/')?.entry.type, 'approle');
     const listed = await s.request('GET', '/v1/sys/auth');
