@@ -24,6 +24,19 @@ describe('barrier', () => {
     assert.equal(Buffer.from((await barrier.get('logical/a/secret'))!).toString(), 'hunter2-very-secret');
   });
 
+  it('gives every value its own nonce and a layout of header, nonce, ciphertext, tag (across nonce-pool refills)', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    const nonces = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      await barrier.batch([{ type: 'put', key: `n/${i}`, value: Buffer.from('same plaintext') }]);
+      const raw = Buffer.from((await physical.get(`n/${i}`))!);
+      assert.equal(raw.length, 5 + 12 + 'same plaintext'.length + 16);
+      nonces.add(raw.subarray(5, 17).toString('hex'));
+    }
+    assert.equal(nonces.size, 1000, 'no nonce was handed out twice');
+    for (const i of [0, 341, 342, 999]) assert.equal(Buffer.from((await barrier.get(`n/${i}`))!).toString(), 'same plaintext');
+  });
+
   it('rejects a flipped ciphertext byte', async () => {
     const { physical, barrier } = await unsealedBarrier();
     await barrier.put('k', Buffer.from('value'));
