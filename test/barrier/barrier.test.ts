@@ -46,6 +46,28 @@ describe('barrier', () => {
     await assert.rejects(barrier.get('k'), DecryptError);
   });
 
+  it('a value read before is still authenticated again: a flipped byte, a moved value or a caller changing its copy shows', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    await barrier.put('m/a', Buffer.from('first value'));
+    const good = Buffer.from((await physical.get('m/a'))!);
+    const got = (await barrier.get('m/a')) as Buffer;
+    assert.equal(got.toString(), 'first value');
+    got.fill(0); // a caller wiping its copy must not change what the next reader gets
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'first value');
+    const bad = Buffer.from(good);
+    bad[bad.length - 20]! ^= 0x01;
+    await physical.put('m/a', bad);
+    await assert.rejects(barrier.get('m/a'), DecryptError, 'changed bytes are opened (and refused), not served from memory');
+    await physical.put('m/b', good);
+    await assert.rejects(barrier.get('m/b'), DecryptError);
+    await physical.put('m/a', good);
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'first value');
+    await barrier.put('m/a', Buffer.from('second value'));
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'second value');
+    await barrier.seal();
+    await assert.rejects(barrier.get('m/a'), SealedError);
+  });
+
   it('rejects a value moved to another key (path is authenticated)', async () => {
     const { physical, barrier } = await unsealedBarrier();
     await barrier.put('logical/x/admin-password', Buffer.from('top'));
