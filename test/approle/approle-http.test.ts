@@ -83,6 +83,16 @@ describe('AppRole over HTTP', () => {
     assert.ok(await view(`secret_id/${role.uid}/${hex(roleKey, sid.secret_id)}`), 'secret-id under HMAC(role key, secret_id)');
     assert.ok(await view(`accessor/${role.uid}/${hex(roleKey, `accessor\0${sid.secret_id_accessor}`)}`), 'accessor index under HMAC(role key, "accessor\\0" + accessor)');
     await loginOk(rid, sid.secret_id);
+
+    // A stale index entry (a role-id change interrupted half-way) must not log in with the old id.
+    const renamed = await s.request('POST', '/v1/auth/approle/role/digests/role-id', { body: { role_id: 'digests-new-id' } });
+    assert.equal(renamed.status, 204, renamed.text);
+    assert.equal(await view(`role_id/${hex(salt, rid)}`), undefined, 'the old index entry is gone');
+    await s.core.barrier.put(`auth/${uuid}/role_id/${hex(salt, rid)}`, Buffer.from(JSON.stringify({ name: 'digests' })));
+    const stale = await login(rid, sid.secret_id);
+    assert.equal(stale.status, 400, stale.text);
+    assert.match(stale.text, /invalid role or secret ID/);
+    await loginOk('digests-new-id', sid.secret_id);
   });
 
   it('runs the tutorial flow (spec §5) step by step', async () => {

@@ -60,6 +60,13 @@ export function sameDigest(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
+/** Constant-time equality of two strings (their lengths are not secret). */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
 /** The storage layer of one AppRole mount. */
 export class ApproleStore {
   /** Role writes (the role-id index spans roles, so one lock for all role writes). */
@@ -134,8 +141,10 @@ export class ApproleStore {
     const raw = await this.storage.get(`role_id/${digest}`);
     if (!raw) return undefined;
     const role = await this.getRole(decodeJson<{ name: string }>(raw).name);
-    // The index could be stale if a write was interrupted: trust only the role's own role_id.
-    if (!role || !sameDigest(await this.saltHmac(role.role_id), digest)) return undefined;
+    // The index could be stale if a write was interrupted: trust only the role's own role_id,
+    // compared in constant time with the one presented (the same verdict as comparing their
+    // HMACs, without a second HMAC per login).
+    if (!role || !sameText(role.role_id, roleId)) return undefined;
     return role;
   }
 
