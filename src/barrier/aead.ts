@@ -31,10 +31,12 @@ let nonceOffset = 0;
 
 function nextNonce(): Buffer {
   if (nonceOffset + NONCE > noncePool.length) {
+    // A fresh buffer each time (never refilled in place), so a nonce view stays valid.
     noncePool = randomBytes(NONCE_POOL);
     nonceOffset = 0;
   }
-  const nonce = Buffer.from(noncePool.subarray(nonceOffset, nonceOffset + NONCE));
+  // A view, not a copy: seal() copies it into the ciphertext right away.
+  const nonce = noncePool.subarray(nonceOffset, nonceOffset + NONCE);
   nonceOffset += NONCE;
   return nonce;
 }
@@ -44,13 +46,17 @@ export function seal(key: Buffer, term: number, path: string, plaintext: Uint8Ar
   const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(path, 'utf8'));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const out = Buffer.allocUnsafe(HEADER + NONCE + body.length + TAG);
+  // GCM is a stream mode: update() returns all of the ciphertext and final() none (it only
+  // computes the tag), so the body is copied once, straight into the output, with no concat.
+  const body = cipher.update(plaintext);
+  const rest = cipher.final();
+  const out = Buffer.allocUnsafe(HEADER + NONCE + body.length + rest.length + TAG);
   out.writeUInt32BE(term, 0);
   out.writeUInt8(FORMAT_PATH_AAD, 4);
   nonce.copy(out, HEADER);
   body.copy(out, HEADER + NONCE);
-  cipher.getAuthTag().copy(out, HEADER + NONCE + body.length);
+  rest.copy(out, HEADER + NONCE + body.length);
+  cipher.getAuthTag().copy(out, HEADER + NONCE + body.length + rest.length);
   return out;
 }
 
@@ -71,7 +77,11 @@ export function open(key: Buffer, path: string, ciphertext: Uint8Array): Buffer 
   decipher.setAAD(Buffer.from(path, 'utf8'));
   decipher.setAuthTag(tag);
   try {
-    return Buffer.concat([decipher.update(buf.subarray(HEADER + NONCE, buf.length - TAG)), decipher.final()]);
+    // Invariant: nothing is returned before final() has checked the tag (it throws on a mismatch).
+    const body = decipher.update(buf.subarray(HEADER + NONCE, buf.length - TAG));
+    const rest = decipher.final();
+    // GCM's final() yields no bytes: return update()'s buffer itself instead of a concatenated copy.
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
   } catch {
     throw new DecryptError(`message authentication failed for ${path}`);
   }

@@ -11,6 +11,7 @@
 import type { BatchOp, ListOptions, Storage } from '../storage/types.js';
 import { DecryptError, open, seal, termOf } from './aead.js';
 import { DEFAULT_MAX_OPERATIONS, Keyring, type KeyTerm } from './keyring.js';
+import { PlainMemo } from './plain-memo.js';
 
 /** Physical keys the barrier reserves for itself. */
 export const SEAL_PREFIX = 'seal/';
@@ -35,6 +36,8 @@ export interface KeyStatus {
 /** The encrypting view over physical storage. */
 export class Barrier implements Storage {
   private keyring: Keyring | undefined;
+  /** Recently opened values (see plain-memo.ts); emptied on seal and whenever the keyring changes. */
+  private readonly memo = new PlainMemo();
 
   /**
    * @param atomically runs `fn` as a transaction of its own, committed when it resolves (even inside a
@@ -86,6 +89,7 @@ export class Barrier implements Storage {
   forget(): void {
     this.keyring?.wipe();
     this.keyring = undefined;
+    this.memo.clear();
   }
 
   /** Persists counters, then drops every key from memory. */
@@ -96,6 +100,7 @@ export class Barrier implements Storage {
     } finally {
       this.keyring.wipe();
       this.keyring = undefined;
+      this.memo.clear();
     }
   }
 
@@ -181,11 +186,17 @@ export class Barrier implements Storage {
       k = this.requireKeyring().keyFor(termOf(raw));
     }
     if (!k) throw new DecryptError(`no key for term ${termOf(raw)} (value at ${key})`);
-    return open(k, key, raw);
+    const owner = this.requireKeyring();
+    const memoized = this.memo.get(owner, key, raw);
+    if (memoized) return memoized;
+    const plain = open(k, key, raw);
+    this.memo.set(owner, key, raw, plain);
+    return plain;
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
     checkKey(key);
+    this.memo.delete(key);
     const sealed = this.encrypt(key, value);
     await this.physical.put(key, sealed);
     await this.maybeAutoRotate();
@@ -194,6 +205,7 @@ export class Barrier implements Storage {
   async delete(key: string): Promise<void> {
     this.requireKeyring();
     checkKey(key);
+    this.memo.delete(key);
     await this.physical.delete(key);
   }
 
@@ -216,6 +228,7 @@ export class Barrier implements Storage {
   async batch(ops: BatchOp[]): Promise<void> {
     const physicalOps: BatchOp[] = ops.map((op) => {
       checkKey(op.key);
+      this.memo.delete(op.key);
       return op.type === 'put' ? { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) } : op;
     });
     await this.physical.batch(physicalOps);

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createHmac } from 'node:crypto';
 import nodeVault from 'node-vault';
 import { createTestServer, type TestServer } from '../helpers/server.js';
 
@@ -68,6 +69,32 @@ async function loginOk(role_id: string, secret_id?: string): Promise<any> {
 }
 
 describe('AppRole over HTTP', () => {
+  it('stores role-id and secret-id digests as HMAC-SHA256 under the mount salt and role key (data written by earlier versions still logs in)', async () => {
+    await writeRole('digests', { token_policies: 'default' });
+    const rid = await roleId('digests');
+    const sid = await newSecretId('digests');
+    const uuid = s.core.mounts.get('auth/approle/')!.entry.uuid;
+    const view = (k: string) => s.core.barrier.get(`auth/${uuid}/${k}`);
+    const role = JSON.parse(Buffer.from((await view('role/digests'))!).toString('utf8'));
+    const salt = Buffer.from((await view('salt'))!);
+    const hex = (key: Buffer, v: string) => createHmac('sha256', key).update(v, 'utf8').digest('hex');
+    assert.ok(await view(`role_id/${hex(salt, rid)}`), 'role-id index under HMAC(salt, role_id)');
+    const roleKey = Buffer.from(role.hmac_key, 'hex');
+    assert.ok(await view(`secret_id/${role.uid}/${hex(roleKey, sid.secret_id)}`), 'secret-id under HMAC(role key, secret_id)');
+    assert.ok(await view(`accessor/${role.uid}/${hex(roleKey, `accessor\0${sid.secret_id_accessor}`)}`), 'accessor index under HMAC(role key, "accessor\\0" + accessor)');
+    await loginOk(rid, sid.secret_id);
+
+    // A stale index entry (a role-id change interrupted half-way) must not log in with the old id.
+    const renamed = await s.request('POST', '/v1/auth/approle/role/digests/role-id', { body: { role_id: 'digests-new-id' } });
+    assert.equal(renamed.status, 204, renamed.text);
+    assert.equal(await view(`role_id/${hex(salt, rid)}`), undefined, 'the old index entry is gone');
+    await s.core.barrier.put(`auth/${uuid}/role_id/${hex(salt, rid)}`, Buffer.from(JSON.stringify({ name: 'digests' })));
+    const stale = await login(rid, sid.secret_id);
+    assert.equal(stale.status, 400, stale.text);
+    assert.match(stale.text, /invalid role or secret ID/);
+    await loginOk('digests-new-id', sid.secret_id);
+  });
+
   it('runs the tutorial flow (spec §5) step by step', async () => {
     assert.equal(s.core.mounts.get('auth/approle/')?.entry.type, 'approle');
     const listed = await s.request('GET', '/v1/sys/auth');

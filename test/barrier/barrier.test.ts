@@ -24,6 +24,19 @@ describe('barrier', () => {
     assert.equal(Buffer.from((await barrier.get('logical/a/secret'))!).toString(), 'hunter2-very-secret');
   });
 
+  it('gives every value its own nonce and a layout of header, nonce, ciphertext, tag (across nonce-pool refills)', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    const nonces = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      await barrier.batch([{ type: 'put', key: `n/${i}`, value: Buffer.from('same plaintext') }]);
+      const raw = Buffer.from((await physical.get(`n/${i}`))!);
+      assert.equal(raw.length, 5 + 12 + 'same plaintext'.length + 16);
+      nonces.add(raw.subarray(5, 17).toString('hex'));
+    }
+    assert.equal(nonces.size, 1000, 'no nonce was handed out twice');
+    for (const i of [0, 341, 342, 999]) assert.equal(Buffer.from((await barrier.get(`n/${i}`))!).toString(), 'same plaintext');
+  });
+
   it('rejects a flipped ciphertext byte', async () => {
     const { physical, barrier } = await unsealedBarrier();
     await barrier.put('k', Buffer.from('value'));
@@ -31,6 +44,28 @@ describe('barrier', () => {
     raw[raw.length - 20]! ^= 0x01;
     await physical.put('k', raw);
     await assert.rejects(barrier.get('k'), DecryptError);
+  });
+
+  it('a value read before is still authenticated again: a flipped byte, a moved value or a caller changing its copy shows', async () => {
+    const { physical, barrier } = await unsealedBarrier();
+    await barrier.put('m/a', Buffer.from('first value'));
+    const good = Buffer.from((await physical.get('m/a'))!);
+    const got = (await barrier.get('m/a')) as Buffer;
+    assert.equal(got.toString(), 'first value');
+    got.fill(0); // a caller wiping its copy must not change what the next reader gets
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'first value');
+    const bad = Buffer.from(good);
+    bad[bad.length - 20]! ^= 0x01;
+    await physical.put('m/a', bad);
+    await assert.rejects(barrier.get('m/a'), DecryptError, 'changed bytes are opened (and refused), not served from memory');
+    await physical.put('m/b', good);
+    await assert.rejects(barrier.get('m/b'), DecryptError);
+    await physical.put('m/a', good);
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'first value');
+    await barrier.put('m/a', Buffer.from('second value'));
+    assert.equal(Buffer.from((await barrier.get('m/a'))!).toString(), 'second value');
+    await barrier.seal();
+    await assert.rejects(barrier.get('m/a'), SealedError);
   });
 
   it('rejects a value moved to another key (path is authenticated)', async () => {

@@ -12,8 +12,9 @@
  * values (no KDF needed). `uid` is random per role, so a deleted and re-created role never sees
  * its predecessor's secret-ids.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
+import { createHmacHex, type HmacHex } from '../../core/hmac-sha256.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { StoredKey } from '../../core/stored-key.js';
 import { decodeJson, encodeJson } from '../auth-common/names.js';
@@ -49,14 +50,20 @@ const BATCH = 300;
 const TIDY_PAGE = 256;
 const TIDY_ROUNDS = 8;
 
-function hmacHex(key: Buffer | string, value: string): string {
-  return createHmac('sha256', typeof key === 'string' ? Buffer.from(key, 'hex') : key).update(value, 'utf8').digest('hex');
-}
+/** Roles whose HMAC key is kept imported (a login hashes under it every time). */
+const ROLE_HASHERS = 1024;
 
 /** Constant-time comparison of two hex digests. */
 export function sameDigest(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/** Constant-time equality of two strings (their lengths are not secret). */
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
@@ -70,6 +77,13 @@ export class ApproleStore {
   private tidyQueued: Promise<number> | undefined;
 
   private readonly saltKey: StoredKey;
+  /**
+   * Hashers with their key imported once (per login: one HMAC under the salt, one or two under the
+   * role key). Invariant: each gives exactly HMAC-SHA256(key, ·) in hex as before, so stored digests are unchanged;
+   * keyed by the key itself, so a role re-created with a new key never meets an old hasher.
+   */
+  private saltHasher: { salt: Buffer; hash: HmacHex } | undefined;
+  private readonly roleHashers = new Map<string, HmacHex>();
 
   constructor(private readonly storage: Storage, private readonly now: () => number) {
     this.saltKey = new StoredKey(storage, 'salt');
@@ -80,8 +94,26 @@ export class ApproleStore {
     return this.saltKey.get();
   }
 
+  /** HMAC under the mount salt (the role-id index). */
+  private async saltHmac(value: string): Promise<string> {
+    const salt = this.saltKey.value ?? (await this.salt());
+    if (this.saltHasher?.salt !== salt) this.saltHasher = { salt, hash: createHmacHex(salt) };
+    return this.saltHasher.hash(value);
+  }
+
+  /** HMAC under a role's key; the same digest as createHmac('sha256', Buffer.from(role.hmac_key, 'hex')). */
+  private roleHmac(role: RoleEntry, value: string): string {
+    let hash = this.roleHashers.get(role.hmac_key);
+    if (!hash) {
+      if (this.roleHashers.size >= ROLE_HASHERS) this.roleHashers.clear(); // bounded whatever the number of roles
+      hash = createHmacHex(Buffer.from(role.hmac_key, 'hex'));
+      this.roleHashers.set(role.hmac_key, hash);
+    }
+    return hash(value);
+  }
+
   private async roleIdKey(roleId: string): Promise<string> {
-    return `role_id/${hmacHex(await this.salt(), roleId)}`;
+    return `role_id/${await this.saltHmac(roleId)}`;
   }
 
   // ------------------------------------------------------------------ roles
@@ -105,13 +137,14 @@ export class ApproleStore {
 
   /** Looks a role up by role-id, confirming the match in constant time. */
   async roleByRoleId(roleId: string): Promise<RoleEntry | undefined> {
-    const salt = await this.salt();
-    const digest = hmacHex(salt, roleId);
+    const digest = await this.saltHmac(roleId);
     const raw = await this.storage.get(`role_id/${digest}`);
     if (!raw) return undefined;
     const role = await this.getRole(decodeJson<{ name: string }>(raw).name);
-    // The index could be stale if a write was interrupted: trust only the role's own role_id.
-    if (!role || !sameDigest(hmacHex(salt, role.role_id), digest)) return undefined;
+    // The index could be stale if a write was interrupted: trust only the role's own role_id,
+    // compared in constant time with the one presented (the same verdict as comparing their
+    // HMACs, without a second HMAC per login).
+    if (!role || !sameText(role.role_id, roleId)) return undefined;
     return role;
   }
 
@@ -146,12 +179,12 @@ export class ApproleStore {
 
   /** HMAC of a secret-id under the role's key. */
   secretDigest(role: RoleEntry, secretId: string): string {
-    return hmacHex(role.hmac_key, secretId);
+    return this.roleHmac(role, secretId);
   }
 
   /** HMAC of an accessor under the role's key (its index entry's name). */
   accessorDigest(role: RoleEntry, accessor: string): string {
-    return hmacHex(role.hmac_key, `accessor\0${accessor}`);
+    return this.roleHmac(role, `accessor\0${accessor}`);
   }
 
   private expiryKey(role: RoleEntry, entry: SecretIdEntry): string {

@@ -1,0 +1,53 @@
+/**
+ * A small memo of recently opened values, so that reading the same stored value again (a KV
+ * write's existence check and then its handler; the same secret read by many requests) costs a
+ * byte comparison and a copy instead of another AES-GCM open.
+ *
+ * Invariant: a memo hit needs the exact ciphertext bytes that were authenticated and decrypted
+ * for the same path under the same keyring, so it returns exactly what `open` would. The memo
+ * keeps its own copy of those bytes (nobody else can change them), hands out copies of the
+ * plaintext (callers may zero or change what they get), and is emptied whenever the keyring
+ * object changes (seal, unseal, rotation, reload): no plaintext outlives an unsealed keyring.
+ */
+
+/** Values larger than this are not memoized (memory bound; big values are rare on hot paths). */
+const MAX_VALUE = 4096;
+
+/** Opened values by storage path, least recently used first; bounded by entry count. */
+export class PlainMemo {
+  private readonly map = new Map<string, { cipher: Buffer; plain: Buffer }>();
+  private owner: object | undefined;
+
+  constructor(private readonly maxEntries = 1024) {}
+
+  /** A copy of the plaintext of `cipher` at `path` under `owner` (the keyring), if memoized. */
+  get(owner: object, path: string, cipher: Uint8Array): Buffer | undefined {
+    if (owner !== this.owner) return undefined;
+    const hit = this.map.get(path);
+    if (!hit || !hit.cipher.equals(cipher)) return undefined;
+    this.map.delete(path);
+    this.map.set(path, hit);
+    return Buffer.from(hit.plain);
+  }
+
+  /** Remembers that `cipher` at `path` opened to `plain` under `owner`. */
+  set(owner: object, path: string, cipher: Uint8Array, plain: Buffer): void {
+    if (cipher.length > MAX_VALUE) return;
+    if (owner !== this.owner) this.clear(owner);
+    this.map.delete(path);
+    this.map.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
+    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  /** Drops `path` (a write or delete through the barrier: the next read opens it again). */
+  delete(path: string): void {
+    this.map.delete(path);
+  }
+
+  /** Forgets everything (zeroing the plaintext copies) and binds the memo to `owner`. */
+  clear(owner?: object): void {
+    for (const { plain } of this.map.values()) plain.fill(0);
+    this.map.clear();
+    this.owner = owner;
+  }
+}
