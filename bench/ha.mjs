@@ -22,24 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { cpuSeconds, freePort, percentile, root, waitFor } from './lib.mjs';
+import { cpuSeconds, freePort, percentile, pgReachable, root, waitFor } from './lib.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const pgUrl = process.env.COFFER_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgReachable() {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 async function api(url, token, method, path, body) {
   const res = await fetch(`${url}/v1/${path}`, {
@@ -109,7 +96,7 @@ function line(name, r, base) {
 }
 
 export async function runHaBench() {
-  if (!(await pgReachable())) {
+  if (!(await pgReachable(pgUrl))) {
     console.log(`\nHA benchmark skipped: PostgreSQL not reachable at ${pgUrl.replace(/:[^:@/]*@/, ':***@')} (set COFFER_TEST_PG_URL)`);
     return;
   }

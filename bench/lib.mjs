@@ -9,6 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -224,4 +225,18 @@ export async function rawEngine(script, args) {
   if (code !== 0) throw new Error(`${script} failed (${code}): ${out.slice(-500)}`);
   const r = JSON.parse(out.trim().split('\n').pop());
   return { ...r, cpuUs: ((cpu1 - cpu0) / Math.max(1, r.inserts)) * 1e6 };
+}
+
+/** Whether PostgreSQL answers at `url` (the PostgreSQL parts are skipped with the reason when not). */
+export async function pgReachable(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

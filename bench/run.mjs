@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { api, cannon, fmtInt, initStatic, median, rawEngine, root, startCoffer, startHello, stop } from './lib.mjs';
+import { api, cannon, fmtInt, initStatic, median, pgReachable, rawEngine, root, startCoffer, startHello, stop } from './lib.mjs';
 import { kvWriteSetup, scenarios } from './scenarios.mjs';
 import { runHaBench } from './ha.mjs';
 import { runScale } from './scale.mjs';
@@ -61,19 +61,6 @@ function nodeAesGcmItemsPerSecond(items) {
     done += items;
   }
   return done / (Number(process.hrtime.bigint() - start) / 1e9);
-}
-
-async function pgReachable() {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 /** Measures `req` against `target` (warm-up second, then the median of the rounds). */
@@ -193,7 +180,7 @@ try {
     const raw = raws[Math.floor(raws.length / 2)];
     console.log(`${'raw better-sqlite3 INSERT, 1 fsync\'d txn each'.padEnd(44)} ${fmtInt(raw.rps).padStart(7)} inserts/s, ${fmtInt(raw.cpuUs)} µs CPU/insert   Coffer ÷ raw: ${(w.rps / raw.rps).toFixed(2)} (Coffer group-commits concurrent writes into one fsync)`);
 
-    if (await pgReachable()) {
+    if (await pgReachable(pgUrl)) {
       const pgRaw = await rawEngine('raw-pg.mjs', [pgUrl, seconds, connections]);
       const table = `coffer_bench_${process.pid}`;
       const p = await cofferWithAudit(join(dir, 'pg'), { storage: { postgresql: pgUrl, table } });

@@ -4,15 +4,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCoffer, type CliRun } from '../helpers/cli.js';
 import { createTestServer, type TestServer } from '../helpers/server.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = join(ROOT, 'src/cli/main.ts');
 
 let server: TestServer;
 let home: string;
@@ -26,19 +22,9 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-function coffer(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const env: Record<string, string> = { HOME: home, COFFER_ADDR: server.url, COFFER_TOKEN: server.rootToken };
-  for (const k of ['PATH', 'NODE_OPTIONS', 'TMPDIR']) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-    child.stdin.end('');
-  });
+/** Runs the real `coffer` against the test server, with HOME in a temp directory. */
+function coffer(args: string[]): Promise<CliRun> {
+  return runCoffer(args, { env: { HOME: home, COFFER_ADDR: server.url, COFFER_TOKEN: server.rootToken } });
 }
 
 test('audit log: table, filters, JSON, cursor pages and errors', { timeout: 120_000 }, async () => {
