@@ -52,10 +52,12 @@ import type { BatchCondition, BatchOp, ListOptions, NamedStorage, StorageEntry, 
 
 /**
  * SQLite's page cache for the one connection, in MiB, unless configured (`cache_size_mb`).
- * SQLite's own default is 2 MiB: at a million secrets the B-tree's interior pages (~30 MiB with
- * 4 KiB pages) do not fit, so a read that misses the value cache walks several pages through
- * the OS. 64 MiB holds them, so such a read costs about one leaf-page read. It is a fixed cap
- * (SQLite evicts beyond it), so resident memory does not grow with the data.
+ * SQLite's own default is 2 MiB. At a million KV v2 secrets (2.5M rows) the B-tree's interior
+ * pages take 64 MiB (WITHOUT ROWID: interior cells carry whole rows, fanout ~11), so with 2 MiB
+ * a lookup that misses the value cache reads 3.0 pages through the OS; with 64 MiB, 1.45
+ * (measured, bench/README.md). When the OS page cache holds the file this saves syscalls, not
+ * CPU; when it does not, it saves disk reads. A fixed cap (SQLite evicts beyond it, and only
+ * allocates pages it has read), so resident memory does not grow with the data.
  */
 export const DEFAULT_SQLITE_CACHE_SIZE_MB = 64;
 /** Bounds of `cache_size_mb`: at least SQLite's default, at most 16 GiB. */
