@@ -2,7 +2,7 @@
  * Server configuration: HCL like Vault's (JSON accepted too).
  *
  * ```hcl
- * storage "sqlite" { path = "/var/lib/coffer/coffer.db" }
+ * storage "sqlite" { path = "/var/lib/coffer/coffer.db" }   # cache_size_mb = 64: SQLite's page cache (bounded)
  * # storage "postgresql" { connection_url = "postgres://coffer@db/coffer" table = "coffer_kv" ha_enabled = true }
  * # api_addr = "https://coffer-1.example.internal:8200"   # with ha_enabled: what clients and other nodes are told
  * listener "tcp" {
@@ -30,12 +30,15 @@ import { normalizeBaseDomain } from '../api/azure/host.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../api/http/limits.js';
 import { parseDuration } from '../core/fields.js';
 import { parseBootstrap, type BootstrapSpec } from './bootstrap/spec.js';
+import { DEFAULT_SQLITE_CACHE_SIZE_MB, SQLITE_CACHE_SIZE_MB_MAX, SQLITE_CACHE_SIZE_MB_MIN } from '../storage/sqlite.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
   storage: {
     type: 'inmem' | 'sqlite' | 'postgresql';
     path?: string;
+    /** sqlite: SQLite page cache in MiB (default {@link DEFAULT_SQLITE_CACHE_SIZE_MB}); a fixed cap, not a share of the data. */
+    cacheSizeMb?: number;
     connectionUrl?: string;
     table?: string;
     /** PostgreSQL only: several active nodes share the table (leader election, change feed). */
@@ -136,6 +139,23 @@ function bool(body: Obj, key: string): boolean {
 }
 
 /**
+ * `cache_size_mb` of a sqlite block: a whole number of MiB within the bounds SqliteStorage
+ * accepts (a string of digits too, as HCL from templating often quotes numbers).
+ */
+function sqliteCacheSize(body: Obj, where: string): number | undefined {
+  const v = body.cache_size_mb;
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < SQLITE_CACHE_SIZE_MB_MIN || n > SQLITE_CACHE_SIZE_MB_MAX) {
+    throw new ConfigError(
+      `${where}: "cache_size_mb" must be a whole number of MiB from ${SQLITE_CACHE_SIZE_MB_MIN} to ${SQLITE_CACHE_SIZE_MB_MAX} ` +
+        `(got ${JSON.stringify(v)}); the default is ${DEFAULT_SQLITE_CACHE_SIZE_MB}`,
+    );
+  }
+  return n;
+}
+
+/**
  * Parses one `storage "<type>" { ... }` block (also used by `coffer operator migrate` for its
  * storage_source / storage_destination blocks); `where` prefixes error messages.
  */
@@ -145,6 +165,8 @@ export function parseStorageBlock(storageType: string, storageBody: Obj, where: 
     const path = str(storageBody, 'path', where);
     if (!path) throw new ConfigError(`${where}: "path" is required (the database file, e.g. /var/lib/coffer/coffer.db)`);
     storage = { type: 'sqlite', path: resolve(baseDir, path.endsWith('.db') ? path : `${path}/coffer.db`) };
+    const cacheSizeMb = sqliteCacheSize(storageBody, where);
+    if (cacheSizeMb !== undefined) storage.cacheSizeMb = cacheSizeMb;
   } else if (storageType === 'postgresql' || storageType === 'postgres') {
     const connectionUrl = str(storageBody, 'connection_url', where) ?? process.env.COFFER_PG_CONNECTION_URL;
     if (!connectionUrl) throw new ConfigError(`${where}: "connection_url" is required (or set COFFER_PG_CONNECTION_URL)`);
@@ -153,6 +175,9 @@ export function parseStorageBlock(storageType: string, storageBody: Obj, where: 
     storage = { type: 'inmem' };
   } else {
     throw new ConfigError(`${where}: unknown storage type (use "sqlite", "postgresql" or "inmem")`);
+  }
+  if (storage.type !== 'sqlite' && storageBody.cache_size_mb !== undefined) {
+    throw new ConfigError(`${where}: cache_size_mb applies only to storage "sqlite" (its page cache); remove it`);
   }
   if (storage.type !== 'postgresql' && bool(storageBody, 'ha_enabled')) {
     throw new ConfigError(`${where}: ha_enabled needs storage "postgresql" (several nodes share one database); ${storage.type} storage belongs to one server — remove ha_enabled or move to PostgreSQL`);

@@ -23,6 +23,8 @@ export interface StorageConfig {
   type: 'inmem' | 'sqlite' | 'postgresql';
   /** sqlite: database file path. */
   path?: string;
+  /** sqlite: page cache in MiB (default 64, see sqlite.ts). */
+  cacheSizeMb?: number;
   /** postgresql: connection string; several hosts in libpq's form are followed through failovers. */
   connectionUrl?: string;
   /** postgresql: table name (default `coffer_kv`). */
@@ -83,7 +85,7 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
       if (path === undefined) {
         throw new Error('storage config: type "sqlite" needs "path", the database file (e.g. "/var/lib/coffer/coffer.db")');
       }
-      return SqliteStorage.open(path);
+      return SqliteStorage.open(path, config.cacheSizeMb !== undefined ? { cacheSizeMb: config.cacheSizeMb } : {});
     }
     case 'postgresql': {
       refuse('path');

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ConflictError } from '../../src/storage/errors.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
 import { runStorageConformance } from './conformance.js';
 
@@ -190,6 +191,24 @@ describe('SqliteStorage', () => {
     db.pragma('user_version = 99');
     db.close();
     await assert.rejects(SqliteStorage.open(path), /schema version 99/);
+  });
+
+  it('sets a bounded page cache: 64 MiB by default, cacheSizeMb when given (also through createStorage)', async () => {
+    const pageCache = (s: Storage) => (s as unknown as { db: Database.Database }).db.pragma('cache_size', { simple: true });
+    const byDefault = await SqliteStorage.open(join(dir, 'cache-default.db'));
+    const configured = await SqliteStorage.open(join(dir, 'cache-8.db'), { cacheSizeMb: 8 });
+    const viaFactory = await createStorage({ type: 'sqlite', path: join(dir, 'cache-16.db'), cacheSizeMb: 16 });
+    try {
+      // Negative: KiB, a fixed cap whatever the size of the data.
+      assert.equal(pageCache(byDefault), -64 * 1024);
+      assert.equal(pageCache(configured), -8 * 1024);
+      assert.equal(pageCache(viaFactory), -16 * 1024);
+    } finally {
+      await Promise.all([byDefault.close(), configured.close(), viaFactory.close()]);
+    }
+    for (const bad of [0, 1, 1.5, -64, 16_385, Number.NaN]) {
+      await assert.rejects(SqliteStorage.open(join(dir, 'cache-bad.db'), { cacheSizeMb: bad }), /cacheSizeMb must be a whole number from 2 to 16384/);
+    }
   });
 
   it('supports :memory:', async () => {
