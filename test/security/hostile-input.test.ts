@@ -150,7 +150,7 @@ describe('hostile input', () => {
       'sys/leases/revoke', 'sys/leases/revoke-prefix/secret', 'sys/wrapping/wrap', 'sys/wrapping/unwrap', 'sys/wrapping/lookup',
       'sys/wrapping/rewrap', 'sys/internal/ui/mounts', 'sys/internal/ui/mounts/secret', 'sys/locked-users', 'sys/locked-users/x/unlock',
       'sys/ha-status', 'sys/metrics', 'sys/host-info', 'sys/internal/counters/tokens', 'sys/storage/snapshot', 'sys/events/subscriptions',
-      'sys/events/subscriptions/x', 'sys/events/dead-letters',
+      'sys/events/subscriptions/x', 'sys/events/dead-letters', 'sys/audit-log/file', 'sys/audit-log/nosuch',
       'sys/nosuch', 'sys', 'auth/token/create', 'auth/token/lookup-self', 'auth/token/roles/x', 'auth/token/accessors/', 'auth/azure/sp',
     ];
     const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'LIST', 'HEAD', 'OPTIONS', 'FOO', 'M-SEARCH'];
