@@ -286,7 +286,7 @@ export class PostgresStorage implements NamedStorage {
     const value = res.rows[0]?.value;
     // Only a read that no write of its key overlapped may fill the cache.
     if (this.cache && !this.writing.has(key) && this.touchedFloor <= start && (this.touched.get(key) ?? 0) <= start) {
-      this.cache.set(key, value ? Buffer.from(value) : null);
+      this.cache.set(key, value ?? null);
     }
     return value;
   }

@@ -229,7 +229,7 @@ export class SqliteStorage implements NamedStorage {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached === null ? undefined : Buffer.from(cached);
     const value = this.getStmt.get(key) as Buffer | undefined;
-    this.cache.set(key, value ? Buffer.from(value) : null);
+    this.cache.set(key, value ?? null);
     return value ?? undefined;
   }
 
