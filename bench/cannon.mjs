@@ -3,9 +3,14 @@
 // from the server's: autocannon with the spec
 // ({ url, req: { path, method, headers, body, random? }, connections, seconds, workers }) read from the JSON
 // file named by argv[2].
-// In `req.path` and `req.body`, `{n}` becomes the connection's number (each connection writes
-// its own secret), `{v}` a counter (a new value per request) and `{r}` a random key of the scale
-// data set (`req.random = { max, folderSize }`: `f<i / folderSize>/k<i>`, see scale.mjs).
+// In `req.path` and `req.body`, `{n}` becomes the request's number modulo `connections`, `{v}` a
+// counter (a new value per request) and `{r}` a random key of the scale data set
+// (`req.random = { max, folderSize }`: `f<i / folderSize>/k<i>`, see scale.mjs).
+// Why `{n}` is round robin and not the connection's own number: with one request in its list,
+// autocannon resets a connection's setupRequest context before every request, so connections
+// cannot be told apart. Each connection has one request in flight, so the `connections` secrets
+// get new versions in turn; two writes of one secret overlap only when one request is `connections`
+// requests late (then Coffer's per-secret lock orders them).
 // Prints "go" when it starts and one JSON line with the result at the end.
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
@@ -14,15 +19,13 @@ const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const { path, method = 'GET', headers = {}, body } = spec.req;
 const templated = /\{[nvr]\}/.test(path + (body ?? ''));
 const random = spec.req.random;
-let nextConnection = 0;
 let counter = 0;
 const request = { path, method, headers, body };
 if (templated) {
-  request.setupRequest = (req, context) => {
-    context.n ??= nextConnection++;
-    counter++;
+  request.setupRequest = (req) => {
+    const n = counter++ % spec.connections;
     const r = random ? Math.floor(Math.random() * random.max) : 0;
-    const fill = (s) => s.replaceAll('{n}', String(context.n)).replaceAll('{v}', String(counter))
+    const fill = (s) => s.replaceAll('{n}', String(n)).replaceAll('{v}', String(counter))
       .replaceAll('{r}', random ? `f${Math.floor(r / random.folderSize)}/k${r}` : '');
     return { ...req, path: fill(path), body: body === undefined ? undefined : fill(body) };
   };

@@ -149,8 +149,8 @@ export function startHello(tls) {
 
 /**
  * Runs autocannon in a child process (bench/cannon.mjs) against `url` with `req` (path, method,
- * headers, body; `{n}` in path/body becomes a per-connection id and `{v}` a per-request
- * counter). Measures the server's CPU (`serverPid`) and the generator's own CPU over the run.
+ * headers, body; `{n}` in path/body becomes the request number modulo `connections` and `{v}`
+ * a per-request counter: see bench/cannon.mjs). Measures the server's CPU (`serverPid`) and the generator's own CPU over the run.
  * Returns { rps, p50, p99, requests, errors, serverCpuUs, genCpu (cores busy) }.
  */
 export async function cannon({ url, req, connections, seconds, workers = 0, serverPids = [] }) {

@@ -169,7 +169,7 @@ try {
     await stop(kv.target.child);
 
     // Durable writes: Coffer against its storage engine doing one fsync'd transaction per insert.
-    console.log(`\nDurable writes (${connections} connections, each writing new versions of its own KV v2 secret; policy token, audit on)`);
+    console.log(`\nDurable writes (${connections} connections, ${connections} KV v2 secrets written in turn, each write a new version; policy token, audit on)`);
     const writeReq = await kvWriteSetup({ target: http.target, token: http.token });
     const w = await measure(http.target, writeReq);
     console.log(row('coffer kv v2 write (SQLite)', w, base));

@@ -1,6 +1,6 @@
 // Benchmark scenarios on the plain-HTTP Coffer server (SQLite, file audit device on). Each `setup`
 // prepares the server over its HTTP API and returns the request to repeat (path, method, headers,
-// body; `{n}`/`{v}` are filled per connection/request by bench/cannon.mjs) and, optionally,
+// body; `{n}`/`{v}` are filled per request by bench/cannon.mjs) and, optionally,
 // its own number of connections.
 import { api } from './lib.mjs';
 
@@ -65,7 +65,7 @@ export const scenarios = [
   },
 ];
 
-/** The durable-write scenario: every connection writes new versions of its own KV v2 secret. */
+/** The durable-write scenario: 64 KV v2 secrets get new versions in turn (one per connection: see bench/cannon.mjs). */
 export async function kvWriteSetup({ target, token }) {
   await api(target, token, 'PUT', 'sys/policies/acl/bench-write', { policy: 'path "secret/data/w/*" { capabilities = ["create", "update"] }' });
   const created = await api(target, token, 'POST', 'auth/token/create', { policies: ['bench-write'], ttl: '1h' });
