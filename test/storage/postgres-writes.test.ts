@@ -1,8 +1,9 @@
 /**
- * The PostgreSQL group writer's prepared batch statement (src/storage/postgres-writes.ts): its
- * cached generic plan stays on key lookups after the table grows, and a server that loses or
+ * PostgreSQL prepared statements: the group writer's batch statement (src/storage/postgres-writes.ts)
+ * keeps its cached generic plan on key lookups after the table grows, and a server that loses or
  * cannot run it falls back to the inline statement with the same meaning (conditions still
- * checked, nothing applied twice). Needs a server like test/storage/postgres.test.ts.
+ * checked, nothing applied twice); reads (PostgresStorage.get) use a named statement and fall back
+ * to unnamed ones the same way. Needs a server like test/storage/postgres.test.ts.
  */
 
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { ConflictError } from '../../src/storage/errors.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
 import { PgGroupWriter } from '../../src/storage/postgres-writes.js';
 import { pgAdmin, pgUrl, requirePostgres } from '../helpers/postgres.js';
 
@@ -86,6 +88,31 @@ if (await requirePostgres('postgres group writer')) {
         assert.equal((await pool.query('SELECT name FROM pg_prepared_statements')).rows.length, 0);
       } finally {
         await pool.end();
+      }
+    });
+  });
+
+  describe('PostgresStorage reads (named statement)', () => {
+    const readTable = `${table}_r`;
+    after(() => pgAdmin(`DROP TABLE IF EXISTS "${readTable}"`));
+
+    it('reads through a named statement, and through unnamed ones once the server lost it', async () => {
+      // Not exclusive: no value cache, every get goes to the database (one pooled connection).
+      const s = await PostgresStorage.open({ connectionUrl: pgUrl, table: readTable, maxConnections: 1 });
+      // The pool, to look at (and spoil) the session the reads use.
+      const pool = (s as unknown as { pool: { query: (sql: string) => Promise<pg.QueryResult<{ name: string }>> } }).pool;
+      try {
+        await s.put('r/a', Buffer.from('1'));
+        assert.equal(Buffer.from((await s.get('r/a'))!).toString(), '1');
+        const names = (await pool.query('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name);
+        assert.ok(names.some((n) => n.startsWith('coffer_get_')), names.join(','));
+        await pool.query('DEALLOCATE ALL');
+        assert.equal(Buffer.from((await s.get('r/a'))!).toString(), '1');
+        await s.put('r/a', Buffer.from('2'));
+        assert.equal(Buffer.from((await s.get('r/a'))!).toString(), '2');
+        assert.equal(await s.get('r/none'), undefined);
+      } finally {
+        await s.close();
       }
     });
   });
