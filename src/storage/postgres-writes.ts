@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL write path: group commit of concurrent (conditional) batches, each group in
- * ONE database transaction sent as ONE simple-query message (two with `ha`).
+ * ONE database transaction sent as ONE simple-query message.
  *
  * Locking. A write takes, in one statement, transaction-scoped advisory locks on every key it
  * touches, in ascending lock-id order: exclusive for keys it writes, shared for keys it only
@@ -32,9 +32,11 @@
  * Durability: a batch's promise resolves only after COMMIT returned (PostgreSQL's
  * synchronous_commit decides when that is: by default after the WAL flush).
  *
- * With `ha`, the keys of the applied batches go into ONE change row, inserted (with its
- * `pg_notify`) in a second message right before COMMIT, so the time from taking its seq to
- * COMMIT stays bounded (see postgres-changes.ts).
+ * With `ha`, the keys every batch of the group writes go into ONE change row, inserted (with
+ * its `pg_notify`) as the last statement before COMMIT in the same message, so the time from
+ * taking its seq to COMMIT stays bounded (see postgres-changes.ts) and the key locks are never
+ * held across a round trip to this process. The row names the keys of refused batches too: a
+ * superset, which only makes other nodes drop cache entries that were still right.
  */
 import type pg from 'pg';
 import { ConflictError } from './errors.js';
@@ -254,18 +256,17 @@ SELECT ok AS coffer_ok FROM ok`;
       if (prepared) body.push(PREPARED_SETTINGS);
       body.push(...this.lockStatements(group));
       for (const w of group) body.push(prepared ? this.execute(w.parts) : this.statement(w.parts));
-      // Without ha the whole transaction is one message; with ha the change row comes second.
-      if (!ha) body.push('COMMIT');
-      const oks = okColumn(await client.query(body.join(';\n')), group.length);
       if (ha) {
+        // The keys of every batch, applied or not (see the file comment): known before running.
         const keys = new Set<string>();
-        group.forEach((w, i) => {
-          if (oks[i]) for (const k of w.ops.keys()) keys.add(k);
-        });
-        const record = keys.size === 0 ? '' :
-          `WITH c AS (INSERT INTO ${ha.changesTable} (node_id, keys, at) VALUES (${text(ha.nodeId)}, ARRAY[${[...keys].map(text).join(',')}]::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${ha.channel}', seq::text) FROM c;\n`;
-        await client.query(`${record}COMMIT`);
+        for (const w of group) for (const k of w.ops.keys()) keys.add(k);
+        // Last before COMMIT: the seq is taken here (postgres-changes.ts bounds seq-to-COMMIT time).
+        if (keys.size > 0) {
+          body.push(`WITH c AS (INSERT INTO ${ha.changesTable} (node_id, keys, at) VALUES (${text(ha.nodeId)}, ARRAY[${[...keys].map(text).join(',')}]::text[], clock_timestamp()) RETURNING seq) SELECT pg_notify('${ha.channel}', seq::text) FROM c`);
+        }
       }
+      body.push('COMMIT');
+      const oks = okColumn(await client.query(body.join(';\n')), group.length);
       return oks;
     } catch (err) {
       try {
