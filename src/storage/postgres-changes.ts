@@ -13,7 +13,8 @@
  * until no transaction can still commit them. That bound is real because write transactions
  * run with `SET LOCAL statement_timeout` and `idle_in_transaction_session_timeout`
  * ({@link WRITE_TX_LIMITS}) and insert their change row last: from taking its seq to COMMIT a
- * transaction runs at most two statements and one idle gap, far below {@link COMMIT_BOUND_MS}.
+ * transaction runs at most two statements and one idle gap (group writes send the change row
+ * and COMMIT in the message that runs the batches: no gap), far below {@link COMMIT_BOUND_MS}.
  */
 
 import { createHash } from 'node:crypto';

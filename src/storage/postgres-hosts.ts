@@ -237,12 +237,16 @@ export class FailoverPool {
     return this.current ? this.targets.hosts[this.current.index] : undefined;
   }
 
-  /** Run one statement on the primary (it is retried once on a new primary only when it surely did not run). */
-  async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * Run one statement on the primary (it is retried once on a new primary only when it surely did
+   * not run). With `name`, it is a named prepared statement: parsed once per connection (`pg`
+   * keeps track), then only bound and run.
+   */
+  async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       try {
-        const res = await client.query<R>(text, values);
+        const res = await (name === undefined ? client.query<R>(text, values) : client.query<R>({ name, text, values }));
         client.release();
         return res;
       } catch (err) {

@@ -31,7 +31,7 @@ import {
   validateValue,
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
-import { PgGroupWriter } from './postgres-writes.js';
+import { lockId, PgGroupWriter } from './postgres-writes.js';
 import { ValueCache } from './value-cache.js';
 import { checkedBatches, snapshotBatchSize } from './snapshot.js';
 import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from './types.js';
@@ -119,12 +119,16 @@ export class PostgresStorage implements NamedStorage {
   private ha: HaWrites | undefined;
   private readonly sql: {
     get: string;
+    /** The name of `get` as a prepared statement (a hash of its text, which names the table). */
+    getName: string;
     scan: string;
     scanTail: string;
   };
   /** Every write goes through it (see postgres-writes.ts); replaced when ha starts. */
   private writer: PgGroupWriter;
   private readonly maxGroups: number;
+  /** False once the server showed it cannot keep the named read statement (see readValue). */
+  private namedReads = true;
   private closed = false;
   /** The connection holding the advisory lock (exclusive mode). */
   private lockClient: pg.Client | undefined;
@@ -151,6 +155,7 @@ export class PostgresStorage implements NamedStorage {
     this.table = table;
     this.sql = {
       get: `SELECT value FROM ${table} WHERE key = $1`,
+      getName: `coffer_get_${(lockId(`SELECT value FROM ${table} WHERE key = $1`) >>> 0).toString(16)}`,
       scan: `SELECT key FROM ${table} WHERE key >= $1 AND key < $2 ORDER BY key LIMIT $3`,
       // For the root prefix: no upper bound.
       scanTail: `SELECT key FROM ${table} WHERE key >= $1 ORDER BY key LIMIT $2`,
@@ -282,13 +287,30 @@ export class PostgresStorage implements NamedStorage {
     const cached = this.cache?.get(key);
     if (cached !== undefined) return cached === null ? undefined : Buffer.from(cached);
     const start = this.writeEpoch;
-    const res = await this.track(this.pool.query<{ value: Buffer }>(this.sql.get, [utf8(key)]));
+    const res = await this.track(this.readValue(key));
     const value = res.rows[0]?.value;
     // Only a read that no write of its key overlapped may fill the cache.
     if (this.cache && !this.writing.has(key) && this.touchedFloor <= start && (this.touched.get(key) ?? 0) <= start) {
       this.cache.set(key, value ?? null);
     }
     return value;
+  }
+
+  /**
+   * The row of `key`, through a named prepared statement (PostgreSQL parses and plans it once per
+   * connection: about half its CPU per read). A server that lost the statement or cannot keep one
+   * (26000: DEALLOCATE, a proxy that moves sessions) gets unnamed statements from then on.
+   */
+  private async readValue(key: string): Promise<pg.QueryResult<{ value: Buffer }>> {
+    if (this.namedReads) {
+      try {
+        return await this.pool.query<{ value: Buffer }>(this.sql.get, [utf8(key)], this.sql.getName);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '26000') throw err;
+        this.namedReads = false;
+      }
+    }
+    return this.pool.query<{ value: Buffer }>(this.sql.get, [utf8(key)]);
   }
 
   /** Store `value` under `key` (a batch of one; see batch). The value is copied now: the write may wait for a group. */
