@@ -350,6 +350,24 @@ describe('token store: revocation', () => {
     await store.revoke(entry.id);
     assert.equal(await store.lookup(token), undefined);
   });
+
+  it('keeps a token in use cached while many new tokens churn the bounded cache', async () => {
+    const clock = new ManualClock(T0);
+    const store = new TokenStore({ storage: new MemoryStorage(), now: () => clock.now(), cacheSize: 100 });
+    const { token } = await store.create({ policies: ['p1'], path: 'x' });
+    const first = (await store.create({ policies: ['p1'], path: 'x' })).token;
+    for (let i = 0; i < 1000; i++) {
+      await store.create({ policies: ['p1'], path: 'x' });
+      if (i % 40 === 0) {
+        const misses = store.cacheStats.misses;
+        assert.ok(await store.lookup(token));
+        assert.equal(store.cacheStats.misses, misses, `the token in use was evicted after ${i} creations`);
+      }
+    }
+    const misses = store.cacheStats.misses;
+    assert.ok(await store.lookup(first)); // not used since: evicted, read from storage
+    assert.equal(store.cacheStats.misses, misses + 1);
+  });
 });
 
 describe('token store: num_uses', () => {

@@ -182,19 +182,41 @@ function isStorage(x: Storage | TokenStoreOptions): x is Storage {
   return typeof (x as Storage).get === 'function' && typeof (x as Storage).batch === 'function';
 }
 
-/** A tiny LRU on Map insertion order. */
+/**
+ * A small LRU on Map insertion order. A hit moves its entry to the back only once the entry has
+ * aged into the older half (`max / 2` insertions behind), and evictions go in chunks: V8 keeps a
+ * deleted Map entry in place (and in its bucket's chain) until a rehash, so moving a hot token on
+ * every hit made each re-insertion walk a chain of its own tombstones, and evicting one entry at
+ * a time made each `keys().next()` walk the tombstones at the front; both grew with the cache
+ * (see storage/value-cache.ts for the measurement). A token used at least once per `max / 2`
+ * insertions stays cached, as with a strict LRU.
+ */
 class Lru<V> {
-  private readonly map = new Map<string, V>();
+  private readonly map = new Map<string, { value: V; tick: number }>();
+  /** Insertions so far; the map's order is the order of their ticks. */
+  private tick = 0;
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) { this.map.delete(key); this.map.set(key, v); }
-    return v;
+    const slot = this.map.get(key);
+    if (slot === undefined) return undefined;
+    if (this.tick - slot.tick >= this.max >> 1) {
+      this.map.delete(key);
+      slot.tick = ++this.tick;
+      this.map.set(key, slot);
+    }
+    return slot.value;
   }
-  set(key: string, v: V): void {
+  set(key: string, value: V): void {
     this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(key, { value, tick: ++this.tick });
+    if (this.map.size > this.max) {
+      // Down to 15/16 of the bound in one walk from the front.
+      const keep = this.max - (this.max >> 4);
+      for (const k of this.map.keys()) {
+        if (this.map.size <= keep) break;
+        this.map.delete(k);
+      }
+    }
   }
   delete(key: string): void { this.map.delete(key); }
   clear(): void { this.map.clear(); }
