@@ -498,6 +498,9 @@ describe('AppRole over HTTP', () => {
     assert.deepEqual(byValue.body.data, byAccessor.body.data);
     assert.equal((await s.request('POST', '/v1/auth/approle/role/acc/secret-id/lookup', { body: { secret_id: 'unknown' } })).status, 204);
 
+    // Usable (and read by logins, unlimited: without the secret-id's lock) until destroyed; refused by the very next login.
+    await loginOk(rid, a.secret_id);
+    await loginOk(rid, b.secret_id);
     assert.equal((await s.request('POST', '/v1/auth/approle/role/acc/secret-id-accessor/destroy', { body: { secret_id_accessor: a.secret_id_accessor } })).status, 204);
     assert.equal((await login(rid, a.secret_id)).status, 400);
     const after = await s.request('POST', '/v1/auth/approle/role/acc/secret-id-accessor/lookup', { body: { secret_id_accessor: a.secret_id_accessor } });

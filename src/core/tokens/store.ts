@@ -551,10 +551,7 @@ export class TokenStore {
       pendingSince: 0,
     });
 
-    await this.locks.run(hash, async () => {
-      if (params.id !== undefined && (await this.storage.get(ID + hash))) {
-        throw badRequest('cannot create a token with a duplicate ID');
-      }
+    const write = async (): Promise<void> => {
       const ops: BatchOp[] = [
         { type: 'put', key: ID + hash, value: enc.encode(JSON.stringify(entry)) },
         { type: 'put', key: ACCESSOR + accessorHash, value: enc.encode(JSON.stringify({ accessor, hash })) },
@@ -563,7 +560,17 @@ export class TokenStore {
       if (entry.expireTime > 0) ops.push({ type: 'put', key: expireKey(entry.expireTime, hash), value: EMPTY });
       await this.storage.batch(ops);
       this.cache.set(hash, entry);
-    });
+    };
+    if (params.id === undefined) {
+      // A fresh random token (190 bits) is never taken, so there is nothing to check or lock
+      // (every login creates one: no lock and its promises on that path).
+      await write();
+    } else {
+      await this.locks.run(hash, async () => {
+        if (await this.storage.get(ID + hash)) throw badRequest('cannot create a token with a duplicate ID');
+        await write();
+      });
+    }
     return { token, entry, warnings };
   }
 
