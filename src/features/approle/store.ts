@@ -50,6 +50,9 @@ const BATCH = 300;
 const TIDY_PAGE = 256;
 const TIDY_ROUNDS = 8;
 
+/** Role-ids whose index digest is remembered (see saltHmac). */
+const ROLE_ID_DIGESTS = 1024;
+
 /** Roles whose HMAC key is kept imported (a login hashes under it every time). */
 const ROLE_HASHERS = 1024;
 
@@ -82,7 +85,7 @@ export class ApproleStore {
    * role key). Invariant: each gives exactly HMAC-SHA256(key, ·) in hex as before, so stored digests are unchanged;
    * keyed by the key itself, so a role re-created with a new key never meets an old hasher.
    */
-  private saltHasher: { salt: Buffer; hash: HmacHex } | undefined;
+  private saltHasher: { salt: Buffer; hash: HmacHex; memo: Map<string, string> } | undefined;
   private readonly roleHashers = new Map<string, HmacHex>();
 
   constructor(private readonly storage: Storage, private readonly now: () => number) {
@@ -97,8 +100,17 @@ export class ApproleStore {
   /** HMAC under the mount salt (the role-id index). */
   private async saltHmac(value: string): Promise<string> {
     const salt = this.saltKey.value ?? (await this.salt());
-    if (this.saltHasher?.salt !== salt) this.saltHasher = { salt, hash: createHmacHex(salt) };
-    return this.saltHasher.hash(value);
+    if (this.saltHasher?.salt !== salt) this.saltHasher = { salt, hash: createHmacHex(salt), memo: new Map() };
+    // A busy client presents the same role-id on every login: its digest is remembered (bounded;
+    // tied to this salt object, so a new salt starts an empty memo and no digest can be stale).
+    const { memo } = this.saltHasher;
+    let digest = memo.get(value);
+    if (digest === undefined) {
+      if (memo.size >= ROLE_ID_DIGESTS) memo.clear();
+      digest = this.saltHasher.hash(value);
+      memo.set(value, digest);
+    }
+    return digest;
   }
 
   /** HMAC under a role's key; the same digest as createHmac('sha256', Buffer.from(role.hmac_key, 'hex')). */
