@@ -3,7 +3,8 @@
  *
  *   salt                          mount salt (random) for the role-id index
  *   role/<name>                   RoleEntry
- *   role_id/<hmac(salt, role_id)> { name }                 (role-id → role, unique)
+ *   role_id/<hmac(salt, role_id)> { name, role }           (role-id → role, unique; role: a copy
+ *                                                          written with role/<name>, for logins)
  *   secret_id/<uid>/<hmac>        SecretIdEntry            (hmac = HMAC-SHA256(role key, secret_id))
  *   accessor/<uid>/<hmac>         { accessor, hmac }       (hmac of the accessor, same role key)
  *   expiry/<ms>_<uid>_<hmac>      {}                       (sorted by time: tidy reads only the head)
@@ -37,6 +38,12 @@ export interface SecretIdEntry {
   cidr_list: string[];
   token_bound_cidrs: string[];
   metadata: Record<string, string>;
+}
+
+/** A role-id index entry: the role's name, and (since the copy was added) the role itself. */
+interface RoleIdIndex {
+  name: string;
+  role?: RoleEntry;
 }
 
 interface AccessorEntry {
@@ -152,7 +159,12 @@ export class ApproleStore {
     const digest = await this.saltHmac(roleId);
     const raw = await this.storage.get(`role_id/${digest}`);
     if (!raw) return undefined;
-    const role = await this.getRole(decodeJson<{ name: string }>(raw).name);
+    const index = decodeJson<RoleIdIndex>(raw);
+    // The index carries the role as putRole wrote it, in the same batch as role/<name> (the only
+    // writer of either; deleteRole drops both in one batch too), so a login reads one key, and its
+    // commit is conditioned on that key, which changes with every role write. Entries written
+    // before the copy was added hold only the name: the role is read from role/<name>.
+    const role = index.role?.name === index.name ? index.role : await this.getRole(index.name);
     // The index could be stale if a write was interrupted: trust only the role's own role_id,
     // compared in constant time with the one presented (the same verdict as comparing their
     // HMACs, without a second HMAC per login).
@@ -164,7 +176,7 @@ export class ApproleStore {
   async putRole(role: RoleEntry, previous?: RoleEntry): Promise<void> {
     const ops: BatchOp[] = [
       { type: 'put', key: `role/${role.name}`, value: encodeJson(role) },
-      { type: 'put', key: await this.roleIdKey(role.role_id), value: encodeJson({ name: role.name }) },
+      { type: 'put', key: await this.roleIdKey(role.role_id), value: encodeJson({ name: role.name, role } satisfies RoleIdIndex) },
     ];
     if (previous && previous.role_id !== role.role_id) ops.push({ type: 'delete', key: await this.roleIdKey(previous.role_id) });
     await this.storage.batch(ops);
