@@ -7,7 +7,10 @@
  *
  *   salt                          32 random bytes, created on first use
  *   id/<hash>                     the TokenEntry (JSON)
- *   accessor/<accessor hash>      { accessor, hash }   (the accessor index)
+ *   accessor/<s>_<accessor hash>  { accessor, hash }   (the accessor index; <s>: the 11-digit creation
+ *                                                      second the accessor carries, so entries written
+ *                                                      together are stored together; accessors from
+ *                                                      before that: accessor/<accessor hash>)
  *   parent/<parent hash>/<hash>   empty                (one key per child, found by list)
  *   expire/<16-digit ms>_<hash>   empty                (sorted by expiry, for the sweeper)
  *
@@ -21,7 +24,7 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
-import { newAccessor, newServiceToken } from './random.js';
+import { accessorSeconds, newAccessor, newServiceToken } from './random.js';
 import { sanitizePolicies } from './policies.js';
 import { calculateTTL, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './ttl.js';
 import { KeyedMutex } from '../keyed-mutex.js';
@@ -167,6 +170,11 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/** The accessor index key of an accessor issued at `seconds` (see TokenStore.accessorKeys). */
+function timedAccessorKey(seconds: number, accessorHash: string): string {
+  return `${ACCESSOR}${String(seconds).padStart(11, '0')}_${accessorHash}`;
+}
+
 function expireKey(expireTime: number, hash: string): string {
   return `${EXPIRE}${String(expireTime).padStart(16, '0')}_${hash}`;
 }
@@ -287,6 +295,18 @@ export class TokenStore {
     return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
   }
 
+  /**
+   * The accessor index keys an accessor may be stored under: first `accessor/<creation second>_<hash>`
+   * (accessors carry their creation second, see newAccessor: entries written together sit together),
+   * then the key of accessors from before that, `accessor/<hash>`. The hash alone identifies the
+   * accessor, so neither key can belong to another accessor.
+   */
+  private async accessorKeys(accessor: string): Promise<string[]> {
+    const hash = await this.hashAccessor(accessor);
+    const seconds = accessorSeconds(accessor);
+    return seconds === undefined ? [ACCESSOR + hash] : [timedAccessorKey(seconds, hash), ACCESSOR + hash];
+  }
+
   // ---------------------------------------------------------------- reads
 
   /** Reads an entry by hash, whatever its state (pending or expired included); `fresh` skips the cache. */
@@ -403,10 +423,11 @@ export class TokenStore {
   /** The token hash an accessor points to, or undefined when the accessor is unknown. */
   async hashForAccessor(accessor: string): Promise<string | undefined> {
     if (typeof accessor !== 'string' || accessor === '') return undefined;
-    const raw = await this.storage.get(ACCESSOR + (await this.hashAccessor(accessor)));
-    if (!raw) return undefined;
-    const rec = JSON.parse(dec.decode(raw)) as { accessor: string; hash: string };
-    return rec.hash;
+    for (const key of await this.accessorKeys(accessor)) {
+      const raw = await this.storage.get(key);
+      if (raw) return (JSON.parse(dec.decode(raw)) as { accessor: string; hash: string }).hash;
+    }
+    return undefined;
   }
 
   /** The valid entry behind an accessor, or undefined (unknown accessor, expired or used-up token). */
@@ -522,8 +543,8 @@ export class TokenStore {
 
     const token = params.id ?? newServiceToken();
     const hash = await this.hashToken(token);
-    const accessor = newAccessor();
-    const accessorHash = await this.hashAccessor(accessor);
+    const accessor = newAccessor(now);
+    const accessorKey = timedAccessorKey(accessorSeconds(accessor)!, await this.hashAccessor(accessor));
     const entry = freezeEntry({
       id: hash,
       accessor,
@@ -554,7 +575,7 @@ export class TokenStore {
     const write = async (): Promise<void> => {
       const ops: BatchOp[] = [
         { type: 'put', key: ID + hash, value: enc.encode(JSON.stringify(entry)) },
-        { type: 'put', key: ACCESSOR + accessorHash, value: enc.encode(JSON.stringify({ accessor, hash })) },
+        { type: 'put', key: accessorKey, value: enc.encode(JSON.stringify({ accessor, hash })) },
       ];
       if (parent) ops.push({ type: 'put', key: `${PARENT}${parent.id}/${hash}`, value: EMPTY });
       if (entry.expireTime > 0) ops.push({ type: 'put', key: expireKey(entry.expireTime, hash), value: EMPTY });
@@ -739,7 +760,8 @@ export class TokenStore {
       for (const hook of [...this.hooks]) await hook(hash, cur);
       const ops: BatchOp[] = [
         { type: 'delete', key: ID + hash },
-        { type: 'delete', key: ACCESSOR + (await this.hashAccessor(cur.accessor)) },
+        // Whichever of its keys the accessor has (a delete of an absent key does nothing).
+        ...(await this.accessorKeys(cur.accessor)).map((key): BatchOp => ({ type: 'delete', key })),
       ];
       if (cur.parent) ops.push({ type: 'delete', key: `${PARENT}${cur.parent}/${hash}` });
       if (cur.expireTime > 0) ops.push({ type: 'delete', key: expireKey(cur.expireTime, hash) });
