@@ -42,6 +42,9 @@ export function lockoutConfigFor(mount: MountEntry): LockoutConfig {
   return cfg;
 }
 
+/** Aliases whose storage key is remembered (see LoginLockout.key). */
+const KEY_MEMO = 1024;
+
 /** A listing of every counter is not worth doing every tick. */
 const TIDY_EVERY_MS = 60_000;
 
@@ -72,8 +75,22 @@ export class LoginLockout {
     private readonly detached: DetachedRunner = (fn) => fn(),
   ) {}
 
+  /**
+   * Keys of recently seen aliases: a login computes its key twice (isLocked, then succeeded or
+   * failed), and a busy client logs in with the same alias again and again. Bounded (cleared when
+   * full); a key is a pure function of its inputs, so an entry can never be stale.
+   */
+  private readonly keys = new Map<string, string>();
+
   private key(mountAccessor: string, alias: string): string {
-    return `${mountAccessor}/${createHash('sha256').update(alias, 'utf8').digest('hex')}`;
+    const memo = `${mountAccessor}\0${alias}`;
+    let key = this.keys.get(memo);
+    if (key === undefined) {
+      if (this.keys.size >= KEY_MEMO) this.keys.clear();
+      key = `${mountAccessor}/${createHash('sha256').update(alias, 'utf8').digest('hex')}`;
+      this.keys.set(memo, key);
+    }
+    return key;
   }
 
   private async read(key: string): Promise<Counter | undefined> {

@@ -95,6 +95,31 @@ describe('AppRole over HTTP', () => {
     await loginOk('digests-new-id', sid.secret_id);
   });
 
+  it('logs in with the role as last written: the role-id index carries a copy written with the role (an index without one still works)', async () => {
+    await writeRole('copy', { token_policies: 'copy-a' });
+    const rid = await roleId('copy');
+    const sid = await newSecretId('copy');
+    assert.deepEqual((await loginOk(rid, sid.secret_id)).token_policies, ['copy-a', 'default']);
+    // Every role write rewrites the copy: a field sub-path, then the whole role.
+    const sub = await s.request('POST', '/v1/auth/approle/role/copy/token-ttl', { body: { token_ttl: '7m' } });
+    assert.equal(sub.status, 204, sub.text);
+    assert.equal((await loginOk(rid, sid.secret_id)).lease_duration, 420);
+    await writeRole('copy', { token_policies: 'copy-b' });
+    assert.deepEqual((await loginOk(rid, sid.secret_id)).token_policies, ['copy-b', 'default']);
+    // An index entry from before the copy (name only) reads the role itself.
+    const uuid = s.core.mounts.get('auth/approle/')!.entry.uuid;
+    const salt = Buffer.from((await s.core.barrier.get(`auth/${uuid}/salt`))!);
+    const indexKey = `auth/${uuid}/role_id/${createHmac('sha256', salt).update(rid, 'utf8').digest('hex')}`;
+    assert.equal(JSON.parse(Buffer.from((await s.core.barrier.get(indexKey))!).toString('utf8')).role.token_policies[0], 'copy-b');
+    await s.core.barrier.put(indexKey, Buffer.from(JSON.stringify({ name: 'copy' })));
+    assert.deepEqual((await loginOk(rid, sid.secret_id)).token_policies, ['copy-b', 'default']);
+    // A deleted role refuses the very next login.
+    await writeRole('copy', { token_policies: 'copy-c' });
+    assert.deepEqual((await loginOk(rid, sid.secret_id)).token_policies, ['copy-c', 'default']);
+    assert.equal((await s.request('DELETE', '/v1/auth/approle/role/copy')).status, 204);
+    assert.equal((await login(rid, sid.secret_id)).status, 400);
+  });
+
   it('runs the tutorial flow (spec §5) step by step', async () => {
     assert.equal(s.core.mounts.get('auth/approle/')?.entry.type, 'approle');
     const listed = await s.request('GET', '/v1/sys/auth');
@@ -498,6 +523,9 @@ describe('AppRole over HTTP', () => {
     assert.deepEqual(byValue.body.data, byAccessor.body.data);
     assert.equal((await s.request('POST', '/v1/auth/approle/role/acc/secret-id/lookup', { body: { secret_id: 'unknown' } })).status, 204);
 
+    // Usable (and read by logins, unlimited: without the secret-id's lock) until destroyed; refused by the very next login.
+    await loginOk(rid, a.secret_id);
+    await loginOk(rid, b.secret_id);
     assert.equal((await s.request('POST', '/v1/auth/approle/role/acc/secret-id-accessor/destroy', { body: { secret_id_accessor: a.secret_id_accessor } })).status, 204);
     assert.equal((await login(rid, a.secret_id)).status, 400);
     const after = await s.request('POST', '/v1/auth/approle/role/acc/secret-id-accessor/lookup', { body: { secret_id_accessor: a.secret_id_accessor } });

@@ -55,3 +55,70 @@ describe('ValueCache admission', () => {
     assert.ok(cache.size <= 2000);
   });
 });
+
+/** Offers a value twice, so admission keeps it. */
+function put(cache: ValueCache, key: string, v: Buffer | null): void {
+  cache.set(key, v);
+  cache.set(key, v);
+}
+
+describe('ValueCache recency and bounds', () => {
+  it('keeps an entry hit at least once per maxEntries/2 insertions, while churn evicts the rest', () => {
+    const c = new ValueCache(1000, 1 << 20);
+    put(c, 'hot', value('h'));
+    put(c, 'absent', null);
+    for (let i = 0; i < 20_000; i++) {
+      put(c, `cold/${i}`, Buffer.from([i & 255]));
+      if (i % 400 === 0) {
+        assert.deepEqual(c.get('hot'), value('h'), `hot entry evicted after ${i} insertions`);
+        assert.equal(c.get('absent'), null);
+      }
+    }
+    assert.equal(c.get('cold/0'), undefined, 'old entries are evicted');
+    assert.deepEqual(c.get('cold/19999'), Buffer.from([19999 & 255]));
+    assert.ok(c.size <= 1000);
+  });
+
+  it('never holds more than maxEntries entries or maxBytes bytes, and evicts the least recently used first', () => {
+    const c = new ValueCache(100, 1000);
+    for (let i = 0; i < 100; i++) put(c, `k${i}`, Buffer.alloc(5));
+    assert.ok(c.get('k0')); // k0 is in the older half: moved to the back
+    put(c, 'k100', Buffer.alloc(5)); // over the entry bound: the oldest go, k0 stays
+    assert.ok(c.get('k0'));
+    assert.equal(c.get('k1'), undefined);
+    assert.ok(c.get('k100'));
+    // Bytes: 15 bytes per value, 1000 bytes at most.
+    for (let i = 0; i < 200; i++) put(c, `b${i}`, Buffer.alloc(15));
+    let bytes = 0;
+    let entries = 0;
+    for (let i = 0; i < 200; i++) {
+      const v = c.get(`b${i}`);
+      if (v) { bytes += v.length; entries++; }
+    }
+    assert.ok(bytes <= 1000 && entries > 0, `bytes ${bytes}`);
+    assert.equal(c.get('b199')?.length, 15);
+  });
+
+  it('serves a hot key at a cost that does not grow with the cache (no tombstone chains)', () => {
+    // Four hot keys read over and over, in a cache holding `size` other admitted entries.
+    const perHit = (size: number): number => {
+      const c = new ValueCache(size, 1 << 30);
+      const hot = ['h0', 'h1', 'h2', 'h3'];
+      const v = Buffer.alloc(8);
+      for (const h of hot) put(c, h, v);
+      for (let i = 0; i < size; i++) put(c, `warm/${i}`, v);
+      for (const h of hot) put(c, h, v);
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 20_000; i++) for (const h of hot) c.get(h);
+        best = Math.min(best, Number(process.hrtime.bigint() - t0));
+      }
+      return best;
+    };
+    const small = perHit(500);
+    const large = perHit(40_000);
+    // Moving the entry on every hit: ~100x slower at 40,000 entries than at 500. Allow noise, not growth.
+    assert.ok(large < small * 8, `40,000 entries: ${(large / 1e6).toFixed(1)} ms, 500 entries: ${(small / 1e6).toFixed(1)} ms`);
+  });
+});

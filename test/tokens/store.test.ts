@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { isCofferError } from '../../src/core/errors.js';
+import { accessorSeconds } from '../../src/core/tokens/random.js';
 import { PENDING_GRACE_MS, REVOCATION_PENDING, TokenStore, type TokenEntry } from '../../src/core/tokens/store.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { allKeys, dump, H768, T0 } from './dispatch.js';
@@ -350,6 +351,24 @@ describe('token store: revocation', () => {
     await store.revoke(entry.id);
     assert.equal(await store.lookup(token), undefined);
   });
+
+  it('keeps a token in use cached while many new tokens churn the bounded cache', async () => {
+    const clock = new ManualClock(T0);
+    const store = new TokenStore({ storage: new MemoryStorage(), now: () => clock.now(), cacheSize: 100 });
+    const { token } = await store.create({ policies: ['p1'], path: 'x' });
+    const first = (await store.create({ policies: ['p1'], path: 'x' })).token;
+    for (let i = 0; i < 1000; i++) {
+      await store.create({ policies: ['p1'], path: 'x' });
+      if (i % 40 === 0) {
+        const misses = store.cacheStats.misses;
+        assert.ok(await store.lookup(token));
+        assert.equal(store.cacheStats.misses, misses, `the token in use was evicted after ${i} creations`);
+      }
+    }
+    const misses = store.cacheStats.misses;
+    assert.ok(await store.lookup(first)); // not used since: evicted, read from storage
+    assert.equal(store.cacheStats.misses, misses + 1);
+  });
 });
 
 describe('token store: num_uses', () => {
@@ -483,5 +502,41 @@ describe('token store: accessors', () => {
     await store.revoke(b.entry.id);
     assert.deepEqual(await store.listAccessors(), [a.entry.accessor]);
     assert.equal(await store.hashForAccessor(b.entry.accessor), undefined);
+  });
+
+  it('keys the accessor index by the creation second the accessor carries, so entries written together sit together', async () => {
+    const { store, storage, clock } = setup();
+    const first = await store.create({ policies: ['p1'], path: 'x' });
+    clock.advance(1500);
+    const second = await store.create({ policies: ['p1'], path: 'x' });
+    const third = await store.create({ policies: ['p1'], path: 'x' });
+    assert.equal(accessorSeconds(first.entry.accessor), Math.floor(T0 / 1000));
+    assert.equal(accessorSeconds(second.entry.accessor), Math.floor((T0 + 1500) / 1000));
+    const keys = (await allKeys(storage, 'accessor/')).sort();
+    assert.equal(keys.length, 3);
+    for (const k of keys) assert.match(k, /^accessor\/\d{11}_[0-9a-f]{64}$/);
+    // Sorted by second: the first token's entry first, the two later ones next to each other.
+    assert.ok(keys[0]!.startsWith(`accessor/${String(Math.floor(T0 / 1000)).padStart(11, '0')}_`));
+    assert.ok(keys[1]!.startsWith(`accessor/${String(Math.floor((T0 + 1500) / 1000)).padStart(11, '0')}_`));
+    // Nothing about the accessor but its second is readable from a key (the rest is a salted hash).
+    for (const t of [first, second, third]) assert.ok(!keys.some((k) => k.includes(t.entry.accessor.slice(6))));
+    // Odd strings are simply unknown accessors.
+    for (const odd of ['x', '!!!!!!!!', 'é'.repeat(24), first.entry.accessor.slice(0, 5)]) assert.equal(await store.hashForAccessor(odd), undefined);
+  });
+
+  it('still finds, lists and revokes a token whose accessor index entry is under the key used before (accessor/<hash>)', async () => {
+    const { store, storage } = setup();
+    const { entry } = await store.create({ policies: ['p1'], path: 'x' });
+    // Rewrite the index entry the way an earlier version stored it.
+    const [timed] = await allKeys(storage, 'accessor/');
+    const value = await storage.get(timed!);
+    const legacy = `accessor/${timed!.slice(timed!.indexOf('_') + 1)}`;
+    await storage.batch([{ type: 'delete', key: timed! }, { type: 'put', key: legacy, value: value! }]);
+    assert.equal(await store.hashForAccessor(entry.accessor), entry.id);
+    assert.equal((await store.lookupByAccessor(entry.accessor))!.id, entry.id);
+    assert.deepEqual(await store.listAccessors(), [entry.accessor]);
+    await store.revoke(entry.id);
+    assert.deepEqual(await allKeys(storage, 'accessor/'), []);
+    assert.equal(await store.hashForAccessor(entry.accessor), undefined);
   });
 });

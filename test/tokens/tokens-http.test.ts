@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accessorSeconds } from '../../src/core/tokens/random.js';
 import { createTestServer, type TestServer } from '../helpers/server.js';
 
 const require = createRequire(import.meta.url);
@@ -41,13 +42,15 @@ describe('auth/token over HTTP', () => {
       assert.match(t.accessor, /^[A-Za-z0-9]{24}$/);
       tokens.add(t.token);
       accessors.add(t.accessor);
-      for (const c of t.token.slice(4) + t.accessor) counts.set(c, (counts.get(c) ?? 0) + 1);
+      // An accessor is its creation second (6 characters) and 18 random ones.
+      assert.equal(accessorSeconds(t.accessor), Math.floor(s.clock.now() / 1000));
+      for (const c of t.token.slice(4) + t.accessor.slice(6)) counts.set(c, (counts.get(c) ?? 0) + 1);
     }
     assert.equal(tokens.size, 300, 'no token repeats');
     assert.equal(accessors.size, 300, 'no accessor repeats');
-    // 16,800 characters over 62 symbols: ~271 each. A biased or stuck source is far outside these bounds.
+    // 15,000 random characters over 62 symbols: ~242 each. A biased or stuck source is far outside these bounds.
     assert.equal(counts.size, 62, 'every base62 character occurs');
-    for (const [c, n] of counts) assert.ok(n > 180 && n < 370, `character ${c} drawn ${n} times`);
+    for (const [c, n] of counts) assert.ok(n > 160 && n < 330, `character ${c} drawn ${n} times`);
   });
 
   it('creates a token: 200, envelope with auth and data null', async () => {

@@ -7,7 +7,10 @@
  *
  *   salt                          32 random bytes, created on first use
  *   id/<hash>                     the TokenEntry (JSON)
- *   accessor/<accessor hash>      { accessor, hash }   (the accessor index)
+ *   accessor/<s>_<accessor hash>  { accessor, hash }   (the accessor index; <s>: the 11-digit creation
+ *                                                      second the accessor carries, so entries written
+ *                                                      together are stored together; accessors from
+ *                                                      before that: accessor/<accessor hash>)
  *   parent/<parent hash>/<hash>   empty                (one key per child, found by list)
  *   expire/<16-digit ms>_<hash>   empty                (sorted by expiry, for the sweeper)
  *
@@ -21,7 +24,7 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
-import { newAccessor, newServiceToken } from './random.js';
+import { accessorSeconds, newAccessor, newServiceToken } from './random.js';
 import { sanitizePolicies } from './policies.js';
 import { calculateTTL, SYSTEM_DEFAULT_TTL, SYSTEM_MAX_TTL } from './ttl.js';
 import { KeyedMutex } from '../keyed-mutex.js';
@@ -167,6 +170,11 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
+/** The accessor index key of an accessor issued at `seconds` (see TokenStore.accessorKeys). */
+function timedAccessorKey(seconds: number, accessorHash: string): string {
+  return `${ACCESSOR}${String(seconds).padStart(11, '0')}_${accessorHash}`;
+}
+
 function expireKey(expireTime: number, hash: string): string {
   return `${EXPIRE}${String(expireTime).padStart(16, '0')}_${hash}`;
 }
@@ -182,19 +190,41 @@ function isStorage(x: Storage | TokenStoreOptions): x is Storage {
   return typeof (x as Storage).get === 'function' && typeof (x as Storage).batch === 'function';
 }
 
-/** A tiny LRU on Map insertion order. */
+/**
+ * A small LRU on Map insertion order. A hit moves its entry to the back only once the entry has
+ * aged into the older half (`max / 2` insertions behind), and evictions go in chunks: V8 keeps a
+ * deleted Map entry in place (and in its bucket's chain) until a rehash, so moving a hot token on
+ * every hit made each re-insertion walk a chain of its own tombstones, and evicting one entry at
+ * a time made each `keys().next()` walk the tombstones at the front; both grew with the cache
+ * (see storage/value-cache.ts for the measurement). A token used at least once per `max / 2`
+ * insertions stays cached, as with a strict LRU.
+ */
 class Lru<V> {
-  private readonly map = new Map<string, V>();
+  private readonly map = new Map<string, { value: V; tick: number }>();
+  /** Insertions so far; the map's order is the order of their ticks. */
+  private tick = 0;
   constructor(private readonly max: number) {}
   get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) { this.map.delete(key); this.map.set(key, v); }
-    return v;
+    const slot = this.map.get(key);
+    if (slot === undefined) return undefined;
+    if (this.tick - slot.tick >= this.max >> 1) {
+      this.map.delete(key);
+      slot.tick = ++this.tick;
+      this.map.set(key, slot);
+    }
+    return slot.value;
   }
-  set(key: string, v: V): void {
+  set(key: string, value: V): void {
     this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(key, { value, tick: ++this.tick });
+    if (this.map.size > this.max) {
+      // Down to 15/16 of the bound in one walk from the front.
+      const keep = this.max - (this.max >> 4);
+      for (const k of this.map.keys()) {
+        if (this.map.size <= keep) break;
+        this.map.delete(k);
+      }
+    }
   }
   delete(key: string): void { this.map.delete(key); }
   clear(): void { this.map.clear(); }
@@ -263,6 +293,18 @@ export class TokenStore {
     const salt = this.hmacKey ?? (await this.loadHmacKey());
     // Domain-separated from token hashes, so a custom token id equal to some accessor cannot collide.
     return createHmac('sha256', salt).update('accessor\0' + accessor, 'utf8').digest('hex');
+  }
+
+  /**
+   * The accessor index keys an accessor may be stored under: first `accessor/<creation second>_<hash>`
+   * (accessors carry their creation second, see newAccessor: entries written together sit together),
+   * then the key of accessors from before that, `accessor/<hash>`. The hash alone identifies the
+   * accessor, so neither key can belong to another accessor.
+   */
+  private async accessorKeys(accessor: string): Promise<string[]> {
+    const hash = await this.hashAccessor(accessor);
+    const seconds = accessorSeconds(accessor);
+    return seconds === undefined ? [ACCESSOR + hash] : [timedAccessorKey(seconds, hash), ACCESSOR + hash];
   }
 
   // ---------------------------------------------------------------- reads
@@ -381,10 +423,11 @@ export class TokenStore {
   /** The token hash an accessor points to, or undefined when the accessor is unknown. */
   async hashForAccessor(accessor: string): Promise<string | undefined> {
     if (typeof accessor !== 'string' || accessor === '') return undefined;
-    const raw = await this.storage.get(ACCESSOR + (await this.hashAccessor(accessor)));
-    if (!raw) return undefined;
-    const rec = JSON.parse(dec.decode(raw)) as { accessor: string; hash: string };
-    return rec.hash;
+    for (const key of await this.accessorKeys(accessor)) {
+      const raw = await this.storage.get(key);
+      if (raw) return (JSON.parse(dec.decode(raw)) as { accessor: string; hash: string }).hash;
+    }
+    return undefined;
   }
 
   /** The valid entry behind an accessor, or undefined (unknown accessor, expired or used-up token). */
@@ -500,8 +543,8 @@ export class TokenStore {
 
     const token = params.id ?? newServiceToken();
     const hash = await this.hashToken(token);
-    const accessor = newAccessor();
-    const accessorHash = await this.hashAccessor(accessor);
+    const accessor = newAccessor(now);
+    const accessorKey = timedAccessorKey(accessorSeconds(accessor)!, await this.hashAccessor(accessor));
     const entry = freezeEntry({
       id: hash,
       accessor,
@@ -529,19 +572,26 @@ export class TokenStore {
       pendingSince: 0,
     });
 
-    await this.locks.run(hash, async () => {
-      if (params.id !== undefined && (await this.storage.get(ID + hash))) {
-        throw badRequest('cannot create a token with a duplicate ID');
-      }
+    const write = async (): Promise<void> => {
       const ops: BatchOp[] = [
         { type: 'put', key: ID + hash, value: enc.encode(JSON.stringify(entry)) },
-        { type: 'put', key: ACCESSOR + accessorHash, value: enc.encode(JSON.stringify({ accessor, hash })) },
+        { type: 'put', key: accessorKey, value: enc.encode(JSON.stringify({ accessor, hash })) },
       ];
       if (parent) ops.push({ type: 'put', key: `${PARENT}${parent.id}/${hash}`, value: EMPTY });
       if (entry.expireTime > 0) ops.push({ type: 'put', key: expireKey(entry.expireTime, hash), value: EMPTY });
       await this.storage.batch(ops);
       this.cache.set(hash, entry);
-    });
+    };
+    if (params.id === undefined) {
+      // A fresh random token (190 bits) is never taken, so there is nothing to check or lock
+      // (every login creates one: no lock and its promises on that path).
+      await write();
+    } else {
+      await this.locks.run(hash, async () => {
+        if (await this.storage.get(ID + hash)) throw badRequest('cannot create a token with a duplicate ID');
+        await write();
+      });
+    }
     return { token, entry, warnings };
   }
 
@@ -710,7 +760,8 @@ export class TokenStore {
       for (const hook of [...this.hooks]) await hook(hash, cur);
       const ops: BatchOp[] = [
         { type: 'delete', key: ID + hash },
-        { type: 'delete', key: ACCESSOR + (await this.hashAccessor(cur.accessor)) },
+        // Whichever of its keys the accessor has (a delete of an absent key does nothing).
+        ...(await this.accessorKeys(cur.accessor)).map((key): BatchOp => ({ type: 'delete', key })),
       ];
       if (cur.parent) ops.push({ type: 'delete', key: `${PARENT}${cur.parent}/${hash}` });
       if (cur.expireTime > 0) ops.push({ type: 'delete', key: expireKey(cur.expireTime, hash) });

@@ -50,9 +50,7 @@ export function loginHandler(deps: ApproleDeps): Handler {
     let entry: SecretIdEntry | undefined;
     if (role.bind_secret_id) {
       const digest = store.secretDigest(role, secretId);
-      // Under the secret-id's lock: the use count is read-modify-write.
-      entry = await store.secretLock.run(`${role.uid}/${digest}`, async () => {
-        const found = await store.getSecretEntry(role, digest);
+      const check = async (found: SecretIdEntry | undefined): Promise<SecretIdEntry | undefined> => {
         if (!found) return undefined;
         if (store.expired(found)) {
           await store.deleteSecretEntry(role, found);
@@ -64,7 +62,19 @@ export function loginHandler(deps: ApproleDeps): Handler {
         checkAddress(req.clientAddress, tokenCidrs(role, found), 'the token_bound_cidrs of the role or secret ID');
         await store.consumeUse(role, found);
         return found;
-      });
+      };
+      const unlocked = await store.getSecretEntry(role, digest);
+      // An unlimited secret-id (num_uses 0, which never changes: only a limited count is ever
+      // rewritten) has no read-modify-write, so it needs no lock: concurrent logins with one
+      // secret-id do not queue behind each other. A limited one is read again under the
+      // secret-id's lock, where its use count is read-modify-write (spent exactly once).
+      // (The commit is conditioned on the entry as read, so a limited use is never spent twice,
+      // on any node; the lock only keeps local logins from conflicting and retrying.)
+      if (unlocked) {
+        entry = unlocked.num_uses === 0
+          ? await check(unlocked)
+          : await store.secretLock.run(`${role.uid}/${digest}`, async () => check(await store.getSecretEntry(role, digest)));
+      }
       if (!entry) throw await invalid();
     } else {
       checkAddress(req.clientAddress, role.secret_id_bound_cidrs, "the role's secret_id_bound_cidrs");

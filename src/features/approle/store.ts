@@ -3,7 +3,8 @@
  *
  *   salt                          mount salt (random) for the role-id index
  *   role/<name>                   RoleEntry
- *   role_id/<hmac(salt, role_id)> { name }                 (role-id → role, unique)
+ *   role_id/<hmac(salt, role_id)> { name, role }           (role-id → role, unique; role: a copy
+ *                                                          written with role/<name>, for logins)
  *   secret_id/<uid>/<hmac>        SecretIdEntry            (hmac = HMAC-SHA256(role key, secret_id))
  *   accessor/<uid>/<hmac>         { accessor, hmac }       (hmac of the accessor, same role key)
  *   expiry/<ms>_<uid>_<hmac>      {}                       (sorted by time: tidy reads only the head)
@@ -39,6 +40,12 @@ export interface SecretIdEntry {
   metadata: Record<string, string>;
 }
 
+/** A role-id index entry: the role's name, and (since the copy was added) the role itself. */
+interface RoleIdIndex {
+  name: string;
+  role?: RoleEntry;
+}
+
 interface AccessorEntry {
   accessor: string;
   hmac: string;
@@ -49,6 +56,9 @@ const BATCH = 300;
 /** Expiry entries tidied per storage round trip, and rounds per tidy call (keeps each tick cheap). */
 const TIDY_PAGE = 256;
 const TIDY_ROUNDS = 8;
+
+/** Role-ids whose index digest is remembered (see saltHmac). */
+const ROLE_ID_DIGESTS = 1024;
 
 /** Roles whose HMAC key is kept imported (a login hashes under it every time). */
 const ROLE_HASHERS = 1024;
@@ -82,7 +92,7 @@ export class ApproleStore {
    * role key). Invariant: each gives exactly HMAC-SHA256(key, ·) in hex as before, so stored digests are unchanged;
    * keyed by the key itself, so a role re-created with a new key never meets an old hasher.
    */
-  private saltHasher: { salt: Buffer; hash: HmacHex } | undefined;
+  private saltHasher: { salt: Buffer; hash: HmacHex; memo: Map<string, string> } | undefined;
   private readonly roleHashers = new Map<string, HmacHex>();
 
   constructor(private readonly storage: Storage, private readonly now: () => number) {
@@ -97,8 +107,17 @@ export class ApproleStore {
   /** HMAC under the mount salt (the role-id index). */
   private async saltHmac(value: string): Promise<string> {
     const salt = this.saltKey.value ?? (await this.salt());
-    if (this.saltHasher?.salt !== salt) this.saltHasher = { salt, hash: createHmacHex(salt) };
-    return this.saltHasher.hash(value);
+    if (this.saltHasher?.salt !== salt) this.saltHasher = { salt, hash: createHmacHex(salt), memo: new Map() };
+    // A busy client presents the same role-id on every login: its digest is remembered (bounded;
+    // tied to this salt object, so a new salt starts an empty memo and no digest can be stale).
+    const { memo } = this.saltHasher;
+    let digest = memo.get(value);
+    if (digest === undefined) {
+      if (memo.size >= ROLE_ID_DIGESTS) memo.clear();
+      digest = this.saltHasher.hash(value);
+      memo.set(value, digest);
+    }
+    return digest;
   }
 
   /** HMAC under a role's key; the same digest as createHmac('sha256', Buffer.from(role.hmac_key, 'hex')). */
@@ -140,7 +159,12 @@ export class ApproleStore {
     const digest = await this.saltHmac(roleId);
     const raw = await this.storage.get(`role_id/${digest}`);
     if (!raw) return undefined;
-    const role = await this.getRole(decodeJson<{ name: string }>(raw).name);
+    const index = decodeJson<RoleIdIndex>(raw);
+    // The index carries the role as putRole wrote it, in the same batch as role/<name> (the only
+    // writer of either; deleteRole drops both in one batch too), so a login reads one key, and its
+    // commit is conditioned on that key, which changes with every role write. Entries written
+    // before the copy was added hold only the name: the role is read from role/<name>.
+    const role = index.role?.name === index.name ? index.role : await this.getRole(index.name);
     // The index could be stale if a write was interrupted: trust only the role's own role_id,
     // compared in constant time with the one presented (the same verdict as comparing their
     // HMACs, without a second HMAC per login).
@@ -152,7 +176,7 @@ export class ApproleStore {
   async putRole(role: RoleEntry, previous?: RoleEntry): Promise<void> {
     const ops: BatchOp[] = [
       { type: 'put', key: `role/${role.name}`, value: encodeJson(role) },
-      { type: 'put', key: await this.roleIdKey(role.role_id), value: encodeJson({ name: role.name }) },
+      { type: 'put', key: await this.roleIdKey(role.role_id), value: encodeJson({ name: role.name, role } satisfies RoleIdIndex) },
     ];
     if (previous && previous.role_id !== role.role_id) ops.push({ type: 'delete', key: await this.roleIdKey(previous.role_id) });
     await this.storage.batch(ops);
