@@ -124,3 +124,35 @@ test('createStringHasher gives exactly hmacString\'s output for every kind of sa
   }
   assert.deepEqual(hashStructure({ a: ['b', { c: 'd' }] }, createStringHasher(salt)), { a: [ref('b'), { c: ref('d') }] });
 });
+
+test('memo: a deeply frozen subtree is hashed once; mutable objects and other depths are hashed again', async () => {
+  const { deepFreeze } = await import('../../src/core/deep-freeze.js');
+  const salt = Buffer.from('memo-salt');
+  let calls = 0;
+  const hasher = (s: string) => {
+    calls++;
+    return hmacString(salt, s);
+  };
+  const memo = new WeakMap();
+  const frozen = deepFreeze({ a: 'x', b: ['y', { c: 'z' }] });
+  const first = hashStructure({ data: frozen }, hasher, { memo });
+  assert.equal(calls, 3);
+  const second = hashStructure({ data: frozen }, hasher, { memo });
+  assert.equal(calls, 3, 'no HMAC for a frozen subtree seen before');
+  assert.deepEqual(second, first);
+  assert.deepEqual(first, hashStructure({ data: structuredClone(frozen) }, (s) => hmacString(salt, s)));
+  // The same object one level deeper: computed for that depth (the depth cap could cut it differently).
+  hashStructure({ x: { data: frozen } }, hasher, { memo });
+  assert.equal(calls, 6);
+  // A mutable object is never remembered: a change shows in the next copy.
+  const mutable = { a: 'x' };
+  hashStructure({ data: mutable }, hasher, { memo });
+  mutable.a = 'changed';
+  assert.equal((hashStructure({ data: mutable }, hasher, { memo }) as { data: { a: string } }).data.a, hmacString(salt, 'changed'));
+  // A frozen but not deepFreeze'd object (its children may change) is not remembered either.
+  const inner = { s: 'one' };
+  const shallow = Object.freeze({ inner });
+  hashStructure({ data: shallow }, hasher, { memo });
+  inner.s = 'two';
+  assert.equal((hashStructure({ data: shallow }, hasher, { memo }) as { data: { inner: { s: string } } }).data.inner.s, hmacString(salt, 'two'));
+});

@@ -3,7 +3,7 @@
  * tokens, accessors and every string in request/response data under the device's salt,
  * and adds the device's prefix. Builds a new object; the caller's entry is not modified.
  */
-import { createStringHasher, hashStructure, type StringHasher } from './hash.js';
+import { createStringHasher, hashStructure, type HashMemo, type StringHasher } from './hash.js';
 import type {
   AuditAuth,
   AuditEntry,
@@ -34,9 +34,19 @@ export function createEntryFormatter(settings: AuditFormatSettings, saltBytes: B
   // objects, so nothing outlives them.
   const authJson = new WeakMap<AuditAuth, string>();
   const requestJson = new WeakMap<AuditRequest, string>();
+  // The HMACs of an authenticated token and its accessor across requests, keyed by the token
+  // store's entry object the token resolved to (AuditLogContext.tokenIdentity), never by the
+  // token: a request with a cached token then costs no HMAC for them. Invariant: the memo lives
+  // and dies with this formatter, i.e. with this device's salt (re-enabling a device or
+  // unsealing builds a new one), and a token entry that changes (renew, use, revoke) is a new
+  // object, so a remembered value is always HMAC(this salt, that very token or accessor).
+  // test/audit/format.test.ts checks the lines against hmacString, memo or not.
+  const tokenHmacs = new WeakMap<object, TokenHmacs>();
+  // Hashed copies of deeply frozen response data (a KV version every read shares), per salt.
+  const dataMemo: HashMemo = new WeakMap();
   return (entry, ctx) => {
     // Per call, so a raw token is not kept alive between entries by a memo.
-    const hs = logRaw ? RAW : hashers(hasher, hmacAccessor);
+    const hs = logRaw ? RAW : hashers(hasher, hmacAccessor, entry.auth, ctx?.tokenIdentity, tokenHmacs, dataMemo);
     let response = entry.type === 'response' ? entry.response : undefined;
     if (response && elide && entry.request?.operation === 'list') response = elideList(response);
     // The line is assembled from JSON pieces in the order one JSON.stringify of
@@ -75,16 +85,40 @@ interface Hashers {
   data: (value: unknown, nonHmacKeys?: readonly string[]) => unknown;
 }
 
-const identity: Mapper = (s) => s;
+const asIs: Mapper = (s) => s;
 
 /** log_raw: everything in the clear. */
-const RAW: Hashers = { token: identity, accessor: identity, data: (v) => v };
+const RAW: Hashers = { token: asIs, accessor: asIs, data: (v) => v };
 
-function hashers(hasher: StringHasher, hmacAccessor: boolean): Hashers {
+/** The HMACs of one authenticated token and its accessor under one device's salt. */
+interface TokenHmacs {
+  token: string;
+  /** Computed on first use ('' until then; an empty accessor stays empty anyway). */
+  accessor: string | undefined;
+}
+
+function hashers(hasher: StringHasher, hmacAccessor: boolean, auth: AuditAuth | undefined, identity: object | undefined, known: WeakMap<object, TokenHmacs>, memo: HashMemo): Hashers {
+  // The entry's own token and accessor (what `identity` stands for), when core vouched for them.
+  const authToken = identity && auth ? auth.client_token ?? '' : '';
+  const authAccessor = identity && auth ? auth.accessor ?? '' : '';
+  const remembered = (): TokenHmacs => {
+    let h = known.get(identity!);
+    if (h === undefined) {
+      h = { token: hasher(authToken), accessor: undefined };
+      known.set(identity!, h);
+    }
+    return h;
+  };
+  const tokenHmac = authToken === '' ? hasher : (s: string) => (s === authToken ? remembered().token : hasher(s));
+  const accessorHmac = authAccessor === '' || authToken === '' ? hasher : (s: string) => {
+    if (s !== authAccessor) return hasher(s);
+    const h = remembered();
+    return (h.accessor ??= hasher(s));
+  };
   return {
-    token: memoHmac(hasher),
-    accessor: hmacAccessor ? memoHmac(hasher) : identity,
-    data: (v, nonHmacKeys) => hashStructure(v, hasher, { nonHmacKeys }),
+    token: memoHmac(tokenHmac),
+    accessor: hmacAccessor ? memoHmac(accessorHmac) : asIs,
+    data: (v, nonHmacKeys) => hashStructure(v, hasher, { nonHmacKeys, memo }),
   };
 }
 
