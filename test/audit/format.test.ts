@@ -220,3 +220,31 @@ test('deeply frozen response data is hashed once per device and written the same
   assert.equal(raw.response.data.data.password, SECRETS.password);
   assert.equal(raw.response.data.metadata.created_time, h('2026-01-02T03:04:05.123Z'));
 });
+
+test('the auth block remembered per token entry is reused only while its other fields are the same frozen values', () => {
+  const identity = Object.freeze({});
+  const format = createEntryFormatter(defaults, salt);
+  const policies = Object.freeze(['a', 'b']);
+  const meta = Object.freeze({ role: 'web' });
+  const entry = (id: string, p: readonly string[], m: Record<string, string> | null, name = 'web') => {
+    const e = requestEntry(id, null);
+    e.auth = { ...e.auth, policies: p as string[], token_policies: p as string[], metadata: m, display_name: name };
+    return e;
+  };
+  const auth = (line: string) => JSON.parse(line).auth;
+  assert.deepEqual(auth(format(entry('1', policies, meta), { tokenIdentity: identity })).policies, ['a', 'b']);
+  assert.equal(auth(format(entry('2', policies, meta), { tokenIdentity: identity })).display_name, 'web');
+  // Another value of any field under the same entry object: written as it is now.
+  assert.equal(auth(format(entry('3', policies, meta, 'other'), { tokenIdentity: identity })).display_name, 'other');
+  assert.deepEqual(auth(format(entry('4', Object.freeze(['c']), meta), { tokenIdentity: identity })).policies, ['c']);
+  assert.equal(auth(format(entry('5', policies, null), { tokenIdentity: identity })).metadata, null);
+  // A list that is not frozen could change after the line: never remembered.
+  const mutable = ['x'];
+  format(entry('6', mutable, null), { tokenIdentity: identity });
+  mutable.push('y');
+  assert.deepEqual(auth(format(entry('7', mutable, null), { tokenIdentity: identity })).policies, ['x', 'y']);
+  for (const id of ['8', '9']) {
+    const e = entry(id, policies, meta);
+    assert.equal(format(e, { tokenIdentity: identity }), createEntryFormatter(defaults, salt)(e));
+  }
+});

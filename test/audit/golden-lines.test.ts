@@ -64,6 +64,8 @@ test('audit lines are byte-identical to the golden lines, fresh or through the m
         const data = again.response.data as Record<string, unknown>;
         for (const k of Object.keys(data)) data[k] = deepFreeze(data[k]);
       }
+      // As the token store hands them out: the auth block's lists and map frozen.
+      if (i > 0) deepFreeze([again.auth.policies, again.auth.token_policies, again.auth.metadata]);
       const c: AuditLogContext = { ...(ctx ?? {}), tokenIdentity: identity };
       assert.equal(format(again, c), want, `${name} (memo pass ${i})`);
     }

@@ -64,7 +64,7 @@ export interface HashStructureOptions {
  * never change), and the nesting depth they were copied at is part of the key (the depth cap
  * may cut a subtree differently elsewhere). Weakly keyed: nothing outlives the subtree.
  */
-export type HashMemo = WeakMap<object, { depth: number; copy: unknown }>;
+export type HashMemo = WeakMap<object, { depth: number; copy: unknown; json?: string }>;
 
 /**
  * Returns a deep copy of `value` in which every string (in objects and arrays, at any
@@ -90,6 +90,38 @@ export function hashStructure(value: unknown, salt: HmacKey | StringHasher, opts
     return out;
   }
   return copy(value, hash, 0, memo);
+}
+
+/**
+ * `JSON.stringify(hashStructure(value, salt, opts))`, byte for byte, cheaper when `opts.memo`
+ * holds deeply frozen subtrees of `value`: their JSON text is kept with their hashed copy, so a
+ * response whose data is a shared KV version is written without hashing or serialising it again.
+ * Undefined when JSON.stringify would give undefined (a top-level undefined or function).
+ */
+export function hashedJson(value: unknown, salt: StringHasher, opts: HashStructureOptions = {}): string | undefined {
+  const memo = opts.memo;
+  const nonHmac = opts.nonHmacKeys;
+  if (memo === undefined || (nonHmac && nonHmac.length > 0 && isPlainRecord(value))) return JSON.stringify(hashStructure(value, salt, opts));
+  if (isDeepFrozen(value)) return memoJson(value, salt, 0, memo);
+  if (!isPlainRecord(value)) return JSON.stringify(copy(value, salt, 0, memo));
+  // A plain top-level object (fresh per response, e.g. `{data, metadata}`): its members one by
+  // one, in Object.keys order, the members JSON.stringify would drop (undefined) left out, exactly
+  // as it writes the copy hashStructure builds.
+  let out = '';
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    const json = isDeepFrozen(v) ? memoJson(v, salt, 1, memo) : JSON.stringify(copy(v, salt, 1, memo));
+    if (json === undefined) continue;
+    out += (out === '' ? '{' : ',') + JSON.stringify(key) + ':' + json;
+  }
+  return out === '' ? '{}' : out + '}';
+}
+
+/** The JSON text of the hashed copy of a deeply frozen subtree at `depth`, kept in the memo. */
+function memoJson(value: object, hash: StringHasher, depth: number, memo: HashMemo): string {
+  copy(value, hash, depth, memo); // fills the memo for this depth
+  const entry = memo.get(value)!;
+  return (entry.json ??= JSON.stringify(entry.copy));
 }
 
 /** A string mapper: the HMAC, or null for "copy raw". */
