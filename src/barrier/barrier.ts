@@ -188,12 +188,27 @@ export class Barrier implements Storage {
    * (deepFreeze it). Reads through the transaction layer like get (the read is recorded for the
    * commit check). Values too large for the memo are decoded on each call.
    */
-  async getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
-    const raw = await this.readSealed(key);
-    if (raw === undefined) return undefined;
+  getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
+    // One promise step on the hot path (a read of a memoized value), not an async function's two.
+    let read: Promise<Uint8Array | undefined>;
+    try {
+      read = this.readSealed(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return read.then((raw) => (raw === undefined ? undefined : this.decoded(key, raw, decode)));
+  }
+
+  /** getDecoded's value for `raw` read at `key`: the memo's, or decoded now (and remembered). */
+  private decoded<T>(key: string, raw: Uint8Array, decode: (plain: Uint8Array) => T): T | Promise<T> {
     const hit = this.memo.getDecoded(this.requireKeyring(), key, raw, decode);
     if (hit !== undefined) return hit as T;
-    const k = this.requireKeyring().keyFor(termOf(raw)) ?? (await this.reloadedKeyFor(key, raw));
+    const k = this.requireKeyring().keyFor(termOf(raw));
+    if (!k) return this.reloadedKeyFor(key, raw).then((reloaded) => this.decodeWith(reloaded, key, raw, decode));
+    return this.decodeWith(k, key, raw, decode);
+  }
+
+  private decodeWith<T>(k: Buffer, key: string, raw: Uint8Array, decode: (plain: Uint8Array) => T): T {
     const value = decode(this.openWith(k, key, raw));
     this.memo.setDecoded(this.requireKeyring(), key, raw, decode, value);
     return value;

@@ -67,11 +67,13 @@ async function loadVersion(
   throw notFound();
 }
 
-async function readData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
-  const loaded = await loadVersion(deps, req, (meta, n) => ({ data: null, metadata: versionView(meta, n) }));
-  if (!('meta' in loaded)) return loaded;
-  // The version's data and its view are the shared frozen objects, so the audit device hashes them once.
-  return { data: { data: loaded.data, metadata: sharedVersionView(loaded.meta, loaded.version) } };
+function readData(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
+  // A then, not an async function around an await: one promise step less per read.
+  return loadVersion(deps, req, (meta, n) => ({ data: null, metadata: versionView(meta, n) })).then((loaded) => {
+    if (!('meta' in loaded)) return loaded;
+    // The version's data and its view are the shared frozen objects, so the audit device hashes them once.
+    return { data: { data: loaded.data, metadata: sharedVersionView(loaded.meta, loaded.version) } };
+  });
 }
 
 async function readSubkeys(deps: KvDeps, req: BackendRequest): Promise<LogicalResponse> {
