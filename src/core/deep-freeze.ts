@@ -52,3 +52,19 @@ function freezeTree(value: unknown, depth: number): boolean {
   if (stable) registry.add(value);
   return stable;
 }
+
+/** JSON text of registered values, by identity (see frozenJson). */
+const jsonTexts = new WeakMap<object, string>();
+
+/**
+ * `JSON.stringify(value)` of a value registered by deepFreeze, computed once per object (it can
+ * never change, so neither can its text) and kept no longer than the object.
+ */
+export function frozenJson(value: object): string {
+  let text = jsonTexts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    jsonTexts.set(value, text);
+  }
+  return text;
+}
