@@ -14,8 +14,14 @@
  * can remember their work per object (the audit hashes of a KV version). It goes with its entry.
  */
 
-/** Values larger than this are not memoized (memory bound; big values are rare on hot paths). */
-const MAX_VALUE = 4096;
+import { MAX_SHARED_DECODED_BYTES } from '../storage/decoded.js';
+
+/**
+ * Values larger than this are not memoized (memory bound; big values are rare on hot paths).
+ * It is the shared-decode bound of storage/decoded.ts: a plaintext longer than that has a longer
+ * ciphertext still, so it is never memoized and its decoded form never shared.
+ */
+const MAX_VALUE = MAX_SHARED_DECODED_BYTES;
 
 /** One memoized value: the ciphertext, its plaintext and (once asked for) one decoded form of it. */
 interface MemoEntry {

@@ -6,6 +6,12 @@
  */
 import type { Storage } from './types.js';
 
+/**
+ * Decoded values of plaintexts longer than this many bytes are never shared (the barrier does not
+ * memoize them): a `decode` may leave those unfrozen, they go to one reader only.
+ */
+export const MAX_SHARED_DECODED_BYTES = 4096;
+
 /** A storage with shared decoded reads (see the module comment). */
 export interface DecodingStorage {
   /**

@@ -107,6 +107,28 @@ describe('KV v2 shared reads', () => {
     }
   });
 
+  it('a secret too large for the memo is read afresh each time (and audited the same way)', async () => {
+    const s = await createTestServer({ storage: 'sqlite' });
+    try {
+      const file = join(dir, 'large.log');
+      assert.equal((await s.request('PUT', '/v1/sys/audit/file', { body: { type: 'file', options: { file_path: file } } })).status, 204);
+      const big = 'x'.repeat(10_000);
+      for (const [i, value] of [big, big + 'y'].entries()) {
+        assert.equal((await s.request('POST', '/v1/secret/data/large', { body: { data: { blob: value, n: i } } })).status, 200);
+        for (let r = 0; r < 2; r++) {
+          const res = await s.request('GET', '/v1/secret/data/large');
+          assert.equal(res.status, 200);
+          assert.deepEqual(res.body.data.data, { blob: value, n: i });
+        }
+      }
+      const hashed = await auditHash(s, 'file', big + 'y');
+      const last = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'response' && l.request.path === 'secret/data/large' && l.request.operation === 'read').at(-1);
+      assert.equal(last.response.data.data.blob, hashed);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a renewed or revoked token is never served from the memo', async () => {
     const s = await createTestServer();
     try {

@@ -14,7 +14,7 @@
  */
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { deepFreeze } from '../../core/deep-freeze.js';
-import { getDecoded } from '../../storage/decoded.js';
+import { MAX_SHARED_DECODED_BYTES, getDecoded } from '../../storage/decoded.js';
 import { decodeJson, encodeJson } from './codec.js';
 
 /** A live secret. */
@@ -101,7 +101,10 @@ export function readVersion(storage: Storage, name: string, version: string): Pr
 
 /** The one decoder of the shared reads (its identity keys the barrier's memo). */
 function decodeFrozen(raw: Uint8Array): unknown {
-  return deepFreeze(decodeJson<unknown>(raw));
+  const value = decodeJson<unknown>(raw);
+  // A value too large for the barrier's memo is decoded afresh on every read and shared with
+  // nobody: freezing it would only cost a walk over it on each read.
+  return raw.byteLength > MAX_SHARED_DECODED_BYTES ? value : deepFreeze(value);
 }
 
 /**

@@ -10,14 +10,17 @@
  * readMeta/readVersionData (v2-store.ts), which they change in place.
  */
 import { deepFreeze, isDeepFrozen } from '../../core/deep-freeze.js';
-import { getDecoded } from '../../storage/decoded.js';
+import { MAX_SHARED_DECODED_BYTES, getDecoded } from '../../storage/decoded.js';
 import type { Storage } from '../../storage/types.js';
 import { decodeJson } from './codec.js';
 import { metaKey, versionKey, versionView, type KeyMeta } from './v2-store.js';
 
 /** The one decoder of the shared reads (its identity keys the barrier's memo). */
 function decodeFrozen(raw: Uint8Array): unknown {
-  return deepFreeze(decodeJson<unknown>(raw));
+  const value = decodeJson<unknown>(raw);
+  // A value too large for the barrier's memo is decoded afresh on every read and shared with
+  // nobody: freezing it would only cost a walk over it on each read.
+  return raw.byteLength > MAX_SHARED_DECODED_BYTES ? value : deepFreeze(value);
 }
 
 /** A secret's metadata, shared and frozen; undefined when the secret has none. */
