@@ -175,17 +175,62 @@ export class Barrier implements Storage {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const ring = this.requireKeyring();
-    checkKey(key);
-    const raw = await this.physical.get(key);
+    const raw = await this.readSealed(key);
     if (raw === undefined) return undefined;
-    let k = ring.keyFor(termOf(raw));
-    if (!k) {
-      // Written by a node that rotated the keyring after this one loaded it.
-      await this.reloadKeyring();
-      k = this.requireKeyring().keyFor(termOf(raw));
+    const k = this.requireKeyring().keyFor(termOf(raw)) ?? (await this.reloadedKeyFor(key, raw));
+    return this.openWith(k, key, raw);
+  }
+
+  /**
+   * `decode(plaintext)` of the value at `key`, shared: while the stored ciphertext stays the
+   * same, every call with the same `decode` function gets the very same object (one decode per
+   * stored value, see PlainMemo.getDecoded), so `decode` must return a value nobody can change
+   * (deepFreeze it). Reads through the transaction layer like get (the read is recorded for the
+   * commit check). Values too large for the memo are decoded on each call.
+   */
+  getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
+    // One promise step on the hot path (a read of a memoized value), not an async function's two.
+    let read: Promise<Uint8Array | undefined>;
+    try {
+      read = this.readSealed(key);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return read.then((raw) => (raw === undefined ? undefined : this.decoded(key, raw, decode)));
+  }
+
+  /** getDecoded's value for `raw` read at `key`: the memo's, or decoded now (and remembered). */
+  private decoded<T>(key: string, raw: Uint8Array, decode: (plain: Uint8Array) => T): T | Promise<T> {
+    const hit = this.memo.getDecoded(this.requireKeyring(), key, raw, decode);
+    if (hit !== undefined) return hit as T;
+    const k = this.requireKeyring().keyFor(termOf(raw));
+    if (!k) return this.reloadedKeyFor(key, raw).then((reloaded) => this.decodeWith(reloaded, key, raw, decode));
+    return this.decodeWith(k, key, raw, decode);
+  }
+
+  private decodeWith<T>(k: Buffer, key: string, raw: Uint8Array, decode: (plain: Uint8Array) => T): T {
+    const value = decode(this.openWith(k, key, raw));
+    this.memo.setDecoded(this.requireKeyring(), key, raw, decode, value);
+    return value;
+  }
+
+  /** The stored (sealed) value at `key`, or undefined; refuses while sealed. */
+  private readSealed(key: string): Promise<Uint8Array | undefined> {
+    this.requireKeyring();
+    checkKey(key);
+    return this.physical.get(key);
+  }
+
+  /** The key of a term this node has not seen: written by a node that rotated the keyring after this one loaded it. */
+  private async reloadedKeyFor(key: string, raw: Uint8Array): Promise<Buffer> {
+    await this.reloadKeyring();
+    const k = this.requireKeyring().keyFor(termOf(raw));
     if (!k) throw new DecryptError(`no key for term ${termOf(raw)} (value at ${key})`);
+    return k;
+  }
+
+  /** Opens a sealed value read from `key` with its term's key `k` (through the memo). */
+  private openWith(k: Buffer, key: string, raw: Uint8Array): Buffer {
     const owner = this.requireKeyring();
     const memoized = this.memo.get(owner, key, raw);
     if (memoized) return memoized;

@@ -8,14 +8,32 @@
  * keeps its own copy of those bytes (nobody else can change them), hands out copies of the
  * plaintext (callers may zero or change what they get), and is emptied whenever the keyring
  * object changes (seal, unseal, rotation, reload): no plaintext outlives an unsealed keyring.
+ *
+ * A memoized value may also carry one decoded form (Barrier.getDecoded): an immutable object
+ * handed to every reader of that exact ciphertext, so hot reads skip the parse and later stages
+ * can remember their work per object (the audit hashes of a KV version). It goes with its entry.
  */
 
-/** Values larger than this are not memoized (memory bound; big values are rare on hot paths). */
-const MAX_VALUE = 4096;
+import { MAX_SHARED_DECODED_BYTES } from '../storage/decoded.js';
+
+/**
+ * Values larger than this are not memoized (memory bound; big values are rare on hot paths).
+ * It is the shared-decode bound of storage/decoded.ts: a plaintext longer than that has a longer
+ * ciphertext still, so it is never memoized and its decoded form never shared.
+ */
+const MAX_VALUE = MAX_SHARED_DECODED_BYTES;
+
+/** One memoized value: the ciphertext, its plaintext and (once asked for) one decoded form of it. */
+interface MemoEntry {
+  cipher: Buffer;
+  plain: Buffer;
+  /** The value `decoder` made of `plain` (see getDecoded). */
+  decoded?: { decoder: object; value: unknown };
+}
 
 /** Opened values by storage path, least recently used first; bounded by entry count. */
 export class PlainMemo {
-  private readonly map = new Map<string, { cipher: Buffer; plain: Buffer }>();
+  private readonly map = new Map<string, MemoEntry>();
   private owner: object | undefined;
 
   constructor(private readonly maxEntries = 1024) {}
@@ -28,6 +46,27 @@ export class PlainMemo {
     this.map.delete(path);
     this.map.set(path, hit);
     return Buffer.from(hit.plain);
+  }
+
+  /**
+   * The value `decoder` made of the plaintext of `cipher` at `path` under `owner`, if it was
+   * remembered with setDecoded: the very same object each time, so it must be immutable (the
+   * barrier's callers deep-freeze it). Same invariant as get: exact ciphertext bytes, same keyring.
+   */
+  getDecoded(owner: object, path: string, cipher: Uint8Array, decoder: object): unknown {
+    if (owner !== this.owner) return undefined;
+    const hit = this.map.get(path);
+    if (!hit || hit.decoded?.decoder !== decoder || !hit.cipher.equals(cipher)) return undefined;
+    this.map.delete(path);
+    this.map.set(path, hit);
+    return hit.decoded.value;
+  }
+
+  /** Remembers `value` as what `decoder` made of `cipher` at `path`, if that plaintext is memoized. */
+  setDecoded(owner: object, path: string, cipher: Uint8Array, decoder: object, value: unknown): void {
+    if (owner !== this.owner) return;
+    const hit = this.map.get(path);
+    if (hit && hit.cipher.equals(cipher)) hit.decoded = { decoder, value };
   }
 
   /** Remembers that `cipher` at `path` opened to `plain` under `owner`. */
@@ -44,7 +83,10 @@ export class PlainMemo {
     this.map.delete(path);
   }
 
-  /** Forgets everything (zeroing the plaintext copies) and binds the memo to `owner`. */
+  /**
+   * Forgets everything (zeroing the plaintext copies, dropping the decoded values, which the
+   * garbage collector then reclaims like any request's data) and binds the memo to `owner`.
+   */
   clear(owner?: object): void {
     for (const { plain } of this.map.values()) plain.fill(0);
     this.map.clear();

@@ -16,7 +16,7 @@ import { DEFAULT_MAX_OPERATIONS } from '../barrier/keyring.js';
 import { Transactions } from './transactions.js';
 import { ClusterView } from './cluster.js';
 import { AuditBroker } from './audit/broker.js';
-import type { AuditDeviceConfig } from './audit/types.js';
+import type { AuditDeviceConfig, AuditLogContext } from './audit/types.js';
 import type { Backend, BackendFactory, BackendRequest, BackendServices, IssueTokenParams, MountEntry, RequestAuth, Route, SystemService, SystemServiceFactory } from './backend.js';
 import { systemClock, type Clock } from './clock.js';
 import { CofferError, isCofferError, notFound, permissionDenied, sealedError } from './errors.js';
@@ -695,7 +695,7 @@ export class Core {
 
     const requestEntry = audited ? buildRequestEntry(req, operation, auth, mounted?.entry, this.clock.now()) : undefined;
     // The mount may ask for some top-level keys to be logged raw (audit_non_hmac_*_keys).
-    const auditCtx = auditContext(mounted?.entry);
+    const auditCtx = auditContext(mounted?.entry, auth ? tokenEntry : undefined);
     let recoveryLogged = false;
     if (requestEntry) {
       try {
@@ -912,9 +912,13 @@ function scanVisibility(acl: ACL, scanPath: string): (key: string) => boolean {
   };
 }
 
-/** The mount's non-HMAC keys for the broker (audit_non_hmac_*_keys). */
-function auditContext(mount: MountEntry | undefined) {
-  return mount ? { nonHmacRequestKeys: mount.config.auditNonHmacRequestKeys, nonHmacResponseKeys: mount.config.auditNonHmacResponseKeys } : undefined;
+/**
+ * The mount's non-HMAC keys for the broker (audit_non_hmac_*_keys), and the token entry the
+ * request's token resolved to (`tokenIdentity`: only when `auth` was built from it, see AuditLogContext).
+ */
+function auditContext(mount: MountEntry | undefined, tokenIdentity?: object): AuditLogContext | undefined {
+  if (!mount) return tokenIdentity ? { tokenIdentity } : undefined;
+  return { nonHmacRequestKeys: mount.config.auditNonHmacRequestKeys, nonHmacResponseKeys: mount.config.auditNonHmacResponseKeys, tokenIdentity };
 }
 
 /** A loggable summary of an error that never includes request data. */

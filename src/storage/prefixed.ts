@@ -6,6 +6,7 @@
  */
 
 import { validateBatch, validateConditions, validateKey, validatePrefix } from './keys.js';
+import { getDecoded } from './decoded.js';
 import type { BatchCondition, BatchOp, ListOptions, Storage } from './types.js';
 
 function hasDotDot(path: string): boolean {
@@ -38,6 +39,11 @@ export class PrefixedStorage implements Storage {
   /** Read `prefix + key`. */
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.inner.get(this.full(key));
+  }
+
+  /** Decoded read of `prefix + key`, shared when the inner storage shares them (see decoded.ts). */
+  getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
+    return getDecoded(this.inner, this.full(key), decode);
   }
 
   /** Write `prefix + key`. */

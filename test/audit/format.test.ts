@@ -159,3 +159,92 @@ test('a line is the bytes of one JSON.stringify of its object, also when the res
   assert.deepEqual(s.request, r.request);
   assert.equal(s.error, 'some "quoted" error\n');
 });
+
+test('token HMACs remembered by token identity: the same bytes as without, per salt, never for another token', () => {
+  const identity = Object.freeze({ id: 'h-entry' });
+  const salt2 = Buffer.from('0b7e51c2-5f1d-4a8e-9c63-2d4e8f1a7b90');
+  const plain = (s: Buffer, e: AuditRequestEntry | AuditResponseEntry) => createEntryFormatter(defaults, s)(e);
+  const format = createEntryFormatter(defaults, salt);
+  // First and later requests with the same token entry: byte-identical to a formatter that knows nothing.
+  for (const id of ['req-a', 'req-b', 'req-c']) {
+    const entry = requestEntry(id, null);
+    assert.equal(format(entry, { tokenIdentity: identity }), plain(salt, entry));
+  }
+  // Another device (another salt) with the same token entry: its own HMACs, nothing reused.
+  const other = createEntryFormatter(defaults, salt2);
+  const e2 = JSON.parse(other(requestEntry('req-d', null), { tokenIdentity: identity }));
+  assert.equal(e2.auth.client_token, hmacString(salt2, SECRETS.token));
+  assert.equal(e2.auth.accessor, hmacString(salt2, SECRETS.accessor));
+  // A string in the entry that is not the entry's own token (here a different request token) is hashed on its own.
+  const odd = requestEntry('req-e', null);
+  odd.request.client_token = SECRETS.issuedToken;
+  odd.request.client_token_accessor = SECRETS.issuedAccessor;
+  const e3 = JSON.parse(format(odd, { tokenIdentity: identity }));
+  assert.equal(e3.auth.client_token, h(SECRETS.token));
+  assert.equal(e3.request.client_token, h(SECRETS.issuedToken));
+  assert.equal(e3.request.client_token_accessor, h(SECRETS.issuedAccessor));
+  // hmac_accessor=false: accessors raw, token still from the memo.
+  const noAcc = createEntryFormatter({ ...defaults, hmacAccessor: false }, salt);
+  const e4 = JSON.parse(noAcc(requestEntry('req-f', null), { tokenIdentity: identity }));
+  assert.equal(e4.auth.accessor, SECRETS.accessor);
+  assert.equal(e4.auth.client_token, h(SECRETS.token));
+});
+
+test('deeply frozen response data is hashed once per device and written the same as mutable data', async () => {
+  const { deepFreeze } = await import('../../src/core/deep-freeze.js');
+  const format = createEntryFormatter(defaults, salt);
+  const shared = deepFreeze({ username: 'app', password: SECRETS.password, nested: { list: [SECRETS.listed, 1] } });
+  const view = deepFreeze({ created_time: '2026-01-02T03:04:05.123Z', deletion_time: '', destroyed: false, version: 3 });
+  const lines: string[] = [];
+  for (const id of ['r1', 'r2']) {
+    const entry = kvReadResponseEntry(id);
+    entry.response.data = { data: shared, metadata: view };
+    const line = format(entry);
+    // Same bytes as a fresh formatter given unfrozen copies.
+    const fresh = kvReadResponseEntry(id);
+    fresh.response.data = structuredClone({ data: shared, metadata: view });
+    assert.equal(line, createEntryFormatter(defaults, salt)(fresh));
+    noSecrets(line);
+    lines.push(line);
+  }
+  const e = JSON.parse(lines[1]!);
+  assert.equal(e.response.data.data.password, h(SECRETS.password));
+  assert.deepEqual(e.response.data.data.nested.list, [h(SECRETS.listed), 1]);
+  // Another salt: its own hashes of the same frozen object.
+  const salt2 = Buffer.from('another-salt');
+  const entry = kvReadResponseEntry('r3');
+  entry.response.data = { data: shared, metadata: view };
+  assert.equal(JSON.parse(createEntryFormatter(defaults, salt2)(entry)).response.data.data.password, hmacString(salt2, SECRETS.password));
+  // A non-HMAC response key of the mount is still written raw (the memo only serves hashed copies).
+  const raw = JSON.parse(format(entry, { nonHmacResponseKeys: ['data'] }));
+  assert.equal(raw.response.data.data.password, SECRETS.password);
+  assert.equal(raw.response.data.metadata.created_time, h('2026-01-02T03:04:05.123Z'));
+});
+
+test('the auth block remembered per token entry is reused only while its other fields are the same frozen values', () => {
+  const identity = Object.freeze({});
+  const format = createEntryFormatter(defaults, salt);
+  const policies = Object.freeze(['a', 'b']);
+  const meta = Object.freeze({ role: 'web' });
+  const entry = (id: string, p: readonly string[], m: Record<string, string> | null, name = 'web') => {
+    const e = requestEntry(id, null);
+    e.auth = { ...e.auth, policies: p as string[], token_policies: p as string[], metadata: m, display_name: name };
+    return e;
+  };
+  const auth = (line: string) => JSON.parse(line).auth;
+  assert.deepEqual(auth(format(entry('1', policies, meta), { tokenIdentity: identity })).policies, ['a', 'b']);
+  assert.equal(auth(format(entry('2', policies, meta), { tokenIdentity: identity })).display_name, 'web');
+  // Another value of any field under the same entry object: written as it is now.
+  assert.equal(auth(format(entry('3', policies, meta, 'other'), { tokenIdentity: identity })).display_name, 'other');
+  assert.deepEqual(auth(format(entry('4', Object.freeze(['c']), meta), { tokenIdentity: identity })).policies, ['c']);
+  assert.equal(auth(format(entry('5', policies, null), { tokenIdentity: identity })).metadata, null);
+  // A list that is not frozen could change after the line: never remembered.
+  const mutable = ['x'];
+  format(entry('6', mutable, null), { tokenIdentity: identity });
+  mutable.push('y');
+  assert.deepEqual(auth(format(entry('7', mutable, null), { tokenIdentity: identity })).policies, ['x', 'y']);
+  for (const id of ['8', '9']) {
+    const e = entry(id, policies, meta);
+    assert.equal(format(e, { tokenIdentity: identity }), createEntryFormatter(defaults, salt)(e));
+  }
+});

@@ -124,3 +124,70 @@ test('createStringHasher gives exactly hmacString\'s output for every kind of sa
   }
   assert.deepEqual(hashStructure({ a: ['b', { c: 'd' }] }, createStringHasher(salt)), { a: [ref('b'), { c: ref('d') }] });
 });
+
+test('memo: a deeply frozen subtree is hashed once; mutable objects and other depths are hashed again', async () => {
+  const { deepFreeze } = await import('../../src/core/deep-freeze.js');
+  const salt = Buffer.from('memo-salt');
+  let calls = 0;
+  const hasher = (s: string) => {
+    calls++;
+    return hmacString(salt, s);
+  };
+  const memo = new WeakMap();
+  const frozen = deepFreeze({ a: 'x', b: ['y', { c: 'z' }] });
+  const first = hashStructure({ data: frozen }, hasher, { memo });
+  assert.equal(calls, 3);
+  const second = hashStructure({ data: frozen }, hasher, { memo });
+  assert.equal(calls, 3, 'no HMAC for a frozen subtree seen before');
+  assert.deepEqual(second, first);
+  assert.deepEqual(first, hashStructure({ data: structuredClone(frozen) }, (s) => hmacString(salt, s)));
+  // The same object one level deeper: computed for that depth (the depth cap could cut it differently).
+  hashStructure({ x: { data: frozen } }, hasher, { memo });
+  assert.equal(calls, 6);
+  // A mutable object is never remembered: a change shows in the next copy.
+  const mutable = { a: 'x' };
+  hashStructure({ data: mutable }, hasher, { memo });
+  mutable.a = 'changed';
+  assert.equal((hashStructure({ data: mutable }, hasher, { memo }) as { data: { a: string } }).data.a, hmacString(salt, 'changed'));
+  // A frozen but not deepFreeze'd object (its children may change) is not remembered either.
+  const inner = { s: 'one' };
+  const shallow = Object.freeze({ inner });
+  hashStructure({ data: shallow }, hasher, { memo });
+  inner.s = 'two';
+  assert.equal((hashStructure({ data: shallow }, hasher, { memo }) as { data: { inner: { s: string } } }).data.inner.s, hmacString(salt, 'two'));
+});
+
+test('hashedJson is JSON.stringify(hashStructure(...)) byte for byte, with or without frozen subtrees', async () => {
+  const { deepFreeze } = await import('../../src/core/deep-freeze.js');
+  const { hashedJson } = await import('../../src/core/audit/hash.js');
+  const salt = Buffer.from('json-salt');
+  const hasher = (s: string) => hmacString(salt, s);
+  const proto = JSON.parse('{"__proto__":{"x":"y"},"2":"two","1":"one","b":"bee"}');
+  const values: unknown[] = [
+    { data: { a: 'x', n: 1 }, metadata: { t: '', d: false, v: 3, c: null } },
+    { u: undefined, f: () => 1, s: Symbol('s'), n: NaN, big: 5n, when: new Date(0), bin: Buffer.from('ab'), arr: [undefined, 'x', () => 1] },
+    proto,
+    ['top', { a: 'b' }],
+    'just a string',
+    {},
+    { only: undefined },
+  ];
+  for (const v of values) {
+    const want = JSON.stringify(hashStructure(v, hasher));
+    assert.equal(hashedJson(v, hasher), want);
+    const memo = new WeakMap();
+    assert.equal(hashedJson(v, hasher, { memo }), want);
+    assert.equal(hashedJson(v, hasher, { memo }), want);
+    assert.equal(hashedJson(v, hasher, { memo, nonHmacKeys: ['data'] }), JSON.stringify(hashStructure(v, hasher, { nonHmacKeys: ['data'] })));
+  }
+  // Frozen members and a frozen top level, seen more than once.
+  const memo = new WeakMap();
+  const shared = deepFreeze({ a: 'x', list: ['y', { z: 'w' }], '7': 'seven' });
+  const top = deepFreeze({ data: shared });
+  for (let i = 0; i < 3; i++) {
+    const wrapper = { data: shared, metadata: deepFreeze({ version: i }), extra: undefined };
+    assert.equal(hashedJson(wrapper, hasher, { memo }), JSON.stringify(hashStructure(structuredClone(wrapper), hasher)));
+    assert.equal(hashedJson(top, hasher, { memo }), JSON.stringify(hashStructure(structuredClone(top), hasher)));
+    assert.equal(hashedJson({ nested: { deeper: shared } }, hasher, { memo }), JSON.stringify(hashStructure({ nested: { deeper: structuredClone(shared) } }, hasher)));
+  }
+});

@@ -68,6 +68,60 @@ describe('barrier', () => {
     await assert.rejects(barrier.get('m/a'), SealedError);
   });
 
+  it('getDecoded shares one decoded object per stored ciphertext: a write, another node\'s bytes, a discarded transaction, a seal or another decoder get a new one', async () => {
+    const { physical, barrier, kek } = await unsealedBarrier();
+    let decodes = 0;
+    const decode = (plain: Uint8Array) => {
+      decodes++;
+      return Object.freeze({ text: Buffer.from(plain).toString() });
+    };
+    assert.equal(await barrier.getDecoded('d/a', decode), undefined);
+    await barrier.put('d/a', Buffer.from('one'));
+    const first = await barrier.getDecoded('d/a', decode);
+    assert.deepEqual(first, { text: 'one' });
+    assert.equal(await barrier.getDecoded('d/a', decode), first, 'the same object while the ciphertext is unchanged');
+    assert.equal(decodes, 1);
+    // Another decoder never gets this decoder's object.
+    const other = await barrier.getDecoded('d/a', (p) => ({ len: p.length }));
+    assert.deepEqual(other, { len: 3 });
+    // A write through the barrier: a new object.
+    await barrier.put('d/a', Buffer.from('two'));
+    assert.deepEqual(await barrier.getDecoded('d/a', decode), { text: 'two' });
+    // Bytes changed below the barrier (another node, a restore): decoded again; tampered bytes refused.
+    const stored = Buffer.from((await physical.get('d/a'))!);
+    await barrier.put('d/b', Buffer.from('three'));
+    const moved = Buffer.from((await physical.get('d/b'))!);
+    await physical.put('d/a', moved);
+    await assert.rejects(barrier.getDecoded('d/a', decode), DecryptError, 'a value moved from another key is opened (and refused), not served from memory');
+    await physical.put('d/a', stored);
+    const again = await barrier.getDecoded('d/a', decode);
+    assert.deepEqual(again, { text: 'two' });
+    // Seal and unseal: nothing decoded before is handed out again.
+    await barrier.seal();
+    await assert.rejects(barrier.getDecoded('d/a', decode), SealedError);
+    await barrier.unseal(kek);
+    const afterUnseal = await barrier.getDecoded('d/a', decode);
+    assert.deepEqual(afterUnseal, { text: 'two' });
+    assert.notEqual(afterUnseal, again);
+  });
+
+  it('getDecoded inside a transaction sees its buffered writes, and a discarded value is never served afterwards', async () => {
+    const { TransactionalStorage } = await import('../../src/storage/transaction.js');
+    const tx = new TransactionalStorage(new MemoryStorage());
+    const barrier = new Barrier(tx);
+    await barrier.initialize(randomBytes(32));
+    const decode = (plain: Uint8Array) => Object.freeze({ text: Buffer.from(plain).toString() });
+    await barrier.put('t/a', Buffer.from('committed'));
+    const before = await barrier.getDecoded('t/a', decode);
+    await assert.rejects(tx.run(async () => {
+      await barrier.put('t/a', Buffer.from('discarded'));
+      assert.deepEqual(await barrier.getDecoded('t/a', decode), { text: 'discarded' });
+      throw new Error('abort');
+    }), /abort/);
+    assert.deepEqual(await barrier.getDecoded('t/a', decode), { text: 'committed' });
+    assert.deepEqual(before, { text: 'committed' });
+  });
+
   it('rejects a value moved to another key (path is authenticated)', async () => {
     const { physical, barrier } = await unsealedBarrier();
     await barrier.put('logical/x/admin-password', Buffer.from('top'));

@@ -186,3 +186,40 @@ describe('requiredPermission', () => {
     }
   });
 });
+
+describe('getSecret shared reads (one frozen bundle per stored version, through the barrier)', () => {
+  it('answers what is stored now: new versions, changed properties, disabled versions and vault settings show at once', async () => {
+    const { Barrier } = await import('../../src/barrier/barrier.js');
+    const barrier = new Barrier(new MemoryStorage());
+    await barrier.initialize(Buffer.alloc(32, 7));
+    const { call, fail } = makeVault({}, { storage: barrier });
+    await call('update', 'secrets/shared', { value: 'one', tags: { env: 'dev' } });
+    const a = (await call('read', 'secrets/shared'))!.data!;
+    const b = (await call('read', 'secrets/shared'))!.data!;
+    assert.equal(b, a, 'the same frozen bundle while nothing changed');
+    assert.ok(Object.isFrozen(a) && Object.isFrozen(a.attributes) && Object.isFrozen(a.tags));
+    assert.equal(a.value, 'one');
+    const v1 = a.version as string;
+    // Properties of the version changed: a new stored value, a new bundle.
+    await call('patch', `secrets/shared/${v1}`, { tags: { env: 'prod' }, contentType: 'text/plain' });
+    const c = (await call('read', 'secrets/shared'))!.data!;
+    assert.deepEqual(c.tags, { env: 'prod' });
+    assert.equal(c.contentType, 'text/plain');
+    // The vault's settings (not part of the version) changed: the bundle shows them.
+    assert.equal((c.attributes as Record<string, unknown>).recoverableDays, 90);
+    await call('update', 'config', { soft_delete_retention_days: 30 });
+    const d = (await call('read', 'secrets/shared'))!.data!;
+    assert.equal((d.attributes as Record<string, unknown>).recoverableDays, 30);
+    assert.equal((d.attributes as Record<string, unknown>).recoveryLevel, 'CustomizedRecoverable+Purgeable');
+    // A new version, then the old one by id; a disabled version is refused.
+    await call('update', 'secrets/shared', { value: 'two' });
+    assert.equal((await call('read', 'secrets/shared'))!.data!.value, 'two');
+    assert.equal((await call('read', `secrets/shared/${v1}`))!.data!.value, 'one');
+    await call('patch', `secrets/shared/${v1}`, { attributes: { enabled: false } });
+    assert.equal((await fail('read', `secrets/shared/${v1}`)).status, 403);
+    // Writers still get their own mutable copies (a patch after reads works, see above), and the read object stays frozen.
+    assert.throws(() => {
+      (a as Record<string, unknown>).value = 'changed';
+    }, TypeError);
+  });
+});

@@ -44,6 +44,12 @@ async function writeStream(req: IncomingMessage, res: ServerResponse, stream: { 
   await pipeline(Readable.from(stream.chunks()), res).catch(() => res.destroy());
 }
 
+/** True when the request declares no body (no content-length or 0, not chunked): readBody would resolve to undefined. */
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length === undefined || Number(length) === 0) && req.headers['transfer-encoding'] === undefined;
+}
+
 /** Reads the request body, refusing more than `limit` bytes (413) without buffering them. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -139,7 +145,8 @@ export function createVaultHandler(core: Core, bodyLimit: number, options: Vault
     }
     void (async () => {
       try {
-        const body = await readBody(req, bodyLimit);
+        // Most requests (every read) have no body: no await for one (each costs promise-hook work).
+        const body = hasNoBody(req) ? (req.resume(), undefined) : await readBody(req, bodyLimit);
         const logical = toLogicalRequest({
           method: req.method ?? 'GET',
           url: req.url ?? '/',

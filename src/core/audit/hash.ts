@@ -5,6 +5,7 @@
  */
 import { createHmac, type KeyObject } from 'node:crypto';
 import { createHmacHex } from '../hmac-sha256.js';
+import { deepFreeze, isDeepFrozen } from '../deep-freeze.js';
 
 /** An HMAC key: the salt's bytes, or (faster, ~17% here) a KeyObject made from them once. */
 export type HmacKey = Buffer | KeyObject;
@@ -49,7 +50,21 @@ export const TOO_DEEP_MARKER = `[nested more than ${MAX_HASH_DEPTH} levels deep:
 export interface HashStructureOptions {
   /** Top-level keys whose values are copied raw (a mount's `audit_non_hmac_*_keys`). */
   nonHmacKeys?: readonly string[];
+  /**
+   * Hashed copies of deeply frozen subtrees (see core/deep-freeze.ts), by the subtree's
+   * identity. Only for one hasher: the caller keeps one memo per salt (a device formatter).
+   */
+  memo?: HashMemo;
 }
+
+/**
+ * hashStructure's results for deeply frozen subtrees, by identity, for one hasher. A frozen
+ * subtree (a KV version shared by every read of it) then costs its HMACs once per device, not
+ * once per request. Invariant: only subtrees registered by deepFreeze are remembered (they can
+ * never change), and the nesting depth they were copied at is part of the key (the depth cap
+ * may cut a subtree differently elsewhere). Weakly keyed: nothing outlives the subtree.
+ */
+export type HashMemo = WeakMap<object, { depth: number; copy: unknown; json?: string }>;
 
 /**
  * Returns a deep copy of `value` in which every string (in objects and arrays, at any
@@ -64,22 +79,71 @@ export interface HashStructureOptions {
 export function hashStructure(value: unknown, salt: HmacKey | StringHasher, opts: HashStructureOptions = {}): unknown {
   const hash: StringHasher = typeof salt === 'function' ? salt : (s: string): string => hmacString(salt, s);
   const nonHmac = opts.nonHmacKeys;
+  const memo = opts.memo;
   if (nonHmac && nonHmac.length > 0 && isPlainRecord(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const v = value[key];
-      setOwn(out, key, copy(v, nonHmac.includes(key) ? null : hash, 1));
+      const raw = nonHmac.includes(key);
+      setOwn(out, key, copy(v, raw ? null : hash, 1, raw ? undefined : memo));
     }
     return out;
   }
-  return copy(value, hash, 0);
+  return copy(value, hash, 0, memo);
+}
+
+/**
+ * `JSON.stringify(hashStructure(value, salt, opts))`, byte for byte, cheaper when `opts.memo`
+ * holds deeply frozen subtrees of `value`: their JSON text is kept with their hashed copy, so a
+ * response whose data is a shared KV version is written without hashing or serialising it again.
+ * Undefined when JSON.stringify would give undefined (a top-level undefined or function).
+ */
+export function hashedJson(value: unknown, salt: StringHasher, opts: HashStructureOptions = {}): string | undefined {
+  const memo = opts.memo;
+  const nonHmac = opts.nonHmacKeys;
+  if (memo === undefined || (nonHmac && nonHmac.length > 0 && isPlainRecord(value))) return JSON.stringify(hashStructure(value, salt, opts));
+  if (isDeepFrozen(value)) return memoJson(value, salt, 0, memo);
+  if (!isPlainRecord(value)) return JSON.stringify(copy(value, salt, 0, memo));
+  // A plain top-level object (fresh per response, e.g. `{data, metadata}`): its members one by
+  // one, in Object.keys order, the members JSON.stringify would drop (undefined) left out, exactly
+  // as it writes the copy hashStructure builds.
+  let out = '';
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    const json = isDeepFrozen(v) ? memoJson(v, salt, 1, memo) : JSON.stringify(copy(v, salt, 1, memo));
+    if (json === undefined) continue;
+    out += (out === '' ? '{' : ',') + JSON.stringify(key) + ':' + json;
+  }
+  return out === '' ? '{}' : out + '}';
+}
+
+/** The JSON text of the hashed copy of a deeply frozen subtree at `depth`, kept in the memo. */
+function memoJson(value: object, hash: StringHasher, depth: number, memo: HashMemo): string {
+  copy(value, hash, depth, memo); // fills the memo for this depth
+  const entry = memo.get(value)!;
+  return (entry.json ??= JSON.stringify(entry.copy));
 }
 
 /** A string mapper: the HMAC, or null for "copy raw". */
 type StringMapper = ((s: string) => string) | null;
 
-/** Deep copy, mapping strings through `hash` when given; `depth` is how many containers enclose `value`. */
-function copy(value: unknown, hash: StringMapper, depth: number): unknown {
+/**
+ * Deep copy, mapping strings through `hash` when given; `depth` is how many containers enclose
+ * `value`. `memo` (only with a hash) serves and keeps the copies of deeply frozen subtrees.
+ */
+function copy(value: unknown, hash: StringMapper, depth: number, memo?: HashMemo): unknown {
+  if (memo !== undefined && isDeepFrozen(value)) {
+    const hit = memo.get(value);
+    if (hit !== undefined && hit.depth === depth) return hit.copy;
+    // Frozen: the copy is shared by every later line of this device.
+    const fresh = deepFreeze(copyValue(value, hash, depth, undefined));
+    memo.set(value, { depth, copy: fresh });
+    return fresh;
+  }
+  return copyValue(value, hash, depth, memo);
+}
+
+function copyValue(value: unknown, hash: StringMapper, depth: number, memo: HashMemo | undefined): unknown {
   switch (typeof value) {
     case 'string':
       return hash ? hash(value) : value;
@@ -105,13 +169,13 @@ function copy(value: unknown, hash: StringMapper, depth: number): unknown {
   if (depth >= MAX_HASH_DEPTH) return TOO_DEEP_MARKER;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], hash, depth + 1);
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], hash, depth + 1, memo);
     return out;
   }
   const obj = value as Record<string, unknown> & { toJSON?: () => unknown };
-  if (typeof obj.toJSON === 'function') return copy(obj.toJSON(), hash, depth + 1);
+  if (typeof obj.toJSON === 'function') return copy(obj.toJSON(), hash, depth + 1, memo);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj)) setOwn(out, key, copy(obj[key], hash, depth + 1));
+  for (const key of Object.keys(obj)) setOwn(out, key, copy(obj[key], hash, depth + 1, memo));
   return out;
 }
 

@@ -126,6 +126,14 @@ export interface AuditLogContext {
   nonHmacRequestKeys?: readonly string[];
   /** The mount's `audit_non_hmac_response_keys`: top-level response data keys logged raw. */
   nonHmacResponseKeys?: readonly string[];
+  /**
+   * The token store's entry object (as cached and shared, never a copy) that the entry's
+   * `auth.client_token` resolved to. Core sets it only when the request authenticated with that
+   * token, so the token and its accessor map 1:1 to this object: a device formatter remembers
+   * their HMACs under it, and a request with the same token costs no HMAC for them. Never the
+   * token itself; nothing of it is written.
+   */
+  tokenIdentity?: object;
 }
 
 /**

@@ -355,12 +355,31 @@ export class TokenStore {
    * The entry for a raw token, or undefined when it is unknown, expired (now ≥ expireTime) or
    * used up (its last use is in progress). This is the per-request hot path.
    */
-  async lookup(token: string): Promise<TokenEntry | undefined> {
+  lookup(token: string): Promise<TokenEntry | undefined> {
+    // The hot path (salt loaded, entry cached) answers without an async step of its own: each
+    // one costs promise-hook work per request. Same checks and cache accounting as load().
+    const key = this.hmacKey;
+    if (key !== undefined && typeof token === 'string' && token !== '' && !isBatchToken(token)) {
+      const hash = 'h' + createHmac('sha256', key).update(token, 'utf8').digest('hex');
+      const cached = this.cache.get(hash);
+      if (cached !== undefined) {
+        this.cacheStats.hits++;
+        return Promise.resolve(this.validFor(cached, hash));
+      }
+    }
+    return this.lookupSlow(token);
+  }
+
+  private async lookupSlow(token: string): Promise<TokenEntry | undefined> {
     if (typeof token !== 'string' || token === '') return undefined;
     if (isBatchToken(token)) return this.lookupBatch(token);
     const hash = await this.hashToken(token);
     const entry = await this.load(hash);
-    if (!entry) return undefined;
+    return entry ? this.validFor(entry, hash) : undefined;
+  }
+
+  /** `entry` when it is stored under `hash` and valid now (not expired, not in its last use). */
+  private validFor(entry: TokenEntry, hash: string): TokenEntry | undefined {
     // The key already matched; comparing the stored id as well guards against a misfiled value.
     const a = Buffer.from(entry.id);
     const b = Buffer.from(hash);

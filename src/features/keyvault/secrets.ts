@@ -5,6 +5,7 @@
 import type { BackendRequest } from '../../core/backend.js';
 import type { LogicalResponse } from '../../core/logical.js';
 import { optDuration } from '../../core/fields.js';
+import { deepFreeze, isDeepFrozen } from '../../core/deep-freeze.js';
 import { badParameter, deletedButRecoverable, forbidden, secretNotFound } from './azure-errors.js';
 import { deletedBundle, pageView, secretBundle } from './bundle.js';
 import { nowSeconds, type VaultDeps } from './deps.js';
@@ -13,7 +14,7 @@ import { listPage, parsePageRequest } from './paging.js';
 import { applyProperties, parseProperties, parseValue } from './props.js';
 import { readSettings, type VaultSettings } from './settings.js';
 import {
-  SECRETS_PREFIX, deletedKey, deleteOp, purgeIndexKey, putOp, listAllVersions, readDeleted, readSecret, readVersion, secretKey, versionKey,
+  SECRETS_PREFIX, deletedKey, deleteOp, purgeIndexKey, putOp, listAllVersions, readDeleted, readSecret, readSecretShared, readVersion, readVersionShared, secretKey, versionKey,
   versionsPrefix, type DeletedRecord, type SecretRecord, type VersionRecord,
 } from './store.js';
 
@@ -30,15 +31,16 @@ export async function secretExists(req: BackendRequest): Promise<boolean> {
  * that names what was asked for.
  */
 async function loadVersion(
-  req: BackendRequest, rawVersion: string | undefined,
+  req: BackendRequest, rawVersion: string | undefined, shared = false,
 ): Promise<{ record: SecretRecord; version: string; v: VersionRecord }> {
   const name = parseSecretName(req.params.name);
   const shown = rawVersion ? `${name.display}/${rawVersion}` : name.display;
-  const record = await readSecret(req.storage, name.key);
+  // `shared`: the frozen objects every read of these stored values gets (getSecret); writers get their own copies.
+  const record = await (shared ? readSecretShared : readSecret)(req.storage, name.key);
   if (!record) throw secretNotFound(shown);
   const version = rawVersion ? normalizeVersion(rawVersion) : record.current;
   if (!version) throw secretNotFound(shown);
-  const v = await readVersion(req.storage, name.key, version);
+  const v = await (shared ? readVersionShared : readVersion)(req.storage, name.key, version);
   if (!v) throw secretNotFound(shown);
   return { record, version, v };
 }
@@ -82,10 +84,29 @@ export async function setSecret(deps: VaultDeps, req: BackendRequest): Promise<L
 
 /** `read secrets/<name>` and `read secrets/<name>/<version>` (empty version = latest). */
 export async function getSecret(deps: VaultDeps, req: BackendRequest): Promise<LogicalResponse> {
-  const { record, version, v } = await loadVersion(req, req.params.version);
+  const { record, version, v } = await loadVersion(req, req.params.version, true);
   const settings = await readSettings(req.storage, req.mount);
   assertReadable(v, settings, nowSeconds(deps));
-  return { data: secretBundle(record, version, v, settings, { withValue: true }) };
+  return { data: sharedValueBundle(record, version, v, settings) };
+}
+
+/** The last bundle built from each shared (frozen) version, with what else it was built from. */
+const valueBundles = new WeakMap<VersionRecord, { name: string; version: string; retentionDays: number; purgeProtection: boolean; bundle: Record<string, unknown> }>();
+
+/**
+ * getSecret's bundle of a version from readVersionShared: built once and deeply frozen, so every
+ * read of that version answers the same object and the audit device hashes it once. Invariant:
+ * reused only while everything secretBundle reads besides the frozen version is the same (the
+ * display name, the version id, the settings it shows); anything else gets a fresh bundle.
+ */
+function sharedValueBundle(record: SecretRecord, version: string, v: VersionRecord, settings: VaultSettings): Record<string, unknown> {
+  if (!isDeepFrozen(v)) return secretBundle(record, version, v, settings, { withValue: true });
+  const last = valueBundles.get(v);
+  if (last !== undefined && last.name === record.name && last.version === version && last.retentionDays === settings.retentionDays &&
+    last.purgeProtection === settings.purgeProtection) return last.bundle;
+  const bundle = deepFreeze(secretBundle(record, version, v, settings, { withValue: true }));
+  valueBundles.set(v, { name: record.name, version, retentionDays: settings.retentionDays, purgeProtection: settings.purgeProtection, bundle });
+  return bundle;
 }
 
 /** `patch secrets/<name>[/<version>]`: changes contentType, tags and attributes of one version. */

@@ -13,6 +13,8 @@
  * touches several keys and goes through one `storage.batch`.
  */
 import type { BatchOp, Storage } from '../../storage/types.js';
+import { deepFreeze } from '../../core/deep-freeze.js';
+import { MAX_SHARED_DECODED_BYTES, getDecoded } from '../../storage/decoded.js';
 import { decodeJson, encodeJson } from './codec.js';
 
 /** A live secret. */
@@ -95,6 +97,27 @@ export function readSecret(storage: Storage, name: string): Promise<SecretRecord
 /** One version of `name`, if stored. */
 export function readVersion(storage: Storage, name: string, version: string): Promise<VersionRecord | undefined> {
   return readJson<VersionRecord>(storage, versionKey(name, version));
+}
+
+/** The one decoder of the shared reads (its identity keys the barrier's memo). */
+function decodeFrozen(raw: Uint8Array): unknown {
+  const value = decodeJson<unknown>(raw);
+  // A value too large for the barrier's memo is decoded afresh on every read and shared with
+  // nobody: freezing it would only cost a walk over it on each read.
+  return raw.byteLength > MAX_SHARED_DECODED_BYTES ? value : deepFreeze(value);
+}
+
+/**
+ * readSecret for getSecret: decoded once per stored value and shared, deeply frozen, by every
+ * read of it (Barrier.getDecoded; other storages decode on each read). Writers use readSecret.
+ */
+export function readSecretShared(storage: Storage, name: string): Promise<Readonly<SecretRecord> | undefined> {
+  return getDecoded(storage, secretKey(name), decodeFrozen) as Promise<SecretRecord | undefined>;
+}
+
+/** readVersion for getSecret: shared and frozen like readSecretShared. Writers use readVersion. */
+export function readVersionShared(storage: Storage, name: string, version: string): Promise<Readonly<VersionRecord> | undefined> {
+  return getDecoded(storage, versionKey(name, version), decodeFrozen) as Promise<VersionRecord | undefined>;
 }
 
 /** The deleted secret `name`, if any. */

@@ -10,6 +10,7 @@
  * Everything that changes more than one key (a new version with its metadata and the versions it
  * prunes, destroy, delete-all) goes through one `storage.batch`, so it lands completely or not at all.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { rfc3339Nano } from '../../core/clock.js';
@@ -62,9 +63,15 @@ export function metaKey(path: string): string {
   return META_PREFIX + path;
 }
 
+type OneShotHash = (algorithm: string, data: string, encoding: 'hex') => string;
+/** One-shot `crypto.hash` (Node >= 20.12; a quarter of createHash's cost per read here), else createHash. */
+const sha256Hex: (text: string) => string = typeof (nodeCrypto as { hash?: OneShotHash }).hash === 'function'
+  ? (text) => (nodeCrypto as { hash: OneShotHash }).hash('sha256', text, 'hex')
+  : (text) => createHash('sha256').update(text).digest('hex');
+
 /** Storage key of one version's data. */
 export function versionKey(path: string, version: number): string {
-  return `versions/${createHash('sha256').update(path).digest('hex')}/${version}`;
+  return `versions/${sha256Hex(path)}/${version}`;
 }
 
 /** Reads the mount config (defaults when never written). */
