@@ -11,13 +11,16 @@
  * lookup per get instead of two.)
  *
  * Durability: WAL, and a write is acknowledged only once the WAL holding its commit is
- * fsync'd. Writes are group-committed: every put/delete/batch issued in the same
- * event-loop turn is queued and written in ONE transaction on `setImmediate`. The
+ * fsync'd. Writes are group-committed: every put/delete/batch is queued and the queue is
+ * written in ONE transaction — on `setImmediate` when no sync is running, else when the
+ * running sync completes (a write queued during a sync could not be acknowledged before
+ * the next sync anyway, so waiting for it costs no latency, and one commit of everything
+ * that arrived meanwhile costs far less CPU than one per event-loop turn: each commit
+ * rewrites its B-tree pages, interior ones included, into the WAL). The
  * commit itself runs with `synchronous = NORMAL` (no fsync on the event loop); the WAL
  * file is then `fdatasync`ed on libuv's thread pool, at most one sync at a time, and a
  * sync settles every group committed before it started. So the event loop keeps
- * serving requests (and committing the next group) while the disk syncs, and under
- * load one fsync covers several groups. This is as durable as `synchronous = FULL`:
+ * serving requests while the disk syncs. This is as durable as `synchronous = FULL`:
  * a commit's frames are in the WAL file before the sync that acknowledges it, and
  * recovery replays every complete frame. Until that sync, no reader sees the commit:
  * `get` of a key written by a not-yet-synced commit, and every list/scan/snapshot
@@ -318,10 +321,7 @@ export class SqliteStorage implements NamedStorage {
       source = all;
     }
     this.checkOpen();
-    if (this.flushTimer !== undefined) {
-      clearImmediate(this.flushTimer);
-      this.flush();
-    }
+    if (this.pending.length > 0) this.flush();
     let count = 0;
     const replace = this.db.transaction(() => {
       this.db.exec('DELETE FROM coffer_kv');
@@ -342,10 +342,7 @@ export class SqliteStorage implements NamedStorage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.flushTimer !== undefined) {
-      clearImmediate(this.flushTimer);
-      this.flush();
-    }
+    if (this.pending.length > 0) this.flush();
     // Acknowledge (or fail) every committed write before the file goes.
     await this.waitSynced(this.committedEpoch).catch(() => {});
     this.db.close();
@@ -406,6 +403,9 @@ export class SqliteStorage implements NamedStorage {
       if (err) this.syncFailed(err);
       else {
         this.synced(target);
+        // What was queued during the sync commits now, as one group (see enqueue), and the
+        // next sync starts at once.
+        if (this.pending.length > 0) this.flush();
         this.startSync();
       }
     });
@@ -447,14 +447,24 @@ export class SqliteStorage implements NamedStorage {
     this.failed = new Error(`sqlite storage: syncing the write-ahead log failed (${(err as Error).message ?? String(err)}); the last writes may be lost — restart the server`, { cause: err });
     for (const { write } of this.unsynced) write.reject(this.failed);
     this.unsynced = [];
+    // Queued writes were waiting for this sync to end (enqueue): they fail too.
+    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const write of this.pending) write.reject(this.failed);
+    this.pending = [];
     for (const w of this.syncWaiters) w.reject(this.failed);
     this.syncWaiters = [];
   }
 
+  /**
+   * Queues a write for the next group commit: on the next event-loop turn when the disk is idle,
+   * else when the running sync completes (its callback flushes the queue). Either way the write
+   * is acknowledged by the first sync that starts after its commit.
+   */
   private enqueue(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ ops, conditions, resolve, reject });
-      this.flushTimer ??= setImmediate(() => this.flush());
+      if (!this.syncing) this.flushTimer ??= setImmediate(() => this.flush());
     });
   }
 
@@ -463,6 +473,7 @@ export class SqliteStorage implements NamedStorage {
    * fails only its caller. Applied writes are acknowledged by the WAL sync that follows.
    */
   private flush(): void {
+    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
     const group = this.pending;
     this.pending = [];

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat, readdir } from 'node:fs/promises';
+import type * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +13,25 @@ import type { Storage } from '../../src/storage/types.js';
 import { runStorageConformance } from './conformance.js';
 
 const root = await mkdtemp(join(tmpdir(), 'coffer-sqlite-test-'));
+
+type SyncCallback = (err: NodeJS.ErrnoException | null) => void;
+
+/**
+ * Replaces fs.fdatasync (as the storage sees it: ESM importers get it after
+ * syncBuiltinESMExports) with `fake` until the returned function restores it.
+ */
+function fakeFdatasync(fake: (fd: number, cb: SyncCallback, real: typeof fs.fdatasync) => void): () => void {
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const real = cjsFs.fdatasync;
+  (cjsFs as { fdatasync: unknown }).fdatasync = (fd: number, cb: SyncCallback) => fake(fd, cb, real);
+  syncBuiltinESMExports();
+  return () => {
+    (cjsFs as { fdatasync: unknown }).fdatasync = real;
+    syncBuiltinESMExports();
+  };
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
 let counter = 0;
 const paths = new WeakMap<Storage, string>();
 
@@ -208,6 +229,70 @@ describe('SqliteStorage', () => {
     }
     for (const bad of [0, 1, 1.5, -64, 16_385, Number.NaN]) {
       await assert.rejects(SqliteStorage.open(join(dir, 'cache-bad.db'), { cacheSizeMb: bad }), /cacheSizeMb must be a whole number from 2 to 16384/);
+    }
+  });
+
+  it('writes queued while a WAL sync runs commit as one group when it ends, and are acknowledged only by the next sync', async () => {
+    const s = await SqliteStorage.open(join(dir, 'deferred.db'));
+    // Every sync waits until the test releases it.
+    const held: (() => void)[] = [];
+    const restore = fakeFdatasync((fd, cb, real) => held.push(() => real(fd, cb)));
+    const inner = s as unknown as { applyAll: (group: unknown[]) => boolean[] };
+    const applyAll = inner.applyAll;
+    const groups: number[] = [];
+    inner.applyAll = (group) => (groups.push(group.length), applyAll(group));
+    try {
+      const acked: string[] = [];
+      const first = s.put('d/first', Buffer.from('1')).then(() => acked.push('first'));
+      await turn();
+      assert.deepEqual(groups, [1], 'committed on the next turn: the disk was idle');
+      assert.equal(held.length, 1, 'its sync is running');
+      // Five writes in five turns while that sync runs: none commits yet.
+      const later: Promise<unknown>[] = [];
+      for (let i = 0; i < 5; i++) {
+        later.push(s.put(`d/${i}`, Buffer.from(String(i))).then(() => acked.push(`w${i}`)));
+        await turn();
+      }
+      assert.deepEqual(groups, [1]);
+      assert.equal(await s.get('d/0'), undefined, 'an uncommitted write is not visible');
+      held.shift()!();
+      await first;
+      assert.deepEqual(groups, [1, 5], 'the first sync ended: the queue committed as one group');
+      await turn();
+      assert.deepEqual(acked, ['first'], 'they wait for a sync that started after their commit');
+      assert.equal(held.length, 1, 'that sync started at once');
+      held.shift()!();
+      await Promise.all(later);
+      assert.deepEqual(acked, ['first', 'w0', 'w1', 'w2', 'w3', 'w4']);
+      assert.equal(Buffer.from((await s.get('d/4'))!).toString(), '4');
+    } finally {
+      inner.applyAll = applyAll;
+      restore();
+      for (const release of held) release();
+      await s.close();
+    }
+  });
+
+  it('a failed WAL sync fails the writes it was to acknowledge, the writes queued behind it and every later call', async () => {
+    const s = await SqliteStorage.open(join(dir, 'eio.db'));
+    await s.put('f/ok', Buffer.from('0'));
+    let fail!: () => void;
+    const restore = fakeFdatasync((_fd, cb) => {
+      fail = () => cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    });
+    try {
+      const committed = s.put('f/a', Buffer.from('1'));
+      await turn(); // committed; its sync is running
+      const queued = s.put('f/b', Buffer.from('2'));
+      await turn();
+      fail();
+      await assert.rejects(committed, /syncing the write-ahead log failed/);
+      await assert.rejects(queued, /syncing the write-ahead log failed/);
+      await assert.rejects(s.get('f/ok'), /syncing the write-ahead log failed/);
+      await assert.rejects(s.put('f/c', Buffer.from('3')), /syncing the write-ahead log failed/);
+    } finally {
+      restore();
+      await s.close();
     }
   });
 
