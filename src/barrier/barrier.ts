@@ -241,7 +241,6 @@ export class Barrier implements Storage {
 
   async put(key: string, value: Uint8Array): Promise<void> {
     checkKey(key);
-    this.memo.delete(key);
     const sealed = this.encrypt(key, value);
     await this.physical.put(key, sealed);
     await this.maybeAutoRotate();
@@ -273,8 +272,11 @@ export class Barrier implements Storage {
   async batch(ops: BatchOp[]): Promise<void> {
     const physicalOps: BatchOp[] = ops.map((op) => {
       checkKey(op.key);
-      this.memo.delete(op.key);
-      return op.type === 'put' ? { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) } : op;
+      if (op.type === 'delete') {
+        this.memo.delete(op.key);
+        return op;
+      }
+      return { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) };
     });
     await this.physical.batch(physicalOps);
     await this.maybeAutoRotate();
@@ -284,10 +286,14 @@ export class Barrier implements Storage {
     await this.physical.close();
   }
 
+  /** Seals `value` for `key` under the active term; a memoized `key` is refreshed to the new pair (see PlainMemo.refresh). */
   private encrypt(key: string, value: Uint8Array): Buffer {
-    const term = this.requireKeyring().activeTerm;
+    const ring = this.requireKeyring();
+    const term = ring.activeTerm;
     term.encryptions++;
-    return seal(term.key, term.term, key, value);
+    const sealed = seal(term.key, term.term, key, value);
+    this.memo.refresh(ring, key, sealed, value);
+    return sealed;
   }
 
   private async maybeAutoRotate(): Promise<void> {

@@ -4,7 +4,9 @@
  * byte comparison and a copy instead of another AES-GCM open.
  *
  * Invariant: a memo hit needs the exact ciphertext bytes that were authenticated and decrypted
- * for the same path under the same keyring, so it returns exactly what `open` would. The memo
+ * for the same path under the same keyring — or that the barrier itself sealed from that
+ * plaintext for that path under that keyring (`refresh`, on a write) — so it returns exactly
+ * what `open` would. A write that never commits leaves an entry no stored value matches. The memo
  * keeps its own copy of those bytes (nobody else can change them), hands out copies of the
  * plaintext (callers may zero or change what they get), and is emptied whenever the keyring
  * object changes (seal, unseal, rotation, reload): no plaintext outlives an unsealed keyring.
@@ -76,6 +78,23 @@ export class PlainMemo {
     this.map.delete(path);
     this.map.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
     if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  /**
+   * A write through the barrier sealed `plain` into `cipher` for `path` under `owner`: when the
+   * path is memoized (it was read recently: a read-modify-write such as a KV secret's metadata),
+   * the entry becomes the new pair, so reading the value back after its commit costs no
+   * AES-GCM open. A path that is not memoized stays out (writes do not flush the memo).
+   */
+  refresh(owner: object, path: string, cipher: Uint8Array, plain: Uint8Array): void {
+    if (owner !== this.owner || !this.map.has(path)) return;
+    if (cipher.length > MAX_VALUE) {
+      this.map.delete(path);
+      return;
+    }
+    this.map.get(path)!.plain.fill(0);
+    this.map.delete(path);
+    this.map.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
   }
 
   /** Drops `path` (a write or delete through the barrier: the next read opens it again). */

@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { DecryptError } from '../../src/barrier/aead.js';
 import { Barrier, SealedError } from '../../src/barrier/barrier.js';
 import { SealError, SealManager } from '../../src/barrier/seal.js';
+import { ConflictError } from '../../src/storage/errors.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
+import { TransactionalStorage } from '../../src/storage/transaction.js';
 
 async function unsealedBarrier() {
   const physical = new MemoryStorage();
@@ -120,6 +122,50 @@ describe('barrier', () => {
     }), /abort/);
     assert.deepEqual(await barrier.getDecoded('t/a', decode), { text: 'committed' });
     assert.deepEqual(before, { text: 'committed' });
+  });
+
+  it('a write refreshes a memoized value, so reading it back opens nothing; a write that never commits is never served', async () => {
+    const physical = new MemoryStorage();
+    const tx = new TransactionalStorage(physical);
+    const barrier = new Barrier(tx);
+    await barrier.initialize(randomBytes(32));
+    const memoOf = (key: string) => (barrier as unknown as { memo: { map: Map<string, { cipher: Buffer; plain: Buffer }> } }).memo.map.get(key);
+    await barrier.put('r/meta', Buffer.from('v1'));
+    await barrier.put('r/cold', Buffer.from('c1'));
+    assert.equal(memoOf('r/meta'), undefined, 'a write alone does not fill the memo');
+    assert.equal(Buffer.from((await barrier.get('r/meta'))!).toString(), 'v1'); // opened and memoized
+    // A read-modify-write that commits: the memo holds the new pair, matching what is stored.
+    await tx.run(async () => {
+      const old = Buffer.from((await barrier.get('r/meta'))!).toString();
+      await barrier.batch([{ type: 'put', key: 'r/meta', value: Buffer.from(`${old}+v2`) }]);
+    });
+    const stored = Buffer.from((await physical.get('r/meta'))!);
+    assert.ok(memoOf('r/meta')!.cipher.equals(stored), 'memoized under the committed ciphertext');
+    assert.equal(memoOf('r/meta')!.plain.toString(), 'v1+v2');
+    assert.equal(Buffer.from((await barrier.get('r/meta'))!).toString(), 'v1+v2');
+    assert.equal(memoOf('r/cold'), undefined, 'a key that was not memoized stays out');
+    // A write whose transaction is discarded: its ciphertext is never stored, so never served.
+    await assert.rejects(tx.run(async () => {
+      await barrier.put('r/meta', Buffer.from('never'));
+      throw new Error('discarded');
+    }), /discarded/);
+    assert.equal(Buffer.from((await barrier.get('r/meta'))!).toString(), 'v1+v2');
+    // Same for a write that lost a conflict.
+    const gateOpen = { open: () => {} };
+    const held = new Promise<void>((r) => (gateOpen.open = r));
+    const loser = tx.run(async () => {
+      await barrier.get('r/meta');
+      await held;
+      await barrier.put('r/meta', Buffer.from('loser'));
+    });
+    await tx.run(async () => barrier.put('r/meta', Buffer.from('winner')));
+    gateOpen.open();
+    await assert.rejects(loser, ConflictError);
+    assert.equal(Buffer.from((await barrier.get('r/meta'))!).toString(), 'winner');
+    // A deleted key is dropped.
+    await barrier.delete('r/meta');
+    assert.equal(memoOf('r/meta'), undefined);
+    assert.equal(await barrier.get('r/meta'), undefined);
   });
 
   it('rejects a value moved to another key (path is authenticated)', async () => {
