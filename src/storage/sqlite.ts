@@ -148,7 +148,11 @@ export class SqliteStorage implements NamedStorage {
     // Each write's conditions are checked against the state left by the writes before it in
     // the group, and a write whose condition fails is skipped before any of its ops ran: it
     // fails alone (ConflictError) without aborting its neighbours, no savepoint needed.
-    const apply = db.transaction((group: PendingWrite[]) => group.map((write) => this.applyWrite(write)));
+    const apply = db.transaction((group: PendingWrite[]) => {
+      // What the group's applied writes have put (or deleted: null) so far, for the conditions of the writes after them.
+      const written = new Map<string, Buffer | null>();
+      return group.map((write) => this.applyWrite(write, written));
+    });
     // IMMEDIATE takes the write lock up front: no lock upgrade (SQLITE_BUSY) half-way.
     this.applyAll = (group) => apply.immediate(group);
   }
@@ -519,14 +523,31 @@ export class SqliteStorage implements NamedStorage {
   }
 
   /** Inside the group transaction: check the write's conditions, then run its ops. False when a condition failed. */
-  private applyWrite(write: PendingWrite): boolean {
+  private applyWrite(write: PendingWrite, written: Map<string, Buffer | null>): boolean {
     for (const c of write.conditions ?? []) {
-      // Read the database, not the cache: earlier writes of this group are not in the cache yet.
-      const current = (this.getStmt.get(c.key) as Buffer | undefined) ?? undefined;
-      if (!sameValue(current, c.value)) return false;
+      if (!sameValue(this.currentValue(c.key, written), c.value)) return false;
     }
     this.applyOps(write.ops);
+    for (const op of write.ops) written.set(op.key, op.type === 'put' ? (op.value as Buffer) : null);
     return true;
+  }
+
+  /**
+   * Inside the group transaction: `key`'s value in the database right now, for a condition.
+   * Invariant: it is what `SELECT` would return. A key an earlier write of this group changed
+   * comes from `written`; a key with no commit awaiting its sync (and no replaceAll awaiting
+   * its own) from the value cache when it holds the key, because the cache then mirrors the
+   * database (this connection is the only writer, and the cache takes a commit's values when its
+   * sync lands); anything else is read from the database.
+   */
+  private currentValue(key: string, written: Map<string, Buffer | null>): Uint8Array | undefined {
+    const w = written.get(key);
+    if (w !== undefined) return w ?? undefined;
+    if (!this.unsyncedKeys.has(key) && this.allUnsyncedEpoch <= this.syncedEpoch) {
+      const cached = this.cache.get(key);
+      if (cached !== undefined) return cached ?? undefined;
+    }
+    return (this.getStmt.get(key) as Buffer | undefined) ?? undefined;
   }
 
   private applyOps(ops: BatchOp[]): void {

@@ -273,6 +273,34 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it('a condition on a key whose commit awaits its sync is checked against that commit, not the value cache', async () => {
+    const s = await SqliteStorage.open(join(dir, 'cond-unsynced.db'));
+    const b = (t: string) => Buffer.from(t);
+    await s.put('c/k', b('0'));
+    assert.equal(Buffer.from((await s.get('c/k'))!).toString(), '0'); // the cache now holds '0'
+    const held: (() => void)[] = [];
+    const restore = fakeFdatasync((fd, cb, real) => held.push(() => real(fd, cb)));
+    try {
+      const first = s.put('c/k', b('1'));
+      await turn(); // committed; its sync is held, so the cache still says '0'
+      const stale = assert.rejects(s.batch([{ type: 'put', key: 'c/other', value: b('x') }], [{ key: 'c/k', value: b('0') }]), ConflictError);
+      const fresh = s.batch([{ type: 'put', key: 'c/k', value: b('2') }], [{ key: 'c/k', value: b('1') }]);
+      // Commit the queue now, while that sync still runs (as close() and replaceAll() do).
+      (s as unknown as { flush: () => void }).flush();
+      restore(); // later syncs run as usual
+      while (held.length) held.shift()!();
+      await first;
+      await stale;
+      await fresh;
+      assert.equal(Buffer.from((await s.get('c/k'))!).toString(), '2');
+      assert.equal(await s.get('c/other'), undefined);
+    } finally {
+      restore();
+      for (const release of held) release();
+      await s.close();
+    }
+  });
+
   it('a failed WAL sync fails the writes it was to acknowledge, the writes queued behind it and every later call', async () => {
     const s = await SqliteStorage.open(join(dir, 'eio.db'));
     await s.put('f/ok', Buffer.from('0'));
