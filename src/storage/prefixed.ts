@@ -9,8 +9,12 @@ import { validateBatch, validateConditions, validateKey, validatePrefix } from '
 import { getDecoded } from './decoded.js';
 import type { BatchCondition, BatchOp, ListOptions, Storage } from './types.js';
 
+/** Whether a `/`-separated path has a `..` segment (without splitting it: this runs for every key of every call). */
 function hasDotDot(path: string): boolean {
-  return path.split('/').includes('..');
+  for (let i = path.indexOf('..'); i >= 0; i = path.indexOf('..', i + 1)) {
+    if ((i === 0 || path.charCodeAt(i - 1) === 0x2f) && (i + 2 === path.length || path.charCodeAt(i + 2) === 0x2f)) return true;
+  }
+  return false;
 }
 
 /** Reject `..` segments: the inner store does not normalize paths, but nothing above may rely on that. */

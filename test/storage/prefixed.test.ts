@@ -58,7 +58,7 @@ describe('PrefixedStorage', () => {
   it('refuses keys and prefixes that could leave the view', async () => {
     const inner = await innerWithNeighbours();
     const v = new PrefixedStorage(inner, 'logical/abc/');
-    for (const key of ['../abcd/x', 'a/../../other/z', '..', 'a/..', '/other/z']) {
+    for (const key of ['../abcd/x', 'a/../../other/z', '..', 'a/..', '/other/z', 'a...b/../x', 'x..y/..', 'a//../b', '.../..']) {
       await assert.rejects(v.get(key), /"\.\." segments|start with "\/"/, key);
       await assert.rejects(v.put(key, enc('x')), /"\.\." segments|start with "\/"/, key);
       await assert.rejects(v.delete(key), /"\.\." segments|start with "\/"/, key);
@@ -73,6 +73,10 @@ describe('PrefixedStorage', () => {
     // Dots that are not a whole segment are ordinary characters.
     await v.put('a..b/.hidden/...', enc('fine'));
     assert.deepEqual(await v.list('a..b/.hidden/'), ['...']);
+    for (const key of ['..a', 'a..', 'x/..y/z..', '.../....', 'a/./b']) {
+      await v.put(key, enc('fine'));
+      assert.equal(new TextDecoder().decode(await v.get(key)), 'fine', key);
+    }
   });
 
   it('validates its prefix', () => {
