@@ -12,19 +12,27 @@ import type { Storage } from './types.js';
  */
 export const MAX_SHARED_DECODED_BYTES = 4096;
 
+/**
+ * Makes a value of a stored plaintext. `shared` says whether the result will be handed to other
+ * readers too (the barrier shares from a value's second read on): then it must be something
+ * nobody can change (deepFreeze it); otherwise it goes to this reader only, and freezing it would
+ * be wasted work (a read spread over many values mostly reads each once).
+ */
+export type Decoder<T> = (plain: Uint8Array, shared: boolean) => T;
+
 /** A storage with shared decoded reads (see the module comment). */
 export interface DecodingStorage {
   /**
-   * `decode(value)` of the value at `key`, or undefined when there is none. Calls with the same
-   * `decode` function may get the very same object for as long as the stored value is
-   * unchanged, so `decode` must return something nobody can change (deepFreeze it).
+   * `decode(value, shared)` of the value at `key`, or undefined when there is none. Calls with the
+   * same `decode` function may get the very same object (one made with `shared` true) for as long
+   * as the stored value is unchanged.
    */
-  getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined>;
+  getDecoded<T>(key: string, decode: Decoder<T>): Promise<T | undefined>;
 }
 
 /** `decode` of the value at `key` through the storage's shared decoded reads when it has them. */
-export function getDecoded<T>(storage: Storage, key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
+export function getDecoded<T>(storage: Storage, key: string, decode: Decoder<T>): Promise<T | undefined> {
   const s = storage as Storage & Partial<DecodingStorage>;
   if (typeof s.getDecoded === 'function') return s.getDecoded(key, decode);
-  return storage.get(key).then((raw) => (raw === undefined ? undefined : decode(raw)));
+  return storage.get(key).then((raw) => (raw === undefined ? undefined : decode(raw, false)));
 }

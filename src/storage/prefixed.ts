@@ -6,7 +6,7 @@
  */
 
 import { validateBatch, validateConditions, validateKey, validatePrefix } from './keys.js';
-import { getDecoded } from './decoded.js';
+import { getDecoded, type Decoder } from './decoded.js';
 import type { BatchCondition, BatchOp, ListOptions, Storage } from './types.js';
 
 /** Whether a `/`-separated path has a `..` segment (without splitting it: this runs for every key of every call). */
@@ -46,7 +46,7 @@ export class PrefixedStorage implements Storage {
   }
 
   /** Decoded read of `prefix + key`, shared when the inner storage shares them (see decoded.ts). */
-  getDecoded<T>(key: string, decode: (plain: Uint8Array) => T): Promise<T | undefined> {
+  getDecoded<T>(key: string, decode: Decoder<T>): Promise<T | undefined> {
     return getDecoded(this.inner, this.full(key), decode);
   }
 

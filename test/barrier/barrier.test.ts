@@ -72,17 +72,19 @@ describe('barrier', () => {
 
   it('getDecoded shares one decoded object per stored ciphertext: a write, another node\'s bytes, a discarded transaction, a seal or another decoder get a new one', async () => {
     const { physical, barrier, kek } = await unsealedBarrier();
-    let decodes = 0;
-    const decode = (plain: Uint8Array) => {
-      decodes++;
+    const decodes: boolean[] = [];
+    const decode = (plain: Uint8Array, shared: boolean) => {
+      decodes.push(shared);
       return Object.freeze({ text: Buffer.from(plain).toString() });
     };
     assert.equal(await barrier.getDecoded('d/a', decode), undefined);
     await barrier.put('d/a', Buffer.from('one'));
     const first = await barrier.getDecoded('d/a', decode);
     assert.deepEqual(first, { text: 'one' });
-    assert.equal(await barrier.getDecoded('d/a', decode), first, 'the same object while the ciphertext is unchanged');
-    assert.equal(decodes, 1);
+    const second = await barrier.getDecoded('d/a', decode);
+    assert.notEqual(second, first, 'a first read is decoded for its reader alone');
+    assert.equal(await barrier.getDecoded('d/a', decode), second, 'from the second read on, the same object while the ciphertext is unchanged');
+    assert.deepEqual(decodes, [false, true], 'decoded unshared once, then once shared');
     // Another decoder never gets this decoder's object.
     const other = await barrier.getDecoded('d/a', (p) => ({ len: p.length }));
     assert.deepEqual(other, { len: 3 });
@@ -105,6 +107,7 @@ describe('barrier', () => {
     const afterUnseal = await barrier.getDecoded('d/a', decode);
     assert.deepEqual(afterUnseal, { text: 'two' });
     assert.notEqual(afterUnseal, again);
+    assert.notEqual(await barrier.getDecoded('d/a', decode), again, 'nor from its second read on');
   });
 
   it('getDecoded inside a transaction sees its buffered writes, and a discarded value is never served afterwards', async () => {

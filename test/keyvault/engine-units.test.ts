@@ -194,6 +194,8 @@ describe('getSecret shared reads (one frozen bundle per stored version, through 
     await barrier.initialize(Buffer.alloc(32, 7));
     const { call, fail } = makeVault({}, { storage: barrier });
     await call('update', 'secrets/shared', { value: 'one', tags: { env: 'dev' } });
+    const first = (await call('read', 'secrets/shared'))!.data!;
+    assert.ok(!Object.isFrozen(first), 'a first read is decoded for its reader alone (shared from the second read on)');
     const a = (await call('read', 'secrets/shared'))!.data!;
     const b = (await call('read', 'secrets/shared'))!.data!;
     assert.equal(b, a, 'the same frozen bundle while nothing changed');

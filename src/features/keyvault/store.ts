@@ -100,11 +100,11 @@ export function readVersion(storage: Storage, name: string, version: string): Pr
 }
 
 /** The one decoder of the shared reads (its identity keys the barrier's memo). */
-function decodeFrozen(raw: Uint8Array): unknown {
+function decodeFrozen(raw: Uint8Array, shared: boolean): unknown {
   const value = decodeJson<unknown>(raw);
-  // A value too large for the barrier's memo is decoded afresh on every read and shared with
-  // nobody: freezing it would only cost a walk over it on each read.
-  return raw.byteLength > MAX_SHARED_DECODED_BYTES ? value : deepFreeze(value);
+  // Frozen only when shared (see Decoder). A value too large for the barrier's memo is never
+  // shared, so the size check stays for storages that report everything as shared.
+  return shared && raw.byteLength <= MAX_SHARED_DECODED_BYTES ? deepFreeze(value) : value;
 }
 
 /**
