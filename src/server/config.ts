@@ -30,7 +30,7 @@ import { normalizeBaseDomain } from '../api/azure/host.js';
 import { DEFAULT_LISTENER_LIMITS, type ListenerLimits } from '../api/http/limits.js';
 import { parseDuration } from '../core/fields.js';
 import { parseBootstrap, type BootstrapSpec } from './bootstrap/spec.js';
-import { DEFAULT_SQLITE_CACHE_SIZE_MB, SQLITE_CACHE_SIZE_MB_MAX, SQLITE_CACHE_SIZE_MB_MIN } from '../storage/sqlite.js';
+import { DEFAULT_SQLITE_CACHE_SIZE_MB, SQLITE_CACHE_SIZE_MB_MAX, SQLITE_CACHE_SIZE_MB_MIN, SQLITE_MMAP_SIZE_MB_MAX } from '../storage/sqlite.js';
 
 /** Parsed server configuration. */
 export interface ServerConfig {
@@ -39,6 +39,8 @@ export interface ServerConfig {
     path?: string;
     /** sqlite: SQLite page cache in MiB (default {@link DEFAULT_SQLITE_CACHE_SIZE_MB}); a fixed cap, not a share of the data. */
     cacheSizeMb?: number;
+    /** sqlite: memory-mapped reads of up to this many MiB of the file (default 0: off; trade-offs in storage/sqlite.ts). */
+    mmapSizeMb?: number;
     connectionUrl?: string;
     table?: string;
     /** PostgreSQL only: several active nodes share the table (leader election, change feed). */
@@ -139,18 +141,15 @@ function bool(body: Obj, key: string): boolean {
 }
 
 /**
- * `cache_size_mb` of a sqlite block: a whole number of MiB within the bounds SqliteStorage
- * accepts (a string of digits too, as HCL from templating often quotes numbers).
+ * A size in MiB of a sqlite block (`cache_size_mb`, `mmap_size_mb`): a whole number within the
+ * bounds SqliteStorage accepts (a string of digits too, as HCL from templating often quotes numbers).
  */
-function sqliteCacheSize(body: Obj, where: string): number | undefined {
-  const v = body.cache_size_mb;
+function sqliteMiB(body: Obj, key: string, min: number, max: number, fallback: string, where: string): number | undefined {
+  const v = body[key];
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < SQLITE_CACHE_SIZE_MB_MIN || n > SQLITE_CACHE_SIZE_MB_MAX) {
-    throw new ConfigError(
-      `${where}: "cache_size_mb" must be a whole number of MiB from ${SQLITE_CACHE_SIZE_MB_MIN} to ${SQLITE_CACHE_SIZE_MB_MAX} ` +
-        `(got ${JSON.stringify(v)}); the default is ${DEFAULT_SQLITE_CACHE_SIZE_MB}`,
-    );
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${where}: "${key}" must be a whole number of MiB from ${min} to ${max} (got ${JSON.stringify(v)}); the default is ${fallback}`);
   }
   return n;
 }
@@ -165,8 +164,10 @@ export function parseStorageBlock(storageType: string, storageBody: Obj, where: 
     const path = str(storageBody, 'path', where);
     if (!path) throw new ConfigError(`${where}: "path" is required (the database file, e.g. /var/lib/coffer/coffer.db)`);
     storage = { type: 'sqlite', path: resolve(baseDir, path.endsWith('.db') ? path : `${path}/coffer.db`) };
-    const cacheSizeMb = sqliteCacheSize(storageBody, where);
+    const cacheSizeMb = sqliteMiB(storageBody, 'cache_size_mb', SQLITE_CACHE_SIZE_MB_MIN, SQLITE_CACHE_SIZE_MB_MAX, String(DEFAULT_SQLITE_CACHE_SIZE_MB), where);
     if (cacheSizeMb !== undefined) storage.cacheSizeMb = cacheSizeMb;
+    const mmapSizeMb = sqliteMiB(storageBody, 'mmap_size_mb', 0, SQLITE_MMAP_SIZE_MB_MAX, '0 (off)', where);
+    if (mmapSizeMb !== undefined) storage.mmapSizeMb = mmapSizeMb;
   } else if (storageType === 'postgresql' || storageType === 'postgres') {
     const connectionUrl = str(storageBody, 'connection_url', where) ?? process.env.COFFER_PG_CONNECTION_URL;
     if (!connectionUrl) throw new ConfigError(`${where}: "connection_url" is required (or set COFFER_PG_CONNECTION_URL)`);
@@ -178,6 +179,9 @@ export function parseStorageBlock(storageType: string, storageBody: Obj, where: 
   }
   if (storage.type !== 'sqlite' && storageBody.cache_size_mb !== undefined) {
     throw new ConfigError(`${where}: cache_size_mb applies only to storage "sqlite" (its page cache); remove it`);
+  }
+  if (storage.type !== 'sqlite' && storageBody.mmap_size_mb !== undefined) {
+    throw new ConfigError(`${where}: mmap_size_mb applies only to storage "sqlite" (memory-mapped reads of its file); remove it`);
   }
   if (storage.type !== 'postgresql' && bool(storageBody, 'ha_enabled')) {
     throw new ConfigError(`${where}: ha_enabled needs storage "postgresql" (several nodes share one database); ${storage.type} storage belongs to one server — remove ha_enabled or move to PostgreSQL`);

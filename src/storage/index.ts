@@ -25,6 +25,8 @@ export interface StorageConfig {
   path?: string;
   /** sqlite: page cache in MiB (default 64, see sqlite.ts). */
   cacheSizeMb?: number;
+  /** sqlite: memory-mapped reads of up to this many MiB of the file (default 0: off, see sqlite.ts). */
+  mmapSizeMb?: number;
   /** postgresql: connection string; several hosts in libpq's form are followed through failovers. */
   connectionUrl?: string;
   /** postgresql: table name (default `coffer_kv`). */
@@ -85,7 +87,10 @@ export async function createStorage(config: StorageConfig): Promise<NamedStorage
       if (path === undefined) {
         throw new Error('storage config: type "sqlite" needs "path", the database file (e.g. "/var/lib/coffer/coffer.db")');
       }
-      return SqliteStorage.open(path, config.cacheSizeMb !== undefined ? { cacheSizeMb: config.cacheSizeMb } : {});
+      return SqliteStorage.open(path, {
+        ...(config.cacheSizeMb !== undefined ? { cacheSizeMb: config.cacheSizeMb } : {}),
+        ...(config.mmapSizeMb !== undefined ? { mmapSizeMb: config.mmapSizeMb } : {}),
+      });
     }
     case 'postgresql': {
       refuse('path');

@@ -1,5 +1,5 @@
-// storage "sqlite" { cache_size_mb = N }: accepted, passed to SQLite, and bad values refused
-// at start with one message that says what to write instead (and nothing created on disk).
+// storage "sqlite" { cache_size_mb = N, mmap_size_mb = M }: accepted, passed to SQLite, and bad
+// values refused at start with one message that says what to write instead (and nothing created on disk).
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,8 @@ function configFile(name: string, storageLines: string): string {
   return file;
 }
 
-test('a server starts with cache_size_mb and serves reads and writes', async () => {
-  const server = await runServer({ config: configFile('ok', '  cache_size_mb = 8'), quiet: true, logLevel: 'silent' });
+test('a server starts with cache_size_mb and mmap_size_mb and serves reads and writes', async () => {
+  const server = await runServer({ config: configFile('ok', '  cache_size_mb = 8\n  mmap_size_mb = 256'), quiet: true, logLevel: 'silent' });
   try {
     const init = await httpRequest(server.url, 'PUT', '/v1/sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
     assert.equal(init.status, 200);
@@ -62,4 +62,21 @@ test('cache_size_mb on another storage type is refused: it is SQLite\'s page cac
   for (const storage of ['storage "postgresql" {\n  connection_url = "postgres://coffer@db/coffer"\n  cache_size_mb = 64\n}', 'storage "inmem" {\n  cache_size_mb = 64\n}']) {
     assert.throws(() => parseServerConfig(storage, 'coffer.hcl'), /cache_size_mb applies only to storage "sqlite"/);
   }
+});
+
+test('mmap_size_mb is parsed as a whole number of MiB from 0 (off, the default) to 1048576; bad values and other storage types are refused', async () => {
+  const parse = (lines: string) => parseServerConfig(`storage "sqlite" {\n  path = "/tmp/x.db"\n${lines}\n}\n`, 'coffer.hcl').storage;
+  assert.equal(parse('  mmap_size_mb = 2048').mmapSizeMb, 2048);
+  assert.equal(parse('  mmap_size_mb = "0"').mmapSizeMb, 0);
+  assert.equal(parse('').mmapSizeMb, undefined);
+  for (const [i, value] of ['-1', '1.5', '"2GB"', '1048577', 'true'].entries()) {
+    const name = `badmmap${i}`;
+    await assert.rejects(
+      runServer({ config: configFile(name, `  mmap_size_mb = ${value}`), quiet: true, logLevel: 'silent' }),
+      /storage "sqlite": "mmap_size_mb" must be a whole number of MiB from 0 to 1048576 .*the default is 0 \(off\)/,
+      value,
+    );
+    assert.equal(existsSync(join(dir, name)), false, `${value}: the data directory was created`);
+  }
+  assert.throws(() => parseServerConfig('storage "inmem" {\n  mmap_size_mb = 64\n}', 'coffer.hcl'), /mmap_size_mb applies only to storage "sqlite"/);
 });

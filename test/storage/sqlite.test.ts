@@ -232,6 +232,23 @@ describe('SqliteStorage', () => {
     }
   });
 
+  it('maps the file for reads only when mmapSizeMb is given (off by default: mapped pages count in RSS)', async () => {
+    const mapped = (s: Storage) => (s as unknown as { db: Database.Database }).db.pragma('mmap_size', { simple: true });
+    const byDefault = await SqliteStorage.open(join(dir, 'mmap-default.db'));
+    const viaFactory = await createStorage({ type: 'sqlite', path: join(dir, 'mmap-64.db'), mmapSizeMb: 64 });
+    try {
+      assert.equal(mapped(byDefault), 0);
+      assert.equal(mapped(viaFactory), 64 * 1024 * 1024);
+      await viaFactory.put('k', Buffer.from('v'));
+      assert.deepEqual(Buffer.from((await viaFactory.get('k'))!), Buffer.from('v'));
+    } finally {
+      await Promise.all([byDefault.close(), viaFactory.close()]);
+    }
+    for (const bad of [-1, 1.5, 1_048_577, Number.NaN]) {
+      await assert.rejects(SqliteStorage.open(join(dir, 'mmap-bad.db'), { mmapSizeMb: bad }), /mmapSizeMb must be a whole number from 0 to 1048576/);
+    }
+  });
+
   it('writes queued while a WAL sync runs commit as one group when it ends, and are acknowledged only by the next sync', async () => {
     const s = await SqliteStorage.open(join(dir, 'deferred.db'));
     // Every sync waits until the test releases it.
