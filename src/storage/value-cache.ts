@@ -10,15 +10,10 @@
  * that fits, every key is in after its second read, and one pass over cold keys (a scan, a
  * listing of everything) no longer flushes the hot ones.
  *
- * Recency is kept by Map insertion order, but a hit moves its entry to the back only when it
- * finds it in the older half (`maxEntries / 2` insertions or more behind), and evictions are done
- * in chunks. Why: V8 leaves a deleted Map entry in place (and in its bucket's chain) until the
- * table is rehashed, so moving the same hot key on every hit made every re-insertion walk a chain
- * of its own tombstones, and evicting one entry at a time made every `keys().next()` walk the
- * tombstones at the front: both grew with the table (measured ~13 µs per hit at 20,000 entries,
- * about a tenth of an AppRole login's CPU before admission kept new keys out). An entry hit at
- * least once per `maxEntries / 2` insertions is never evicted, as with a strict LRU.
+ * Recency and eviction: {@link AgingLru} (a hit refreshes only an entry that has aged, evictions
+ * go in chunks: V8 Map tombstones made a strict LRU's every hit cost ~13 µs at 20,000 entries).
  */
+import { AgingLru } from './aging-lru.js';
 import type { BatchOp } from './types.js';
 
 /**
@@ -63,40 +58,24 @@ export class AdmissionSketch {
   }
 }
 
-/** A cached value and the insertion tick it was (re)inserted at. */
-interface Slot {
-  value: Buffer | null;
-  tick: number;
-}
-
 /** Values (ciphertext: caches live below the barrier) by key; updated only after a commit. */
 export class ValueCache {
-  private readonly map = new Map<string, Slot>();
-  private bytes = 0;
+  private readonly lru: AgingLru<Buffer | null>;
   private readonly sketch: AdmissionSketch;
-  /** Insertions so far; the map's order is the order of their ticks. */
-  private tick = 0;
 
-  constructor(private readonly maxEntries: number, private readonly maxBytes: number) {
+  constructor(maxEntries: number, private readonly maxBytes: number) {
+    this.lru = new AgingLru<Buffer | null>(maxEntries, maxBytes, (v) => v?.length ?? 0);
     this.sketch = new AdmissionSketch(Math.max(1024, maxEntries * 10));
   }
 
   /** Entries held (for tests and metrics). */
   get size(): number {
-    return this.map.size;
+    return this.lru.size;
   }
 
   /** The cached value, `null` when the key is known absent, undefined when not cached. */
   get(key: string): Buffer | null | undefined {
-    const slot = this.map.get(key);
-    if (slot === undefined) return undefined;
-    // Refresh recency only once the entry has aged into the older half (see the file comment).
-    if (this.tick - slot.tick >= this.maxEntries >> 1) {
-      this.map.delete(key);
-      slot.tick = ++this.tick;
-      this.map.set(key, slot);
-    }
-    return slot.value;
+    return this.lru.get(key);
   }
 
   /**
@@ -105,41 +84,20 @@ export class ValueCache {
    * keeps its own copy: callers may hand out or reuse `value`.
    */
   set(key: string, value: Uint8Array | null): void {
-    const cached = this.map.has(key);
-    this.delete(key);
+    const cached = this.lru.has(key);
+    this.lru.delete(key);
     if (!this.sketch.offer(key) && !cached) return;
     if (value !== null && value.length > this.maxBytes / 64) return; // large values are not worth the memory
-    this.map.set(key, { value: value === null ? null : Buffer.from(value), tick: ++this.tick });
-    this.bytes += value?.length ?? 0;
-    if (this.map.size > this.maxEntries || this.bytes > this.maxBytes) this.evict();
-  }
-
-  /**
-   * Drops the oldest entries down to 15/16 of both bounds, in one walk from the front (one walk
-   * over the front tombstones per chunk instead of one per evicted entry).
-   */
-  private evict(): void {
-    const entries = this.maxEntries - (this.maxEntries >> 4);
-    const bytes = this.maxBytes - (this.maxBytes >> 4);
-    for (const [key, slot] of this.map) {
-      if (this.map.size <= entries && this.bytes <= bytes) break;
-      this.map.delete(key);
-      this.bytes -= slot.value?.length ?? 0;
-    }
+    this.lru.set(key, value === null ? null : Buffer.from(value));
   }
 
   clear(): void {
-    this.map.clear();
-    this.bytes = 0;
+    this.lru.clear();
     this.sketch.clear();
   }
 
   delete(key: string): void {
-    const slot = this.map.get(key);
-    if (slot !== undefined) {
-      this.bytes -= slot.value?.length ?? 0;
-      this.map.delete(key);
-    }
+    this.lru.delete(key);
   }
 
   /**

@@ -122,3 +122,26 @@ describe('ValueCache recency and bounds', () => {
     assert.ok(large < small * 8, `40,000 entries: ${(large / 1e6).toFixed(1)} ms, 500 entries: ${(small / 1e6).toFixed(1)} ms`);
   });
 });
+
+describe('AgingLru', () => {
+  it('without a weight bound, evicts the oldest down to 15/16 of its entries and keeps an entry hit once per half', async () => {
+    const { AgingLru } = await import('../../src/storage/aging-lru.js');
+    const lru = new AgingLru<number>(160);
+    lru.set('hot', 0);
+    for (let i = 0; i < 1000; i++) {
+      lru.set(`k${i}`, i);
+      if (i % 50 === 0) assert.equal(lru.get('hot'), 0, `hot still held after ${i} insertions`);
+    }
+    assert.ok(lru.size <= 160 && lru.size >= 150, `size ${lru.size}`);
+    assert.equal(lru.get('k999'), 999);
+    assert.equal(lru.get('k0'), undefined, 'the oldest went');
+  });
+
+  it('with a weight bound, evicts by weight too', async () => {
+    const { AgingLru } = await import('../../src/storage/aging-lru.js');
+    const lru = new AgingLru<Buffer>(1000, 1024, (b) => b.length);
+    for (let i = 0; i < 100; i++) lru.set(`k${i}`, Buffer.alloc(100));
+    assert.ok(lru.size <= 10, `at most 1024 bytes held: ${lru.size} entries of 100`);
+    assert.equal(lru.get('k99')?.length, 100);
+  });
+});

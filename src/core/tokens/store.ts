@@ -22,6 +22,7 @@
  * the note on `cacheSize`).
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { AgingLru } from '../../storage/aging-lru.js';
 import type { BatchOp, Storage } from '../../storage/types.js';
 import { badRequest } from '../errors.js';
 import { accessorSeconds, newAccessor, newServiceToken } from './random.js';
@@ -190,53 +191,13 @@ function isStorage(x: Storage | TokenStoreOptions): x is Storage {
   return typeof (x as Storage).get === 'function' && typeof (x as Storage).batch === 'function';
 }
 
-/**
- * A small LRU on Map insertion order. A hit moves its entry to the back only once the entry has
- * aged into the older half (`max / 2` insertions behind), and evictions go in chunks: V8 keeps a
- * deleted Map entry in place (and in its bucket's chain) until a rehash, so moving a hot token on
- * every hit made each re-insertion walk a chain of its own tombstones, and evicting one entry at
- * a time made each `keys().next()` walk the tombstones at the front; both grew with the cache
- * (see storage/value-cache.ts for the measurement). A token used at least once per `max / 2`
- * insertions stays cached, as with a strict LRU.
- */
-class Lru<V> {
-  private readonly map = new Map<string, { value: V; tick: number }>();
-  /** Insertions so far; the map's order is the order of their ticks. */
-  private tick = 0;
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const slot = this.map.get(key);
-    if (slot === undefined) return undefined;
-    if (this.tick - slot.tick >= this.max >> 1) {
-      this.map.delete(key);
-      slot.tick = ++this.tick;
-      this.map.set(key, slot);
-    }
-    return slot.value;
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, { value, tick: ++this.tick });
-    if (this.map.size > this.max) {
-      // Down to 15/16 of the bound in one walk from the front.
-      const keep = this.max - (this.max >> 4);
-      for (const k of this.map.keys()) {
-        if (this.map.size <= keep) break;
-        this.map.delete(k);
-      }
-    }
-  }
-  delete(key: string): void { this.map.delete(key); }
-  clear(): void { this.map.clear(); }
-}
-
 /** Issues and tracks tokens; see the module comment for the storage layout. */
 export class TokenStore {
   private readonly storage: Storage;
   private readonly clock: () => number;
   private readonly defaultTTL: number;
   private readonly maxTTL: number;
-  private readonly cache: Lru<TokenEntry>;
+  private readonly cache: AgingLru<TokenEntry>;
   /** Cache lookups of this node (for sys/metrics); reads that must go to storage are not counted. */
   readonly cacheStats = { hits: 0, misses: 0 };
   private readonly locks = new KeyedMutex();
@@ -257,7 +218,7 @@ export class TokenStore {
     this.clock = options.now;
     this.defaultTTL = options.defaultTTL ?? SYSTEM_DEFAULT_TTL;
     this.maxTTL = options.maxTTL ?? SYSTEM_MAX_TTL;
-    this.cache = new Lru(options.cacheSize ?? 10_000);
+    this.cache = new AgingLru<TokenEntry>(options.cacheSize ?? 10_000);
   }
 
   /** Current time in Unix ms, from the store's clock. */
