@@ -16,6 +16,7 @@
  * can remember their work per object (the audit hashes of a KV version). It goes with its entry.
  */
 
+import { AgingLru } from '../storage/aging-lru.js';
 import { MAX_SHARED_DECODED_BYTES } from '../storage/decoded.js';
 
 /**
@@ -33,20 +34,20 @@ interface MemoEntry {
   decoded?: { decoder: object; value: unknown };
 }
 
-/** Opened values by storage path, least recently used first; bounded by entry count. */
+/** Opened values by storage path, least recently used first (see AgingLru); bounded by entry count. */
 export class PlainMemo {
-  private readonly map = new Map<string, MemoEntry>();
+  private readonly lru: AgingLru<MemoEntry>;
   private owner: object | undefined;
 
-  constructor(private readonly maxEntries = 1024) {}
+  constructor(maxEntries = 1024) {
+    this.lru = new AgingLru<MemoEntry>(maxEntries);
+  }
 
   /** A copy of the plaintext of `cipher` at `path` under `owner` (the keyring), if memoized. */
   get(owner: object, path: string, cipher: Uint8Array): Buffer | undefined {
     if (owner !== this.owner) return undefined;
-    const hit = this.map.get(path);
+    const hit = this.lru.get(path);
     if (!hit || !hit.cipher.equals(cipher)) return undefined;
-    this.map.delete(path);
-    this.map.set(path, hit);
     return Buffer.from(hit.plain);
   }
 
@@ -57,17 +58,15 @@ export class PlainMemo {
    */
   getDecoded(owner: object, path: string, cipher: Uint8Array, decoder: object): unknown {
     if (owner !== this.owner) return undefined;
-    const hit = this.map.get(path);
+    const hit = this.lru.get(path);
     if (!hit || hit.decoded?.decoder !== decoder || !hit.cipher.equals(cipher)) return undefined;
-    this.map.delete(path);
-    this.map.set(path, hit);
     return hit.decoded.value;
   }
 
   /** Remembers `value` as what `decoder` made of `cipher` at `path`, if that plaintext is memoized. */
   setDecoded(owner: object, path: string, cipher: Uint8Array, decoder: object, value: unknown): void {
     if (owner !== this.owner) return;
-    const hit = this.map.get(path);
+    const hit = this.lru.get(path);
     if (hit && hit.cipher.equals(cipher)) hit.decoded = { decoder, value };
   }
 
@@ -75,9 +74,7 @@ export class PlainMemo {
   set(owner: object, path: string, cipher: Uint8Array, plain: Buffer): void {
     if (cipher.length > MAX_VALUE) return;
     if (owner !== this.owner) this.clear(owner);
-    this.map.delete(path);
-    this.map.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
-    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+    this.lru.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
   }
 
   /**
@@ -87,19 +84,20 @@ export class PlainMemo {
    * AES-GCM open. A path that is not memoized stays out (writes do not flush the memo).
    */
   refresh(owner: object, path: string, cipher: Uint8Array, plain: Uint8Array): void {
-    if (owner !== this.owner || !this.map.has(path)) return;
+    if (owner !== this.owner) return;
+    const old = this.lru.get(path);
+    if (old === undefined) return;
+    old.plain.fill(0);
     if (cipher.length > MAX_VALUE) {
-      this.map.delete(path);
+      this.lru.delete(path);
       return;
     }
-    this.map.get(path)!.plain.fill(0);
-    this.map.delete(path);
-    this.map.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
+    this.lru.set(path, { cipher: Buffer.from(cipher), plain: Buffer.from(plain) });
   }
 
   /** Drops `path` (a write or delete through the barrier: the next read opens it again). */
   delete(path: string): void {
-    this.map.delete(path);
+    this.lru.delete(path);
   }
 
   /**
@@ -107,8 +105,8 @@ export class PlainMemo {
    * garbage collector then reclaims like any request's data) and binds the memo to `owner`.
    */
   clear(owner?: object): void {
-    for (const { plain } of this.map.values()) plain.fill(0);
-    this.map.clear();
+    for (const { plain } of this.lru.values()) plain.fill(0);
+    this.lru.clear();
     this.owner = owner;
   }
 }

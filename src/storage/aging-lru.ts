@@ -66,6 +66,11 @@ export class AgingLru<V> {
     if (this.map.size > this.maxEntries || this.weight > this.maxWeight) this.evict();
   }
 
+  /** The values held, oldest first. */
+  *values(): IterableIterator<V> {
+    for (const slot of this.map.values()) yield slot.value;
+  }
+
   delete(key: string): void {
     const slot = this.map.get(key);
     if (slot === undefined) return;

@@ -132,7 +132,7 @@ describe('barrier', () => {
     const tx = new TransactionalStorage(physical);
     const barrier = new Barrier(tx);
     await barrier.initialize(randomBytes(32));
-    const memoOf = (key: string) => (barrier as unknown as { memo: { map: Map<string, { cipher: Buffer; plain: Buffer }> } }).memo.map.get(key);
+    const memoOf = (key: string) => (barrier as unknown as { memo: { lru: { get(k: string): { cipher: Buffer; plain: Buffer } | undefined } } }).memo.lru.get(key);
     await barrier.put('r/meta', Buffer.from('v1'));
     await barrier.put('r/cold', Buffer.from('c1'));
     assert.equal(memoOf('r/meta'), undefined, 'a write alone does not fill the memo');
