@@ -4,7 +4,7 @@
  * leader's tick fans events out to subscriptions and delivers them (delivery.ts).
  */
 import type { SecretEvent, SystemServiceFactory } from '../../core/backend.js';
-import { eventOps, trimOld } from './store.js';
+import { emitOps, trimOld } from './store.js';
 import { waitRoute } from './wait.js';
 import { runDeliveries } from './delivery.js';
 import { scanExpiry, watchExpiry } from './expiry.js';
@@ -23,7 +23,7 @@ export function createEventsServiceFactory(options: EventsOptions = {}): SystemS
         routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead)],
         events: {
           // Part of the caller's transaction: the event exists exactly when the write commits.
-          emit: (e: SecretEvent) => storage.batch(eventOps(e, now())),
+          emit: async (e: SecretEvent) => storage.batch(await emitOps(storage, e, now())),
           watchExpiry: (key, e) => watchExpiry(storage, key, e),
         },
         tick: async () => {

@@ -4,7 +4,8 @@
  * - `sub/<name>`: a subscription (its signing secret stays here, encrypted by the barrier);
  * - `outbox/<time>-<id>`: an event an engine emitted inside a request's transaction;
  * - `queue/<due>-<id>`: one delivery to one subscription, waiting for its (next) attempt;
- * - `dead/<time>-<id>`: a delivery that failed every attempt (`sys/events/dead-letters`).
+ * - `dead/<time>-<id>`: a delivery that failed every attempt (`sys/events/dead-letters`);
+ * - `subscribed`: whether any subscription exists (see subscribedState).
  *
  * Times are zero-padded milliseconds, so the one-level, byte-ordered listing is time-ordered and
  * the worker reads only the head of each list.
@@ -116,12 +117,60 @@ export function del(key: string) {
   return { type: 'delete' as const, key };
 }
 
-/** The batch ops that record `e` (raised at `now`): queued for fan-out to webhooks, and in the recent-events log. */
-export function eventOps(e: SecretEvent, now: number, watch?: WatchRef) {
+/**
+ * The batch ops that record `e` (raised at `now`): in the recent-events log, and queued for
+ * fan-out to webhooks unless `outbox` is false (no subscription exists: see emitOps).
+ */
+export function eventOps(e: SecretEvent, now: number, watch?: WatchRef, outbox = true) {
   const event = gridEvent(e, now);
-  const entry: OutboxEntry = { type: e.type, mount: e.mount, event, ...(watch ? { watch } : {}) };
   const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
-  return [putJson(timedKey(OUTBOX, now, event.id), entry), putJson(timedKey(LOG, now, event.id), log)];
+  const logOp = putJson(timedKey(LOG, now, event.id), log);
+  if (!outbox) return [logOp];
+  const entry: OutboxEntry = { type: e.type, mount: e.mount, event, ...(watch ? { watch } : {}) };
+  return [putJson(timedKey(OUTBOX, now, event.id), entry), logOp];
+}
+
+/** `subscribed`: whether a subscription exists, and a counter bumped by every write of it. */
+export const SUBSCRIBED = 'subscribed';
+
+/** The value at SUBSCRIBED. */
+export interface SubscribedState {
+  any: boolean;
+  /** Bumped on every write, so two writers of the same `any` still change the stored value. */
+  epoch: number;
+}
+
+/**
+ * Whether any subscription exists, read inside the caller's transaction (the read is a commit
+ * condition). Absent (a store from before this key, or no event yet) it is worked out from the
+ * subscriptions and written in the same transaction.
+ *
+ * Invariant (no event is lost to a new subscription): SUBSCRIBED is written only by transactions
+ * that read it first (this, and every subscription write and delete: setSubscribed), and every
+ * subscription write rewrites it. So a request that emits after a subscription's creation
+ * committed either reads `any: true` or conflicts at its commit and runs again
+ * (test/events/outbox-skip.test.ts).
+ */
+export async function subscribedState(storage: Storage): Promise<SubscribedState> {
+  const state = await readJson<SubscribedState>(storage, SUBSCRIBED);
+  if (state !== undefined) return state;
+  const fresh = { any: (await storage.list(SUB, { limit: 1 })).length > 0, epoch: 0 };
+  await storage.batch([putJson(SUBSCRIBED, fresh)]);
+  return fresh;
+}
+
+/** The batch op that records `any` (after reading the state in the same transaction: see subscribedState). */
+export async function setSubscribedOp(storage: Storage, any: boolean) {
+  const state = await subscribedState(storage);
+  return putJson(SUBSCRIBED, { any, epoch: state.epoch + 1 } satisfies SubscribedState);
+}
+
+/**
+ * The ops that record `e` emitted by a request: no outbox entry while no subscription exists
+ * (most servers have none: the entry and its fan-out were a large share of a write's cost).
+ */
+export async function emitOps(storage: Storage, e: SecretEvent, now: number) {
+  return eventOps(e, now, undefined, (await subscribedState(storage)).any);
 }
 
 /** Entries dropped per prefix and tick by trimOld. */

@@ -9,7 +9,7 @@ import { NEAR_EXPIRY_MS } from './expiry.js';
 import type { Storage } from '../../storage/types.js';
 import type { DestinationPolicy } from './destination.js';
 import { validateEndpoint } from './handshake.js';
-import { DEAD, SUB, del, putJson, readJson, type Delivery, type Subscription } from './store.js';
+import { DEAD, SUB, del, putJson, readJson, setSubscribedOp, type Delivery, type Subscription } from './store.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EVENT_TYPES: readonly SecretEventType[] = ['SecretNewVersionCreated', 'SecretNearExpiry', 'SecretExpired'];
@@ -123,7 +123,7 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           if (endpointType === 'eventgrid' && (previous?.endpointType !== 'eventgrid' || previous.url !== url)) {
             await validateEndpoint(url, secret, sub.timeoutMs, policy, `coffer:sys/events/subscriptions/${name}`, now());
           }
-          await storage.batch([putJson(SUB + name, sub)]);
+          await storage.batch([putJson(SUB + name, sub), await setSubscribedOp(storage, true)]);
           return null;
         },
         read: async (req) => {
@@ -132,7 +132,9 @@ export function subscriptionRoutes(storage: Storage, now: () => number, policy: 
           return { data: view(sub) };
         },
         delete: async (req) => {
-          await storage.batch([del(SUB + subName(req.params.name))]);
+          const name = subName(req.params.name);
+          const others = (await storage.list(SUB, { limit: 2 })).filter((n) => n !== name);
+          await storage.batch([del(SUB + name), await setSubscribedOp(storage, others.length > 0)]);
           return null;
         },
       },

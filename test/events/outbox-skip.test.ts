@@ -1,0 +1,104 @@
+/**
+ * A write queues its event for webhooks only while a subscription exists (the `subscribed` record,
+ * read inside the write's transaction): without one nothing is queued, and no event of a write
+ * that starts after a subscription's creation answered is ever missed, even while writes race it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestServer, type TestServer } from '../helpers/server.js';
+import { startReceiver, type Receiver } from './receiver.js';
+
+const SECRET = 'whsec-4b1d8e6f2a9c7035';
+
+describe('events: the outbox is skipped while nobody subscribes', () => {
+  let s: TestServer;
+  let rx: Receiver;
+  const queued = async () => (await s.core.barrier.list('sys/events/outbox/')).length;
+  const logged = async () => (await s.core.barrier.list('sys/events/log/')).length;
+  const write = async (path: string, v: string) => {
+    const res = await s.request('POST', `/v1/secret/data/${path}`, { body: { data: { v } } });
+    assert.equal(res.status, 200, res.text);
+    return String(res.body.data.version);
+  };
+  /** Ticks until the outbox and the delivery queue are empty (a tick delivers a bounded number). */
+  const drain = async () => {
+    for (let i = 0; i < 400; i++) {
+      await s.core.tick();
+      if ((await queued()) === 0 && (await s.core.barrier.list('sys/events/queue/')).length === 0) return;
+    }
+    assert.fail('deliveries did not drain');
+  };
+  const delivered = () => new Set(rx.received.flatMap((r) => r.events).map((e) => `${e.data.ObjectName}@${e.data.Version}`));
+
+  before(async () => {
+    s = await createTestServer({ storage: 'sqlite' });
+    rx = await startReceiver();
+  });
+  after(async () => {
+    await rx?.close();
+    await s?.close();
+  });
+
+  it('without a subscription a write queues nothing for webhooks; the recent-events log still has it', async () => {
+    const logBefore = await logged();
+    await write('quiet/a', 'one');
+    await write('quiet/a', 'two');
+    assert.equal(await queued(), 0);
+    assert.equal(await logged(), logBefore + 2);
+  });
+
+  it('a subscription makes the next write queue and deliver its event; deleting the last one stops queuing', async () => {
+    assert.equal((await s.request('PUT', '/v1/sys/events/subscriptions/one', { body: { url: rx.url, secret: SECRET } })).status, 204);
+    assert.equal((await s.request('PUT', '/v1/sys/events/subscriptions/two', { body: { url: rx.url, secret: SECRET, mounts: ['other/'] } })).status, 204);
+    const v = await write('loud/a', 'x');
+    assert.equal(await queued(), 1);
+    await drain();
+    assert.ok(delivered().has(`loud/a@${v}`));
+    // One subscription left: still queued.
+    assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/one')).status, 204);
+    await write('loud/a', 'y');
+    assert.equal(await queued(), 1);
+    await drain();
+    assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/two')).status, 204);
+    await write('loud/a', 'z');
+    assert.equal(await queued(), 0, 'no subscription left: nothing queued');
+  });
+
+  it('a store without the `subscribed` record (written before it existed) still queues for its subscriptions', async () => {
+    assert.equal((await s.request('PUT', '/v1/sys/events/subscriptions/old', { body: { url: rx.url, secret: SECRET } })).status, 204);
+    await s.core.barrier.delete('sys/events/subscribed');
+    const v = await write('legacy/a', 'x');
+    await drain();
+    assert.ok(delivered().has(`legacy/a@${v}`));
+    assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/old')).status, 204);
+  });
+
+  it('no event is missed of a write that starts after a subscription was created, while writes race the creation', async () => {
+    rx.received.length = 0;
+    const writes: { key: string; startedAt: number }[] = [];
+    let createdAt = Infinity;
+    let afterCreation = 0;
+    const writer = async (w: number) => {
+      for (let i = 0; afterCreation < 60 && i < 2000; i++) {
+        const startedAt = performance.now();
+        const version = await write(`race/w${w}`, `${i}`);
+        writes.push({ key: `race/w${w}@${version}`, startedAt });
+        if (startedAt > createdAt) afterCreation++;
+      }
+    };
+    const create = (async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await s.request('PUT', '/v1/sys/events/subscriptions/race', { body: { url: rx.url, secret: SECRET, mounts: ['secret/'] } });
+      assert.equal(res.status, 204, res.text);
+      createdAt = performance.now();
+    })();
+    await Promise.all([create, ...Array.from({ length: 8 }, (_, w) => writer(w))]);
+    await drain();
+    const got = delivered();
+    const due = writes.filter((w) => w.startedAt > createdAt);
+    assert.ok(due.length >= 60, `writes after the creation: ${due.length}`);
+    const missed = due.filter((w) => !got.has(w.key)).map((w) => w.key);
+    assert.deepEqual(missed, [], 'every write started after the creation answered is delivered');
+    assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/race')).status, 204);
+  });
+});
