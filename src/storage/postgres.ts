@@ -435,7 +435,13 @@ export class PostgresStorage implements NamedStorage {
     } catch (err) {
       // Conflicted (a condition came from a stale entry?) or unknown outcome: read these again.
       for (const k of keys) cache.delete(k);
-      for (const c of conditions ?? []) cache.delete(c.key);
+      // A checked key whose cached value is the condition's, with no write of it in flight (the
+      // cache is then current: exclusive mode), did not fail: keep it. Dropping every checked key
+      // made each conflict send the next writes back to PostgreSQL for the mount config and the
+      // events `subscribed` record, which every write checks.
+      for (const c of conditions ?? []) {
+        if (this.writing.has(c.key) || !cachedEquals(cache.get(c.key), c.value)) cache.delete(c.key);
+      }
       throw err;
     } finally {
       const epoch = ++this.writeEpoch;
@@ -567,4 +573,11 @@ export class PostgresStorage implements NamedStorage {
     if (this.closed) throw closedError();
     if (this.lockLost) throw new Error(`postgresql storage: lost the lock on ${this.table} (database connection dropped); restart this server`);
   }
+}
+
+/** True when a value cache entry (`null`: known absent) is exactly a condition's value (undefined: absent). */
+function cachedEquals(cached: Buffer | null | undefined, value: Uint8Array | undefined): boolean {
+  if (cached === undefined) return false;
+  if (cached === null) return value === undefined;
+  return value !== undefined && cached.equals(value);
 }

@@ -95,6 +95,35 @@ if (await requirePostgres('postgres storage')) {
       await b.close();
     });
 
+    it('exclusive mode: a conflict drops the failed condition\'s cache entry, keeps one whose condition held', async () => {
+      const s = await PostgresStorage.open({ connectionUrl: url, table: extra, exclusive: true });
+      try {
+        await s.put('cc/cfg', Buffer.from('config'));
+        await s.put('cc/x', Buffer.from('x1'));
+        // Two reads each: the value cache admits a key on its second read.
+        for (let i = 0; i < 2; i++) {
+          await s.get('cc/cfg');
+          await s.get('cc/x');
+        }
+        await assert.rejects(
+          s.batch([{ type: 'put', key: 'cc/out', value: Buffer.from('o') }], [
+            { key: 'cc/cfg', value: Buffer.from('config') },
+            { key: 'cc/x', value: Buffer.from('stale') },
+          ]),
+          (err: Error) => err.name === 'ConflictError',
+        );
+        // Probe: change both rows behind the server's back. A kept entry still answers the old
+        // value (exclusive mode trusts its cache); a dropped one is read again.
+        const hex = (t: string) => `'\\x${Buffer.from(t).toString('hex')}'::bytea`;
+        await admin(`UPDATE "${extra}" SET value = ${hex('changed')} WHERE key IN (${hex('cc/cfg')}, ${hex('cc/x')})`);
+        assert.equal(Buffer.from((await s.get('cc/cfg'))!).toString(), 'config', 'the condition that held kept its entry');
+        assert.equal(Buffer.from((await s.get('cc/x'))!).toString(), 'changed', 'the failed condition\'s entry was dropped');
+        assert.equal(await s.get('cc/out'), undefined, 'nothing of the refused batch was written');
+      } finally {
+        await s.close();
+      }
+    });
+
     it('a batch that fails in the database rolls back and leaves the pool usable', async () => {
       const s = await PostgresStorage.open({ connectionUrl: url, table: extra, maxConnections: 1 });
       try {
