@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ConfirmDialog, ErrorPanel, Field, Form, Spinner, Table } from '../../components';
 import { href } from '../../router';
@@ -17,29 +18,17 @@ const EMPTY = { path: 'file', file_path: '', description: '', log_raw: false, hm
 /** Lists, enables and disables audit devices (sys/audit); links to each file device's log. */
 export function AuditPage() {
   const api = useApi();
-  const [devices, setDevices] = useState<Device[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [form, setForm] = useState(EMPTY);
   const [disabling, setDisabling] = useState<Device | null>(null);
   const [done, setDone] = useState('');
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      const res = await api.read<Record<string, Omit<Device, 'path'>>>('sys/audit');
-      setDevices(
-        Object.entries(res.data)
-          .filter(([, v]) => v && typeof v === 'object' && 'type' in v)
-          .map(([path, v]) => ({ ...v, path }))
-          .sort((a, b) => a.path.localeCompare(b.path)),
-      );
-    } catch (err) {
-      setError(err);
-    }
+  const { data: devices, error, setError, reload: load } = useLoad<Device[]>(async () => {
+    const res = await api.read<Record<string, Omit<Device, 'path'>>>('sys/audit');
+    return Object.entries(res.data)
+      .filter(([, v]) => v && typeof v === 'object' && 'type' in v)
+      .map(([path, v]) => ({ ...v, path }))
+      .sort((a, b) => a.path.localeCompare(b.path));
   }, [api]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const path = form.path.trim().replace(/^\/+|\/+$/g, '');
   const text = (k: keyof typeof EMPTY) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ErrorPanel, Spinner, Table } from '../../components';
 import { href } from '../../router';
@@ -7,19 +7,9 @@ import { useApi } from '../../session';
 /** The roles of an AppRole mount (LIST auth/<mount>/role). */
 export function AppRoleRoles({ mount }: { mount: string }) {
   const api = useApi();
-  const [roles, setRoles] = useState<string[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setRoles((await api.list(`auth/${mount}/role`)).sort());
-    } catch (err) {
-      setError(err);
-    }
+  const { data: roles, error, reload: load } = useLoad<string[]>(async () => {
+    return (await api.list(`auth/${mount}/role`)).sort();
   }, [api, mount]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   return (
     <>

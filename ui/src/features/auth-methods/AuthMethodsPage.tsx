@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ConfirmDialog, ErrorPanel, Field, Form, Spinner, Table } from '../../components';
 import { href, Link } from '../../router';
@@ -30,8 +31,6 @@ export async function listAuthMounts(api: ReturnType<typeof useApi>): Promise<Au
 /** Lists, enables and disables auth methods (sys/auth). */
 export function AuthMethodsPage() {
   const api = useApi();
-  const [mounts, setMounts] = useState<AuthMount[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [type, setType] = useState('approle');
   const [path, setPath] = useState('');
   const [description, setDescription] = useState('');
@@ -39,17 +38,9 @@ export function AuthMethodsPage() {
   const [done, setDone] = useState('');
   const listId = useId();
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setMounts(await listAuthMounts(api));
-    } catch (err) {
-      setError(err);
-    }
+  const { data: mounts, error, setError, reload: load } = useLoad<AuthMount[]>(async () => {
+    return await listAuthMounts(api);
   }, [api]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const target = cleanMountPath(path || type) ?? '';
 

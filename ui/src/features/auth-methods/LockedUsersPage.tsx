@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ErrorPanel, Spinner, Table } from '../../components';
 import { href } from '../../router';
@@ -14,27 +15,17 @@ interface Locked {
 /** Users locked out after failed logins (sys/locked-users), with Unlock. */
 export function LockedUsersPage() {
   const api = useApi();
-  const [rows, setRows] = useState<Locked[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState('');
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      const res = await api.read<{ by_namespace: Array<{ mount_accessors: Array<{ mount_accessor: string; alias_identifiers: string[] }> }> }>('sys/locked-users');
-      const mounts = await listAuthMounts(api).catch(() => [] as AuthMount[]);
-      const out: Locked[] = [];
-      for (const ns of res.data.by_namespace ?? []) {
-        for (const m of ns.mount_accessors ?? []) for (const alias of m.alias_identifiers) out.push({ mountAccessor: m.mount_accessor, alias, mount: mounts.find((x) => x.accessor === m.mount_accessor) });
-      }
-      setRows(out);
-    } catch (err) {
-      setError(err);
+  const { data: rows, error, setError, reload: load } = useLoad<Locked[]>(async () => {
+    const res = await api.read<{ by_namespace: Array<{ mount_accessors: Array<{ mount_accessor: string; alias_identifiers: string[] }> }> }>('sys/locked-users');
+    const mounts = await listAuthMounts(api).catch(() => [] as AuthMount[]);
+    const out: Locked[] = [];
+    for (const ns of res.data.by_namespace ?? []) {
+      for (const m of ns.mount_accessors ?? []) for (const alias of m.alias_identifiers) out.push({ mountAccessor: m.mount_accessor, alias, mount: mounts.find((x) => x.accessor === m.mount_accessor) });
     }
+    return out;
   }, [api]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   return (
     <section aria-labelledby="locked-h">

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ConfirmDialog, ErrorPanel, Field, Form, Spinner, Table } from '../../components';
 import { useApi } from '../../session';
@@ -7,24 +8,14 @@ import { splitList } from './forms';
 /** Users of a userpass mount: list, create, reset password, delete. */
 export function UserpassUsers({ mount }: { mount: string }) {
   const api = useApi();
-  const [users, setUsers] = useState<string[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [form, setForm] = useState({ username: '', password: '', policies: '', ttl: '' });
   const [reset, setReset] = useState<{ user: string; password: string } | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [done, setDone] = useState('');
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setUsers((await api.list(`auth/${mount}/users`)).sort());
-    } catch (err) {
-      setError(err);
-    }
+  const { data: users, error, setError, reload: load } = useLoad<string[]>(async () => {
+    return (await api.list(`auth/${mount}/users`)).sort();
   }, [api, mount]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const user = form.username.trim().toLowerCase();
   return (

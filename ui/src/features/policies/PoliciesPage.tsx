@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useLoad } from '../../api/use-load';
 import { Guarded } from '../../acl';
 import { ErrorPanel, Spinner, Table } from '../../components';
 import { href, Link } from '../../router';
@@ -8,20 +8,10 @@ import './policies.css';
 /** The ACL policies (LIST sys/policies/acl), each linking to its editor. */
 export function PoliciesPage() {
   const api = useApi();
-  const [names, setNames] = useState<string[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
 
-  const load = useCallback(async () => {
-    setError(null);
-    try {
-      setNames((await api.list('sys/policies/acl')).sort());
-    } catch (err) {
-      setError(err);
-    }
+  const { data: names, error, reload: load } = useLoad<string[]>(async () => {
+    return (await api.list('sys/policies/acl')).sort();
   }, [api]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   return (
     <section aria-labelledby="policies-h">
