@@ -215,12 +215,8 @@ export class Barrier implements Storage {
   private decodeWith<T>(k: Buffer, key: string, raw: Uint8Array, decode: Decoder<T>): T {
     const owner = this.requireKeyring();
     const memoized = this.memo.get(owner, key, raw);
-    if (memoized === undefined) {
-      // First read of this stored value (its plaintext was not memoized): decoded for this reader only.
-      const plain = open(k, key, raw);
-      this.memo.set(owner, key, raw, plain);
-      return decode(plain, false);
-    }
+    // First read of this stored value (its plaintext was not memoized): decoded for this reader only.
+    if (memoized === undefined) return decode(this.openAndMemoize(k, key, raw), false);
     const value = decode(memoized, true);
     this.memo.setDecoded(owner, key, raw, decode, value);
     return value;
@@ -243,11 +239,13 @@ export class Barrier implements Storage {
 
   /** Opens a sealed value read from `key` with its term's key `k` (through the memo). */
   private openWith(k: Buffer, key: string, raw: Uint8Array): Buffer {
-    const owner = this.requireKeyring();
-    const memoized = this.memo.get(owner, key, raw);
-    if (memoized) return memoized;
+    return this.memo.get(this.requireKeyring(), key, raw) ?? this.openAndMemoize(k, key, raw);
+  }
+
+  /** Opens a sealed value (authenticating it) and memoizes the pair. */
+  private openAndMemoize(k: Buffer, key: string, raw: Uint8Array): Buffer {
     const plain = open(k, key, raw);
-    this.memo.set(owner, key, raw, plain);
+    this.memo.set(this.requireKeyring(), key, raw, plain);
     return plain;
   }
 
