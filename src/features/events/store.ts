@@ -146,7 +146,7 @@ export interface SubscribedState {
  * subscriptions and written in the same transaction.
  *
  * Invariant (no event is lost to a new subscription): SUBSCRIBED is written only by transactions
- * that read it first (this, and every subscription write and delete: setSubscribed), and every
+ * that read it first (this, and every subscription write and delete: setSubscribedOp), and every
  * subscription write rewrites it. So a request that emits after a subscription's creation
  * committed either reads `any: true` or conflicts at its commit and runs again
  * (test/events/outbox-skip.test.ts).
