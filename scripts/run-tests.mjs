@@ -35,7 +35,11 @@ if (!selected.length || uiSelected.length) {
 }
 if (!selected.length || nodeSelected.length) {
   const files = nodeSelected.length ? nodeSelected.flatMap((p) => (statSync(p).isDirectory() ? find(p) : [p])) : find('test');
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...files], { stdio: 'inherit' });
+  // A run must end: --test-force-exit ends a file's process once its tests are done even if a
+  // failed test left a timer or socket open (otherwise the whole run waits forever), and
+  // --test-timeout fails a single test that hangs instead of stalling CI (the slowest take ~1 min).
+  const guards = ['--test-force-exit', '--test-timeout=600000'];
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...guards, ...flags, ...files], { stdio: 'inherit' });
   if (result.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

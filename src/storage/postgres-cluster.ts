@@ -17,6 +17,7 @@
 import type pg from 'pg';
 import { FailoverPool, isConnectionLoss } from './postgres-hosts.js';
 import { quoteTable } from './postgres.js';
+import { createSchema } from './postgres-schema.js';
 import type { ClusterCoordinator, ClusterMember } from './types.js';
 
 /** Options for {@link PostgresCoordinator.open}. */
@@ -110,16 +111,12 @@ export class PostgresCoordinator implements ClusterCoordinator {
     const pool = new FailoverPool({ connectionUrl, max: 2, connectTimeoutMs: options.connectTimeoutMs ?? 5000, queryTimeoutMs: Math.max(3 * hb, 3000) });
     const c = new PostgresCoordinator(pool, table, options);
     try {
-      await pool.query(
+      await createSchema(pool, [
         `CREATE TABLE IF NOT EXISTS ${c.nodes} (node_id TEXT PRIMARY KEY, api_addr TEXT NOT NULL, cluster_addr TEXT, version TEXT, heartbeat TIMESTAMPTZ NOT NULL, leader BOOLEAN NOT NULL DEFAULT false)`,
-      );
+      ]);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      // Two nodes creating the table at once: the loser sees a duplicate; the table exists.
-      if (code !== '23505' && code !== '42P07') {
-        await pool.end().catch(() => {});
-        throw err;
-      }
+      await pool.end().catch(() => {});
+      throw err;
     }
     await c.serial(() => c.tick());
     c.schedule();

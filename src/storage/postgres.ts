@@ -31,6 +31,7 @@ import {
   validateValue,
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
+import { createSchema } from './postgres-schema.js';
 import { lockId, PgGroupWriter } from './postgres-writes.js';
 import { ValueCache } from './value-cache.js';
 import { checkedBatches, snapshotBatchSize } from './snapshot.js';
@@ -181,17 +182,13 @@ export class PostgresStorage implements NamedStorage {
       queryTimeoutMs: options.queryTimeoutMs,
     });
     try {
-      await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key BYTEA PRIMARY KEY, value BYTEA NOT NULL)`);
+      await createSchema(pool, [`CREATE TABLE IF NOT EXISTS ${table} (key BYTEA PRIMARY KEY, value BYTEA NOT NULL)`]);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      // Two nodes creating the table at once: the loser sees a duplicate; the table exists.
-      if (code !== '23505' && code !== '42P07') {
-        await pool.end().catch(() => {});
-        throw new Error(
-          `postgresql storage: cannot prepare table ${table} at ${redactConnectionUrl(connectionUrl)}: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
+      await pool.end().catch(() => {});
+      throw new Error(
+        `postgresql storage: cannot prepare table ${table} at ${redactConnectionUrl(connectionUrl)}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const storage = new PostgresStorage(pool, table, maxConnections);
     if (options.ha !== undefined) {
@@ -230,20 +227,15 @@ export class PostgresStorage implements NamedStorage {
     }
     const changesTable = quoteTable([...parts.slice(0, -1), `${base}_changes`].join('.'));
     const channel = changeChannel(this.table);
-    for (const ddl of [
-      // seq is taken at insert; `at` is written as clock_timestamp() (the insert time, not the
-      // transaction start) because the feed's resync relies on it (see resync()).
-      `CREATE TABLE IF NOT EXISTS ${changesTable} (seq BIGSERIAL PRIMARY KEY, node_id TEXT NOT NULL, keys TEXT[] NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-      `CREATE INDEX IF NOT EXISTS "${base}_changes_at" ON ${changesTable} (at)`,
-    ]) {
-      try {
-        await this.pool.query(ddl);
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code !== '23505' && code !== '42P07') {
-          throw new Error(`postgresql storage: cannot prepare table ${changesTable}: ${(err as Error).message}`, { cause: err });
-        }
-      }
+    try {
+      await createSchema(this.pool, [
+        // seq is taken at insert; `at` is written as clock_timestamp() (the insert time, not the
+        // transaction start) because the feed's resync relies on it (see resync()).
+        `CREATE TABLE IF NOT EXISTS ${changesTable} (seq BIGSERIAL PRIMARY KEY, node_id TEXT NOT NULL, keys TEXT[] NOT NULL, at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+        `CREATE INDEX IF NOT EXISTS "${base}_changes_at" ON ${changesTable} (at)`,
+      ]);
+    } catch (err) {
+      throw new Error(`postgresql storage: cannot prepare table ${changesTable}: ${(err as Error).message}`, { cause: err });
     }
     this.ha = {
       begin: `BEGIN; SET LOCAL statement_timeout = ${WRITE_TX_LIMITS.statementTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${WRITE_TX_LIMITS.idleInTransactionTimeoutMs}`,
