@@ -82,13 +82,16 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const seal = opts.seal ?? 'static';
   if (seal === 'static') writeFileSync(join(dir, 'unseal.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
   const nodes: ClusterNode[] = [];
+  // The nodes' sessions carry the table's name (the URL's application_name wins over Coffer's),
+  // so a test can cut exactly this cluster's connections and not those of suites running beside it.
+  const connectionUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}application_name=${table}`;
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     writeFileSync(
       join(dir, `node${i}.hcl`),
       [
-        `storage "postgresql" {\n  connection_url = "${pgUrl}"\n  table = "${table}"\n  ha_enabled = true\n}`,
+        `storage "postgresql" {\n  connection_url = "${connectionUrl}"\n  table = "${table}"\n  ha_enabled = true\n}`,
         `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n${opts.listenerConfig ?? ''}\n}`,
         `api_addr = "${url}"`,
         seal === 'static' ? `seal "static" {\n  key_file = "${join(dir, 'unseal.key')}"\n}` : '',

@@ -30,10 +30,15 @@ export async function probePostgres(): Promise<string | undefined> {
 
 /** Runs one statement on a short-lived admin connection. */
 export async function pgAdmin(sql: string): Promise<void> {
+  await pgAdminRows(sql);
+}
+
+/** Runs one statement on a short-lived admin connection; resolves to its rows. */
+export async function pgAdminRows(sql: string): Promise<Record<string, unknown>[]> {
   const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql)).rows;
   } finally {
     await client.end();
   }
