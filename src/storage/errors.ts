@@ -36,8 +36,9 @@ export class StorageUnavailableError extends Error {
   /** Why each host was not used (`host:port: reason`), for logs; no secrets. */
   readonly reasons: string[];
 
-  constructor(hosts: string[], options?: { reasons?: string[]; cause?: unknown }) {
-    super(`storage unavailable: no writable PostgreSQL primary reachable at ${hosts.join(', ')}; retrying`, { cause: options?.cause });
+  /** `message` replaces the default "no writable primary reachable" text. */
+  constructor(hosts: string[], options?: { reasons?: string[]; cause?: unknown; message?: string }) {
+    super(options?.message ?? `storage unavailable: no writable PostgreSQL primary reachable at ${hosts.join(', ')}; retrying`, { cause: options?.cause });
     this.name = 'StorageUnavailableError';
     this.hosts = hosts;
     this.reasons = options?.reasons ?? [];

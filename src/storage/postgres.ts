@@ -31,6 +31,7 @@ import {
   validateValue,
 } from './keys.js';
 import { FailoverPool } from './postgres-hosts.js';
+import { StorageUnavailableError } from './errors.js';
 import { createSchema } from './postgres-schema.js';
 import { lockId, PgGroupWriter } from './postgres-writes.js';
 import { ValueCache } from './value-cache.js';
@@ -258,18 +259,62 @@ export class PostgresStorage implements NamedStorage {
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
   private async takeLock(): Promise<void> {
     const client = await this.pool.connectClient();
-    client.on('error', () => {
-      this.lockLost = true;
-    });
-    client.on('end', () => {
-      if (!this.closed) this.lockLost = true;
-    });
+    let dropped = false;
+    const onDrop = () => {
+      if (dropped || this.closed) return;
+      dropped = true;
+      this.lockDropped();
+    };
+    client.on('error', onDrop);
+    client.on('end', onDrop);
     const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
     if (!res.rows[0]?.locked) {
+      dropped = true; // ending it ourselves is not a drop
       await client.end().catch(() => {});
       throw new Error(`postgresql storage: table ${this.table} is in use by another Coffer server (one active server per table)`);
     }
     this.lockClient = client;
+  }
+
+  /**
+   * The lock's connection dropped (database restart, failover, network, an operator's
+   * pg_terminate_backend): the database freed the lock, so another server may take it and write.
+   * Invariant (exclusive cache): nothing cached while the lock was held is served once it may
+   * not be held: the cache is emptied now, calls answer 503 until the lock is ours again, and
+   * the cache is emptied again then (the other server may have written in between).
+   */
+  private lockDropped(): void {
+    this.lockClient = undefined;
+    this.lockLost = true;
+    this.forgetCache();
+    void this.retakeLock();
+  }
+
+  /** Tries to take the lock again, every second, until it is ours or the storage closes. */
+  private async retakeLock(): Promise<void> {
+    for (let wait = 250; !this.closed; wait = Math.min(wait * 2, 2000)) {
+      await new Promise((r) => setTimeout(r, wait).unref());
+      if (this.closed) return;
+      try {
+        await this.takeLock();
+      } catch {
+        continue; // unreachable, or held by another server: 503 meanwhile, try again
+      }
+      if (this.closed) {
+        await this.lockClient?.end().catch(() => {});
+        return;
+      }
+      this.forgetCache();
+      this.lockLost = false;
+      return;
+    }
+  }
+
+  /** Empties the value cache; reads already running cannot fill it (see get). */
+  private forgetCache(): void {
+    if (!this.cache) return;
+    this.cache.clear();
+    this.touchedFloor = ++this.writeEpoch;
   }
 
   /** Read a value (undefined when missing). */
@@ -529,14 +574,12 @@ export class PostgresStorage implements NamedStorage {
       }
       if (this.ha && touched.size > 0) await client.query(this.ha.record, [this.ha.nodeId, [...touched]]);
       await client.query('COMMIT');
-      this.cache?.clear();
-      this.touchedFloor = ++this.writeEpoch;
+      this.forgetCache();
       return count;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       // The COMMIT may have happened (connection lost): read everything again.
-      this.cache?.clear();
-      this.touchedFloor = ++this.writeEpoch;
+      this.forgetCache();
       throw err;
     } finally {
       client.release(broken);
@@ -563,7 +606,11 @@ export class PostgresStorage implements NamedStorage {
 
   private checkOpen(): void {
     if (this.closed) throw closedError();
-    if (this.lockLost) throw new Error(`postgresql storage: lost the lock on ${this.table} (database connection dropped); restart this server`);
+    if (this.lockLost) {
+      throw new StorageUnavailableError(this.pool.hostLabels, {
+        message: `storage unavailable: the connection holding this server's lock on ${this.table} dropped; taking the lock again (retry shortly; if another Coffer server took the table, stop one of them)`,
+      });
+    }
   }
 }
 

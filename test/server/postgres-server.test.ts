@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runServer } from '../../src/server/run.js';
-import { pgAdmin, pgUrl, requirePostgres } from '../helpers/postgres.js';
+import { PostgresStorage } from '../../src/storage/postgres.js';
+import { pgAdmin, pgAdminRows, pgUrl, requirePostgres } from '../helpers/postgres.js';
 import { httpRequest } from '../helpers/server.js';
 
 if (await requirePostgres('server on PostgreSQL')) {
@@ -41,6 +42,60 @@ if (await requirePostgres('server on PostgreSQL')) {
       assert.equal((await httpRequest(server.url, 'GET', '/v1/sys/seal-status')).body.sealed, true);
       for (const key of keys.slice(1, 3)) await httpRequest(server.url, 'PUT', '/v1/sys/unseal', { body: { key } });
       assert.equal((await httpRequest(server.url, 'GET', '/v1/secret/data/pg', { token })).body.data.data.v, 'stored-in-postgres');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('cut database connections: 503s that say what happens, then it serves again and sees what changed meanwhile', async () => {
+    // A table of its own, its sessions named after it, so exactly this server's connections are cut.
+    const cutTable = `${table}_cut`;
+    const cutCfg = join(dir, 'cut.hcl');
+    writeFileSync(cutCfg, `storage "postgresql" {\n  connection_url = "${pgUrl}${pgUrl.includes('?') ? '&' : '?'}application_name=${cutTable}"\n  table = "${cutTable}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n`);
+    after(() => pgAdmin(`DROP TABLE IF EXISTS "${cutTable}"`));
+    const server = await runServer({ config: cutCfg, quiet: true, logLevel: 'silent' });
+    try {
+      const init = await httpRequest(server.url, 'PUT', '/v1/sys/init', { body: { secret_shares: 1, secret_threshold: 1 } });
+      assert.equal(init.status, 200, init.text);
+      const token = init.body.root_token;
+      await httpRequest(server.url, 'PUT', '/v1/sys/unseal', { body: { key: init.body.keys[0] } });
+      assert.equal((await httpRequest(server.url, 'POST', '/v1/sys/mounts/secret', { token, body: { type: 'kv-v2' } })).status, 204);
+      const write = (v: string) => httpRequest(server.url, 'POST', '/v1/secret/data/cut', { token, body: { data: { v } } });
+      const read = () => httpRequest(server.url, 'GET', '/v1/secret/data/cut', { token });
+      assert.equal((await write('before')).status, 200);
+      assert.equal((await read()).body.data.data.v, 'before'); // now in the server's value cache
+
+      // The database drops this server's sessions, its lock among them. While it has no lock,
+      // another server takes the table and writes; the cache must not hide that write.
+      const cut = await pgAdminRows(
+        `SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS n FROM (SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = '${cutTable}') AS s`,
+      );
+      assert.ok((cut[0]!.n as number) >= 1, 'the lock session was cut');
+      const seen = new Set<number>();
+      const other = await PostgresStorage.open({ connectionUrl: pgUrl, table: cutTable, exclusive: true });
+      try {
+        // Raw rows are ciphertext: the other "server" puts back an older version's row, a change the first one never made.
+        const rows = (await pgAdminRows(`SELECT encode(key, 'escape') AS k FROM "${cutTable}" WHERE encode(key, 'escape') LIKE '%cut%'`)).map((r) => r.k as string);
+        assert.ok(rows.length > 0);
+        for (let i = 0; i < 20; i++) {
+          const r = await read();
+          seen.add(r.status);
+          assert.equal(r.status, 503, r.text);
+          assert.match(r.body.errors[0], /lock on .* dropped; taking the lock again/);
+        }
+        await other.delete(rows.find((k) => k.includes('meta'))!);
+      } finally {
+        await other.close();
+      }
+      // Once the lock is its own again it serves, and reads storage instead of its old cache.
+      let after = await read();
+      for (let i = 0; i < 100 && after.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await read();
+      }
+      assert.equal(after.status, 404, `after the lock came back: ${after.status} ${after.text}`);
+      assert.equal((await write('after')).status, 200);
+      assert.equal((await read()).body.data.data.v, 'after');
     } finally {
       await server.close();
     }
