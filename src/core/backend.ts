@@ -214,6 +214,14 @@ export interface Route {
   /** The route is a root path: the caller also needs `sudo`. */
   sudo?: boolean;
   /**
+   * Operations whose handler only reads: core runs them outside a storage transaction (the
+   * read path's biggest saving: no async context to carry) and gives them a read-only
+   * `req.storage`, so a write through it throws instead of landing outside the transaction.
+   * Such a handler must not write through other means either (services, other views); an
+   * answer that needs writes (a lease, response wrapping) is run again inside a transaction.
+   */
+  readOnly?: readonly Operation[];
+  /**
    * The body fields a write understands; the pattern's named groups count as known too. A
    * write carrying other keys still runs, and the answer carries Vault's "Endpoint ignored
    * these unrecognized parameters" warning, so a typo such as `token_max_tll` does not pass

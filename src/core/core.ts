@@ -9,8 +9,9 @@ import { dirname } from 'node:path';
 import { Barrier, SealedError } from '../barrier/barrier.js';
 import { DecryptError } from '../barrier/aead.js';
 import { SealError, SealManager } from '../barrier/seal.js';
-import type { ClusterCoordinator, NamedStorage } from '../storage/types.js';
+import type { ClusterCoordinator, NamedStorage, Storage } from '../storage/types.js';
 import { PrefixedStorage } from '../storage/prefixed.js';
+import { ReadOnlyStorage } from '../storage/read-only.js';
 import { TransactionalStorage } from '../storage/transaction.js';
 import { DEFAULT_MAX_OPERATIONS } from '../barrier/keyring.js';
 import { Transactions } from './transactions.js';
@@ -719,27 +720,15 @@ export class Core {
       }
       // The request's storage work is one transaction: it commits whole when the backend is done
       // and is run again from here if another request (on any node) changed what it read.
-      response = await this.transactions.request(async () => {
-        let answer = await this.dispatch(req, breq, resolved, operation);
-        if (answer && mounted) answer.mountType ??= mounted.entry.type;
-        if (answer?.lease && mounted) {
-          const lease = await this.leases.register(mounted.entry.path, req.path, answer.lease);
-          answer.leaseId = lease.id;
-          answer.leaseDuration = Math.round((lease.expireTime - lease.issueTime) / 1000);
-          answer.renewable = lease.renewable;
-          delete answer.lease;
-        }
-        if (operation === 'scan' && breq.scanVisible && Array.isArray(answer?.data?.keys)) {
-          answer!.data!.keys = (answer!.data!.keys as unknown[]).filter((k) => typeof k === 'string' && breq.scanVisible!(k));
-        }
-        // Vault answers an empty LIST with 404 (the Go client turns it into nil); SCAN likewise.
-        if ((operation === 'list' || (operation === 'scan' && answer?.data?.next_after === undefined)) && Array.isArray(answer?.data?.keys) && (answer!.data!.keys as unknown[]).length === 0) throw notFound();
-        const wrapTTL = req.wrapTTL ?? answer?.wrapTTL;
-        if (wrapTTL && answer && !answer.raw && !answer.wrapInfo && (answer.data || answer.auth)) {
-          answer = await this.wrapper.wrap(answer, wrapTTL, req.path, req.id);
-        }
-        return answer;
-      });
+      const inTransaction = () => this.transactions.request(async () => this.finish(await this.dispatch(req, breq, resolved, operation), req, breq, resolved, operation));
+      if (!req.wrapTTL && resolved.route?.readOnly?.includes(operation) === true) {
+        // A read-only operation (Route.readOnly) runs outside any transaction, on a read-only view.
+        const answer = await this.dispatch(req, { ...breq, storage: readOnlyView(breq.storage) }, resolved, operation);
+        // Finishing an answer with a lease or to be wrapped writes: then the whole request runs in a transaction.
+        response = answer?.lease || answer?.wrapTTL ? await inTransaction() : await this.finish(answer, req, breq, resolved, operation);
+      } else {
+        response = await inTransaction();
+      }
     } catch (err) {
       failure = this.translateError(err);
     }
@@ -862,6 +851,29 @@ export class Core {
     return true;
   }
 
+  /** After the handler: lease registration, scan filtering, Vault's empty-list 404 and response wrapping (the last two write). */
+  private async finish(answer: LogicalResponse | null, req: LogicalRequest, breq: BackendRequest, resolved: Resolved, operation: Operation): Promise<LogicalResponse | null> {
+    const { mounted } = resolved;
+    if (answer && mounted) answer.mountType ??= mounted.entry.type;
+    if (answer?.lease && mounted) {
+      const lease = await this.leases.register(mounted.entry.path, req.path, answer.lease);
+      answer.leaseId = lease.id;
+      answer.leaseDuration = Math.round((lease.expireTime - lease.issueTime) / 1000);
+      answer.renewable = lease.renewable;
+      delete answer.lease;
+    }
+    if (operation === 'scan' && breq.scanVisible && Array.isArray(answer?.data?.keys)) {
+      answer!.data!.keys = (answer!.data!.keys as unknown[]).filter((k) => typeof k === 'string' && breq.scanVisible!(k));
+    }
+    // Vault answers an empty LIST with 404 (the Go client turns it into nil); SCAN likewise.
+    if ((operation === 'list' || (operation === 'scan' && answer?.data?.next_after === undefined)) && Array.isArray(answer?.data?.keys) && (answer!.data!.keys as unknown[]).length === 0) throw notFound();
+    const wrapTTL = req.wrapTTL ?? answer?.wrapTTL;
+    if (wrapTTL && answer && !answer.raw && !answer.wrapInfo && (answer.data || answer.auth)) {
+      return this.wrapper.wrap(answer, wrapTTL, req.path, req.id);
+    }
+    return answer;
+  }
+
   private async dispatch(req: LogicalRequest, breq: BackendRequest, resolved: Resolved, operation: Operation): Promise<LogicalResponse | null> {
     const { mounted, route } = resolved;
     if (!mounted || (req.mountType !== undefined && mounted.entry.type !== req.mountType)) {
@@ -925,4 +937,14 @@ function auditContext(mount: MountEntry | undefined, tokenIdentity?: object): Au
 export function errorSummary(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
+}
+
+/** One read-only view per storage view (mount storages live as long as their mount). */
+const readOnlyViews = new WeakMap<Storage, ReadOnlyStorage>();
+
+/** The read-only view of a mount's storage that Route.readOnly operations get. */
+function readOnlyView(storage: Storage): Storage {
+  let view = readOnlyViews.get(storage);
+  if (view === undefined) readOnlyViews.set(storage, (view = new ReadOnlyStorage(storage)));
+  return view;
 }

@@ -257,9 +257,14 @@ function transactionSuite(name: string, open: () => Promise<NamedStorage>, clean
       assert.deepEqual(seen['folder d/'], []);
     }));
 
-    it('refuses a write issued after run() settled, and bad keys inside run()', withTs(async (ts, inner) => {
+    it('a write issued after run() settled never joins its commit: refused while transactions run; bad keys refused inside run()', withTs(async (ts, inner) => {
+      const commits = record(ts).commits;
       let late: Promise<void> | undefined;
+      let releaseOther!: () => void;
+      // Another transaction is still running when the stray write lands.
+      const other = ts.run(() => new Promise<void>((r) => (releaseOther = r)));
       await ts.run(async () => {
+        await ts.put('in/tx', enc('x'));
         // Started inside run(), not awaited: it lands after the commit, in the finished transaction.
         late = new Promise((r) => setTimeout(r, 20)).then(() => ts.put('late/x', enc('x')));
         await assert.rejects(ts.put('', enc('x')), /must not be empty/);
@@ -267,6 +272,19 @@ function transactionSuite(name: string, open: () => Promise<NamedStorage>, clean
       });
       await assert.rejects(late!, /already finished/);
       assert.equal(await inner.get('late/x'), undefined);
+      releaseOther();
+      await other;
+
+      // With no transaction running the async context is off (see settled()): the stray write is a
+      // plain write of its own, still outside the settled transaction's commit.
+      await ts.run(async () => {
+        await ts.put('in/tx2', enc('y'));
+        late = new Promise((r) => setTimeout(r, 20)).then(() => ts.put('late/y', enc('y')));
+      });
+      await late;
+      assert.deepEqual(commits, [['in/tx'], ['in/tx2']]);
+      assert.equal(dec(await inner.get('late/y')), 'y');
+      assert.equal(ts.inTransaction(), false);
     }));
   });
 }

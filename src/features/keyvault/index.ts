@@ -40,11 +40,13 @@ const PAGE_FIELDS = ['maxresults', 'skiptoken'] as const;
 export function vaultRoutes(deps: VaultDeps): Route[] {
   const set = (req: BackendRequest) => setSecret(deps, req);
   return [
-    { pattern: /^secrets\/$/, fields: [...PAGE_FIELDS, 'expiring_within'], operations: { list: (req) => listSecrets(deps, req) }, help: 'List secrets (maxresults, skiptoken, expiring_within).' },
+    // Gets and lists only read: no transaction (Route.readOnly).
+    { pattern: /^secrets\/$/, fields: [...PAGE_FIELDS, 'expiring_within'], operations: { list: (req) => listSecrets(deps, req) }, readOnly: ['list'], help: 'List secrets (maxresults, skiptoken, expiring_within).' },
     {
       pattern: /^secrets\/(?<name>[^/]+)\/versions\/$/,
       fields: PAGE_FIELDS,
       operations: { list: listSecretVersions },
+      readOnly: ['list'],
       help: 'List the versions of a secret (maxresults, skiptoken).',
     },
     {
@@ -58,6 +60,7 @@ export function vaultRoutes(deps: VaultDeps): Route[] {
       },
       // A write to a new name is checked as `create`, to an existing one as `update`.
       existenceCheck: secretExists,
+      readOnly: ['read'],
       // SecretSetParameters; a patch (update properties) takes the same minus `value`, which it refuses with its own error.
       fields: ['value', ...PROPERTY_FIELDS],
       help: 'Set (a new version), get the latest version, update its properties, or soft-delete a secret.',
@@ -69,6 +72,7 @@ export function vaultRoutes(deps: VaultDeps): Route[] {
         patch: (req) => updateSecretProperties(deps, req),
         update: backupOrUnsupported(deps),
       },
+      readOnly: ['read'],
       // Update properties; the backup takes no body.
       fields: PROPERTY_FIELDS,
       help: 'Get a version (empty = latest) or update its properties; update secrets/<name>/backup makes a backup.',

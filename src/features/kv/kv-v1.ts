@@ -65,6 +65,8 @@ export function createKvV1(): Backend {
   const routes: Route[] = [
     route(/^(?<path>.*)$/s, { read, create: write, update: write, delete: remove, list, scan }, {
       existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await req.storage.get(req.params.path!)) !== undefined,
+      // Reads and lists only read: no transaction (Route.readOnly).
+      readOnly: ['read', 'list'],
       // The body is the secret itself: any key is data.
       fields: '*',
       help: 'Pass-through secret storage: read, write (replace), delete and list arbitrary JSON maps.',

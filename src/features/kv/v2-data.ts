@@ -31,6 +31,8 @@ export function dataRoute(deps: KvDeps): Route {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
     // The secret's keys live inside `data`; a key beside it (e.g. `cas` instead of `options.cas`) is a mistake worth a warning.
     fields: ['data', 'options', 'version'],
+    // A read only reads (the shared decoded reads of v2-read.ts): no transaction (Route.readOnly).
+    readOnly: ['read'],
     help: 'Write, patch, read and soft-delete versions of a secret.',
   });
 }
@@ -39,6 +41,7 @@ export function dataRoute(deps: KvDeps): Route {
 export function subkeysRoute(deps: KvDeps): Route {
   return route(/^subkeys\/(?<path>.*)$/s, { read: (req) => readSubkeys(deps, req) }, {
     fields: ['version', 'depth'],
+    readOnly: ['read'],
     help: 'Read the key structure of a secret version with every value replaced by null.',
   });
 }

@@ -179,6 +179,7 @@ export function metadataRoute(deps: KvDeps): Route {
   }, {
     existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
     fields: ['max_versions', 'cas_required', 'delete_version_after', 'custom_metadata', 'after', 'limit', 'filter', 'expiring_within'],
+    readOnly: ['read', 'list'],
     help: 'Read, write, patch or delete the metadata and all versions of a secret; LIST a folder (expiring_within=7d); SCAN it recursively (filter=custom_metadata.<key>=<value>).',
   });
 }
