@@ -136,6 +136,8 @@ export class PostgresStorage implements NamedStorage {
   private lockClient: pg.Client | undefined;
   /** Set when the lock connection dropped: another server may have taken over, so stop serving. */
   private lockLost = false;
+  /** Told `'all'` when the lock is ours again (the exclusive mode's `changes`). */
+  private readonly relockListeners = new Set<(keys: 'all') => void>();
   /** Calls still running; close() lets them finish before ending the pool. */
   private readonly inflight = new Set<Promise<unknown>>();
   /**
@@ -208,6 +210,15 @@ export class PostgresStorage implements NamedStorage {
         throw err;
       }
       storage.cache = new ValueCache(20_000, 32 * 1024 * 1024);
+      // Not a cluster's feed: it only says "drop every cache" after the lock was lost and taken
+      // again (another server may have written in between), so core's caches follow the value cache.
+      (storage as { changes?: ChangeFeed }).changes = {
+        subscribe: (listener) => {
+          storage.relockListeners.add(listener);
+          return () => storage.relockListeners.delete(listener);
+        },
+        isCurrent: () => true,
+      };
     }
     return storage;
   }
@@ -281,7 +292,8 @@ export class PostgresStorage implements NamedStorage {
    * pg_terminate_backend): the database freed the lock, so another server may take it and write.
    * Invariant (exclusive cache): nothing cached while the lock was held is served once it may
    * not be held: the cache is emptied now, calls answer 503 until the lock is ours again, and
-   * the cache is emptied again then (the other server may have written in between).
+   * the cache is emptied again then, and the users of `changes` (core's token, policy and mount
+   * caches) are told to drop everything (the other server may have written in between).
    */
   private lockDropped(): void {
     this.lockClient = undefined;
@@ -304,8 +316,10 @@ export class PostgresStorage implements NamedStorage {
         await this.lockClient?.end().catch(() => {});
         return;
       }
+      // One synchronous step: no call sees the lock back before the caches above are told.
       this.forgetCache();
       this.lockLost = false;
+      for (const listener of this.relockListeners) listener('all');
       return;
     }
   }

@@ -64,6 +64,12 @@ if (await requirePostgres('server on PostgreSQL')) {
       const read = () => httpRequest(server.url, 'GET', '/v1/secret/data/cut', { token });
       assert.equal((await write('before')).status, 200);
       assert.equal((await read()).body.data.data.v, 'before'); // now in the server's value cache
+      const tokenRows = async () => (await pgAdminRows(`SELECT encode(key, 'escape') AS k FROM "${cutTable}" WHERE encode(key, 'escape') LIKE 'sys/token/id/%'`)).map((r) => r.k as string);
+      const rootRows = await tokenRows();
+      // A second token, used once (now in the token cache); the other server will revoke it.
+      const child = await httpRequest(server.url, 'POST', '/v1/auth/token/create', { token, body: { policies: ['default'] } });
+      const childToken = child.body.auth.client_token;
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/auth/token/lookup-self', { token: childToken })).status, 200);
 
       // The database drops this server's sessions, its lock among them. While it has no lock,
       // another server takes the table and writes; the cache must not hide that write.
@@ -84,16 +90,22 @@ if (await requirePostgres('server on PostgreSQL')) {
           assert.match(r.body.errors[0], /lock on .* dropped; taking the lock again/);
         }
         await other.delete(rows.find((k) => k.includes('meta'))!);
+        // The other server revokes the child token: its entry goes.
+        const childRows = (await tokenRows()).filter((k) => !rootRows.includes(k));
+        assert.equal(childRows.length, 1);
+        await other.delete(childRows[0]!);
       } finally {
         await other.close();
       }
-      // Once the lock is its own again it serves, and reads storage instead of its old cache.
+      // Once the lock is its own again it serves, and reads storage instead of its old caches.
       let after = await read();
       for (let i = 0; i < 100 && after.status === 503; i++) {
         await new Promise((r) => setTimeout(r, 50));
         after = await read();
       }
       assert.equal(after.status, 404, `after the lock came back: ${after.status} ${after.text}`);
+      // The child token is gone (the token cache was dropped too): nothing is served to it.
+      assert.equal((await httpRequest(server.url, 'GET', '/v1/auth/token/lookup-self', { token: childToken })).status, 403);
       assert.equal((await write('after')).status, 200);
       assert.equal((await read()).body.data.data.v, 'after');
     } finally {
