@@ -53,7 +53,7 @@ export class Transactions {
       return new CofferError('unavailable', `the request conflicted with concurrent changes ${ATTEMPTS} times in a row and was not applied; retry it`);
     }
     if (err instanceof StorageUnavailableError) {
-      return new CofferError('unavailable', `${err.message} (the request may not have been applied; retry it)`);
+      return new CofferError('unavailable', err.notApplied ? err.message : `${err.message} (the request may not have been applied; retry it)`);
     }
     return undefined;
   }

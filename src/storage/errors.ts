@@ -23,10 +23,10 @@ export function isConflictError(err: unknown): err is ConflictError {
 }
 
 /**
- * The storage backend cannot be reached right now (for PostgreSQL: no writable primary answers,
- * or the connection to it dropped mid-call, so the outcome of that call is unknown). The backend
- * keeps retrying by itself; the caller answers 503 and the client retries later. The message
- * names hosts, never a password.
+ * The storage backend cannot take the call right now (for PostgreSQL: no writable primary
+ * answers, or the connection to it dropped mid-call, so the outcome of that call is unknown; for
+ * SQLite: the disk is full, the write was not applied). The caller answers 503 and the client
+ * retries later. The message names hosts, never a password.
  */
 export class StorageUnavailableError extends Error {
   /** Stable code callers test for (the server maps it to 503). */
@@ -36,12 +36,16 @@ export class StorageUnavailableError extends Error {
   /** Why each host was not used (`host:port: reason`), for logs; no secrets. */
   readonly reasons: string[];
 
+  /** True when the call surely changed nothing (else its outcome is unknown). */
+  readonly notApplied: boolean;
+
   /** `message` replaces the default "no writable primary reachable" text. */
-  constructor(hosts: string[], options?: { reasons?: string[]; cause?: unknown; message?: string }) {
+  constructor(hosts: string[], options?: { reasons?: string[]; cause?: unknown; message?: string; notApplied?: boolean }) {
     super(options?.message ?? `storage unavailable: no writable PostgreSQL primary reachable at ${hosts.join(', ')}; retrying`, { cause: options?.cause });
     this.name = 'StorageUnavailableError';
     this.hosts = hosts;
     this.reasons = options?.reasons ?? [];
+    this.notApplied = options?.notApplied ?? false;
   }
 }
 

@@ -36,7 +36,7 @@ import { chmodSync, closeSync, existsSync, fdatasync, fsyncSync, openSync } from
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError } from './errors.js';
+import { ConflictError, StorageUnavailableError } from './errors.js';
 import {
   closedError,
   listOneLevel,
@@ -465,7 +465,11 @@ export class SqliteStorage implements NamedStorage {
 
   /** An fsync failed: the committed-but-unsynced writes may or may not be on disk. Fail them and every later call. */
   private syncFailed(err: unknown): void {
-    this.failed = new Error(`sqlite storage: syncing the write-ahead log failed (${(err as Error).message ?? String(err)}); the last writes may be lost — restart the server`, { cause: err });
+    // A 503 with the reason for every later call (not a bare 500): the operator must restart.
+    this.failed = new StorageUnavailableError([], {
+      message: `storage unavailable: sqlite storage: syncing the write-ahead log failed (${(err as Error).message ?? String(err)}); the last writes may be lost — restart the server`,
+      cause: err,
+    });
     for (const { write } of this.unsynced) write.reject(this.failed);
     this.unsynced = [];
     // Queued writes were waiting for this sync to end (enqueue): they fail too.
@@ -510,7 +514,7 @@ export class SqliteStorage implements NamedStorage {
       committed = true;
       group.forEach((write, i) => this.settle(write, applied[i]!, epoch));
     } catch (err) {
-      if (group.length === 1) group[0]!.reject(err);
+      if (group.length === 1) group[0]!.reject(writeError(err));
       else {
         for (const write of group) {
           try {
@@ -518,7 +522,7 @@ export class SqliteStorage implements NamedStorage {
             committed = true;
             this.settle(write, applied, epoch);
           } catch (e) {
-            write.reject(e);
+            write.reject(writeError(e));
           }
         }
       }
@@ -583,4 +587,18 @@ function fsyncDirectory(fd: number): void {
     const code = (err as { code?: string }).code;
     if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP') throw err;
   }
+}
+
+/**
+ * A failed SQLite write as the caller should see it: a full disk is a 503 that says what to do
+ * (SQLite rolled the transaction back: nothing of the write was applied, and the server goes on
+ * serving reads and takes writes again once there is space); anything else as it came.
+ */
+function writeError(err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code !== 'SQLITE_FULL') return err;
+  return new StorageUnavailableError([], {
+    message: 'storage unavailable: the disk holding the SQLite database is full; this write was not applied (reads still work): free disk space, then retry',
+    notApplied: true,
+    cause: err,
+  });
 }

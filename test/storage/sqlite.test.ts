@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { ConflictError } from '../../src/storage/errors.js';
+import { ConflictError, isStorageUnavailableError, type StorageUnavailableError } from '../../src/storage/errors.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { createStorage } from '../../src/storage/index.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -337,6 +337,32 @@ describe('SqliteStorage', () => {
       await assert.rejects(s.put('f/c', Buffer.from('3')), /syncing the write-ahead log failed/);
     } finally {
       restore();
+      await s.close();
+    }
+  });
+
+  it('a full disk refuses the write with a 503-class error that says so, applies nothing, and writes again once there is room', async () => {
+    const s = await SqliteStorage.open(join(dir, 'full.db'));
+    // SQLite's max_page_count answers exactly as a full disk does (SQLITE_FULL).
+    const db = (s as unknown as { db: Database.Database }).db;
+    try {
+      await s.put('full/small', Buffer.from('kept'));
+      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 2}`);
+      const big = Buffer.alloc(64 * 1024, 7);
+      // Alone, and inside a group with a write that fits: only the big one fails.
+      const alone = s.put('full/big', big);
+      await assert.rejects(alone, (err: Error) => isStorageUnavailableError(err) && (err as StorageUnavailableError).notApplied &&
+        /disk holding the SQLite database is full; this write was not applied/.test(err.message));
+      const [bigInGroup, fits] = await Promise.allSettled([s.put('full/big2', big), s.put('full/fits', Buffer.from('y'))]);
+      assert.equal(bigInGroup.status, 'rejected');
+      assert.equal(fits.status, 'fulfilled');
+      assert.equal(await s.get('full/big'), undefined);
+      assert.equal(await s.get('full/big2'), undefined);
+      assert.equal(Buffer.from((await s.get('full/small'))!).toString(), 'kept');
+      db.pragma('max_page_count = 1073741823');
+      await s.put('full/big', big);
+      assert.equal((await s.get('full/big'))!.length, big.length);
+    } finally {
       await s.close();
     }
   });
