@@ -270,20 +270,19 @@ export class PostgresStorage implements NamedStorage {
   /** Takes the table's advisory lock on a dedicated connection and keeps it until close(). */
   private async takeLock(): Promise<void> {
     const client = await this.pool.connectClient();
-    let dropped = false;
+    // Only the connection that holds the lock can lose it (once: lockDropped forgets it).
     const onDrop = () => {
-      if (dropped || this.closed) return;
-      dropped = true;
-      this.lockDropped();
+      if (this.lockClient === client && !this.closed) this.lockDropped();
     };
     client.on('error', onDrop);
     client.on('end', onDrop);
-    const res = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`]);
-    if (!res.rows[0]?.locked) {
-      dropped = true; // ending it ourselves is not a drop
-      await client.end().catch(() => {});
-      throw new Error(`postgresql storage: table ${this.table} is in use by another Coffer server (one active server per table)`);
+    let locked: boolean | undefined;
+    try {
+      locked = (await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`coffer:${this.table}`])).rows[0]?.locked;
+    } finally {
+      if (!locked) await client.end().catch(() => {});
     }
+    if (!locked) throw new Error(`postgresql storage: table ${this.table} is in use by another Coffer server (one active server per table)`);
     this.lockClient = client;
   }
 
@@ -302,7 +301,7 @@ export class PostgresStorage implements NamedStorage {
     void this.retakeLock();
   }
 
-  /** Tries to take the lock again, every second, until it is ours or the storage closes. */
+  /** Tries to take the lock again (after 0.25 s, then backing off to every 2 s) until it is ours or the storage closes. */
   private async retakeLock(): Promise<void> {
     for (let wait = 250; !this.closed; wait = Math.min(wait * 2, 2000)) {
       await new Promise((r) => setTimeout(r, wait).unref());
