@@ -65,12 +65,15 @@ export function createApi(options: ApiOptions): FastifyInstance {
       // A snapshot upload is exempt from http_read_timeout; it gets the same time between two chunks instead.
       const vault = createVaultHandler(core, options.bodyLimit ?? MAX_BODY_BYTES, { uploadIdleMs: limits.requestTimeoutMs });
       const handler: http.RequestListener = (req, res) => {
+        // Shutting down (close() stopped the listener): answer, then drop the connection, so a
+        // client that keeps its keep-alive connection busy (a UI polling) cannot hold close() open.
+        if (!server.listening) res.setHeader('connection', 'close');
         if (req.url?.startsWith('/v1/')) return vault(req, res);
         if (keyVaultFast?.(req, res)) return;
         fastifyHandler(req, res);
       };
       const timeouts = serverOptions(limits);
-      const server = options.tls
+      const server: http.Server = options.tls
         ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...timeouts }, handler)
         : http.createServer(timeouts, handler);
       applyConnectionLimits(server, limits);

@@ -26,6 +26,9 @@ import { devTlsInstructions, ensureDevTls } from './dev-tls.js';
 import { homedir } from 'node:os';
 import { VERSION } from './version.js';
 
+/** How long close() lets in-flight requests finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 10_000;
+
 /** Options of `coffer server`. */
 export interface ServerOptions {
   dev?: boolean;
@@ -196,7 +199,12 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const close = async () => {
     if (closed) return;
     closed = true;
-    await app.close();
+    // In-flight requests get a grace period to finish (new ones on open connections are
+    // answered with Connection: close, see createApi); after it, every connection is cut, so a
+    // client that never lets go (a stalled long request) cannot keep the server from stopping.
+    const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+    cut.unref();
+    await app.close().finally(() => clearTimeout(cut));
     await coordinator?.close();
     await core.close();
   };

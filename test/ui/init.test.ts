@@ -28,9 +28,10 @@ describe('web UI: init, unseal and first login on a new server', { skip: uiSkipR
     uiUrl = `${server.url}/ui/`;
   });
   after(async () => {
+    // The browser first: its pages poll the server, and a poll refused by a stopped server is a page error.
+    await ui?.close();
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await ui?.close();
   });
 
   const status = async () => (await httpRequest(server.url, 'GET', '/v1/sys/seal-status', { token: null })).body as { initialized: boolean; sealed: boolean; progress: number; storage_type: string };

@@ -23,8 +23,9 @@ if (skip || (await requirePostgres('web UI status page on a cluster'))) {
       await c.waitFor(async () => ((await c.request(0, 'GET', '/v1/sys/ha-status')).body?.Nodes?.length ?? 0) === 2, 20_000, 'both nodes in ha-status');
     });
     after(async () => {
-      await c?.close();
+      // The browser first (see init.test.ts).
       await ui?.close();
+      await c?.close();
     });
 
     it('lists the nodes and marks the leader, on each node', async () => {

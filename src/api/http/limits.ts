@@ -52,11 +52,29 @@ export function serverOptions(limits: ListenerLimits): Pick<http.ServerOptions, 
   };
 }
 
-/** Applies the keep-alive timeout and both connection caps to a created (not yet listening) server. */
+/** Applies the keep-alive timeout, the first-byte timeout and both connection caps to a created (not yet listening) server. */
 export function applyConnectionLimits(server: net.Server & Partial<Pick<http.Server, 'keepAliveTimeout'>>, limits: ListenerLimits): void {
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  closeSilentConnections(server, limits.headersTimeoutMs);
   if (limits.maxConnections > 0) server.maxConnections = limits.maxConnections;
   if (limits.maxConnectionsPerClient > 0) capConnectionsPerClient(server, limits.maxConnectionsPerClient);
+}
+
+/**
+ * Closes a connection that sent nothing within `ms` of opening. Node times the headers only from
+ * their first byte, so a client that opens connections and stays silent (a browser's spare
+ * preconnected sockets, or an attacker) held them for ever: up to the connection caps, and
+ * keeping a stopping server's close() waiting. Counted on the raw TCP socket, so for HTTPS the
+ * TLS handshake counts as sending (the handshake has its own timeout).
+ */
+function closeSilentConnections(server: net.Server, ms: number): void {
+  server.on('connection', (socket: net.Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, ms);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
 }
 
 /**
