@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
-import { pgAdmin, pgUrl } from './postgres.js';
+import { pgAdmin, pgUrlNamed } from './postgres.js';
 import { httpRequest, type RequestOptions, type TestResponse } from './server.js';
 
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -82,9 +82,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<TestClust
   const seal = opts.seal ?? 'static';
   if (seal === 'static') writeFileSync(join(dir, 'unseal.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
   const nodes: ClusterNode[] = [];
-  // The nodes' sessions carry the table's name (the URL's application_name wins over Coffer's),
-  // so a test can cut exactly this cluster's connections and not those of suites running beside it.
-  const connectionUrl = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}application_name=${table}`;
+  // The nodes' sessions carry the table's name: pgCutSessions(table) cuts exactly this cluster's.
+  const connectionUrl = pgUrlNamed(table);
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;

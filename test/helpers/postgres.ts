@@ -28,6 +28,24 @@ export async function probePostgres(): Promise<string | undefined> {
   }
 }
 
+/**
+ * The test server's URL with Coffer's sessions named `name` (a URL's application_name wins over
+ * Coffer's own), so that {@link pgCutSessions} cuts exactly those and not the sessions of suites
+ * running beside the test.
+ */
+export function pgUrlNamed(name: string): string {
+  return `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}application_name=${name}`;
+}
+
+/** Terminates the test database's sessions named `name` (see {@link pgUrlNamed}); resolves to how many were cut. */
+export async function pgCutSessions(name: string): Promise<number> {
+  // The filter runs in a subquery first: pg_terminate_backend must never see another session.
+  const rows = await pgAdminRows(
+    `SELECT (count(*) FILTER (WHERE pg_terminate_backend(pid)))::int AS n FROM (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = '${name}') AS named`,
+  );
+  return rows[0]!.n as number;
+}
+
 /** Runs one statement on a short-lived admin connection. */
 export async function pgAdmin(sql: string): Promise<void> {
   await pgAdminRows(sql);
