@@ -535,6 +535,7 @@ export class Core {
 
   /** Disables an audit device and persists the audit table. */
   async disableAudit(path: string): Promise<void> {
+    await this.refreshAuditTable();
     await this.audit.disable(path);
     await this.persistAuditTable();
   }
@@ -548,9 +549,22 @@ export class Core {
     return raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as AuditDeviceConfig[]) : [];
   }
 
-  /** Brings the enabled devices in line with the stored audit table (another node changed it). */
-  private async reloadAuditDevices(): Promise<void> {
+  /**
+   * Brings the enabled devices level with the audit table as the current transaction reads it,
+   * before a change is decided (same invariant as MountTable.refresh: the read joins the
+   * transaction, so another node's concurrent change conflicts instead of being overwritten).
+   */
+  async refreshAuditTable(): Promise<void> {
+    // A background reload (another node's change, or this node's discarded attempt) opens and
+    // closes devices too: let it finish so the two do not open the same path at once.
+    while (this.reloading) await this.reloading;
     const stored = await this.storedAuditTable();
+    if (JSON.stringify(stored) !== JSON.stringify(this.audit.list())) await this.reloadAuditDevices(stored);
+  }
+
+  /** Brings the enabled devices in line with the stored audit table (another node changed it). */
+  private async reloadAuditDevices(read?: AuditDeviceConfig[]): Promise<void> {
+    const stored = read ?? (await this.storedAuditTable());
     const wanted = new Set(stored.map((c) => c.path));
     for (const current of this.audit.list()) if (!wanted.has(current.path)) await this.audit.disable(current.path);
     await this.openAuditDevices(stored.filter((c) => !this.audit.has(c.path)));

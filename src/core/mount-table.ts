@@ -56,7 +56,24 @@ export class MountTable {
 
   /** Loads the stored table and instantiates every backend (after unseal). */
   async load(): Promise<void> {
+    await this.loadFrom(await this.barrier.get(TABLE_KEY));
+  }
+
+  /**
+   * Brings the in-memory table level with the stored one as the current transaction sees it.
+   * Every change calls this first. Invariant: a change is decided on the table it read inside its
+   * transaction, not on this node's copy, which another node's commit reaches only later through
+   * the change feed. The read joins the transaction's read set, so a concurrent change to the
+   * table makes the commit conflict and run again instead of overwriting it or failing with
+   * "already in use" against a table it never read.
+   */
+  async refresh(): Promise<void> {
     const raw = await this.barrier.get(TABLE_KEY);
+    const stored = raw ? Buffer.from(raw).toString('utf8') : '[]';
+    if (stored !== this.serialized()) await this.loadFrom(raw);
+  }
+
+  private async loadFrom(raw: Uint8Array | undefined): Promise<void> {
     const entries: MountEntry[] = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) : [];
     // Built aside and swapped in whole: a reload (another node changed the table) never lets a
     // request see a half-loaded table.
@@ -92,6 +109,7 @@ export class MountTable {
 
   /** Mounts a new backend and persists the table. */
   async mount(req: MountRequest, opts: { internal?: boolean } = {}): Promise<MountEntry> {
+    await this.refresh();
     const fullPath = req.kind === 'auth' ? `auth/${req.path}` : req.path;
     const { factory, options: aliasOptions } = this.resolveType(req.kind, req.type);
     if (!opts.internal) {
@@ -130,6 +148,7 @@ export class MountTable {
 
   /** Unmounts `fullPath`, lets the backend clean up, and wipes its storage. */
   async unmount(fullPath: string): Promise<void> {
+    await this.refresh();
     const m = this.mounts.get(fullPath);
     if (!m) return; // Vault treats disabling a missing mount as success.
     if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot unmount "${fullPath}"`);
@@ -141,6 +160,7 @@ export class MountTable {
 
   /** Changes tunable settings of a mount and persists the table (all or nothing). */
   async tune(fullPath: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
+    await this.refresh();
     const m = this.mounts.get(fullPath);
     if (!m) throw badRequest(`no mount at ${fullPath}`);
     const before = m.entry;
@@ -175,6 +195,7 @@ export class MountTable {
    * mount's uuid), so only the table changes.
    */
   async remount(from: string, to: string): Promise<void> {
+    await this.refresh();
     const m = this.mounts.get(from);
     if (!m) throw badRequest(`no mount at ${from}`);
     if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot remount "${from}"`);
@@ -251,8 +272,12 @@ export class MountTable {
   }
 
   private async persist(): Promise<void> {
-    const entries = [...this.mounts.values()].map((m) => m.entry);
-    await this.barrier.put(TABLE_KEY, Buffer.from(JSON.stringify(entries)));
+    await this.barrier.put(TABLE_KEY, Buffer.from(this.serialized()));
+  }
+
+  /** The table as stored. */
+  private serialized(): string {
+    return JSON.stringify([...this.mounts.values()].map((m) => m.entry));
   }
 }
 

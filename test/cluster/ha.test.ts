@@ -25,6 +25,28 @@ if (await requirePostgres('Coffer cluster on PostgreSQL')) {
     });
     after(async () => c?.close());
 
+    test('mounts and audit devices enabled on every node at once are all kept (none overwrites another)', async () => {
+      // Each change is decided on the table its transaction reads, so a concurrent change on
+      // another node conflicts and runs again instead of writing a table that lacks it.
+      const names = Array.from({ length: 12 }, (_, i) => `race${i}`);
+      const answers = await Promise.all(names.map((n, i) => c.request(i % 3, 'POST', `/v1/sys/mounts/${n}`, { body: { type: 'kv', options: { version: '2' } } })));
+      for (const a of answers) assert.equal(a.status, 204, a.text);
+      const audits = await Promise.all([0, 1, 2].map((i) => c.request(i, 'PUT', `/v1/sys/audit/race${i}`, { body: { type: 'file', options: { file_path: join(c.dir, `race-audit-${i}.log`) } } })));
+      for (const a of audits) assert.equal(a.status, 204, a.text);
+      for (const node of [0, 1, 2]) {
+        await c.waitFor(async () => {
+          const mounts = (await c.request(node, 'GET', '/v1/sys/mounts')).body?.data ?? {};
+          const devices = (await c.request(node, 'GET', '/v1/sys/audit')).body?.data ?? {};
+          return names.every((n) => mounts[`${n}/`]?.type === 'kv') && [0, 1, 2].every((i) => devices[`race${i}/`]?.type === 'file');
+        }, 10_000, `node ${node} lists every mount and audit device`);
+      }
+      await Promise.all([...names.map((n, i) => c.request(i % 3, 'DELETE', `/v1/sys/mounts/${n}`)), ...[0, 1, 2].map((i) => c.request(i, 'DELETE', `/v1/sys/audit/race${i}`))]);
+      await c.waitFor(async () => {
+        const left = (await c.request(0, 'GET', '/v1/sys/mounts')).body?.data ?? {};
+        return names.every((n) => !left[`${n}/`]);
+      }, 10_000, 'every disable applied');
+    });
+
     test('a second init on any node is refused clearly', async () => {
       const again = await c.request(2, 'PUT', '/v1/sys/init', { token: null, body: { secret_shares: 1, secret_threshold: 1 } });
       assert.equal(again.status, 400);

@@ -35,6 +35,7 @@ export function auditRoutes(core: Core): Route[] {
           const type = optString(req.data, 'type');
           if (!type) throw badRequest('missing "type": Coffer supports the "file" audit device');
           if (type !== 'file') throw badRequest(`unsupported audit device type "${type}": Coffer supports "file"`);
+          await core.refreshAuditTable(); // decide on the table this transaction reads
           if (core.audit.has(path)) throw badRequest(`path already in use: ${path}`);
           const rawOptions = req.data.options ?? {};
           if (typeof rawOptions !== 'object' || rawOptions === null || Array.isArray(rawOptions)) throw badRequest('invalid value for "options": expected an object');

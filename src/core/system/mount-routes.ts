@@ -138,6 +138,7 @@ function mountRoutesFor(core: Core, kind: 'secret' | 'auth'): Route[] {
       operations: {
         read: async (req) => ({ data: tuneView(requireMount(req.params.path!).entry), injectData: true }),
         update: async (req) => {
+          await core.mounts.refresh(); // decide on the table this transaction reads (see refresh)
           const m = requireMount(req.params.path!);
           const config = parseTunables(req.data);
           const options = parseOptions(req.data);
@@ -158,6 +159,7 @@ function mountRoutesFor(core: Core, kind: 'secret' | 'auth'): Route[] {
           const path = fullPath(req.params.path!);
           if (kind === 'auth' && path === 'auth/token/') throw badRequest('token credential backend cannot be disabled');
           if (kind === 'secret' && ['sys/', 'cubbyhole/'].includes(path)) throw badRequest(`cannot unmount "${path}"`);
+          await core.mounts.refresh(); // decide on the table this transaction reads (see refresh)
           const m = core.mounts.get(path);
           // Revoke what the mount handed out before its backend goes away (as Vault does).
           if (m && kind === 'auth') await core.tokens.revokeByPathPrefix(path);

@@ -40,6 +40,10 @@ export async function applyBootstrap(core: Core, spec: BootstrapSpec): Promise<B
         return core.handle(req);
       };
       const stored = await readState(core);
+      // The mount table as this transaction reads it, not this node's copy: another node that
+      // applied the same item a moment ago may not have reached it yet (see MountTable.refresh).
+      await core.mounts.refresh();
+      await core.refreshAuditTable();
       const next: Record<string, string> = { ...stored };
       const changed: string[] = [];
       const mounts = (await call('read', 'sys/mounts')).data ?? {};
