@@ -86,6 +86,23 @@ export class Barrier implements Storage {
     this.keyring = Keyring.fromJSON(rootKey, open(rootKey, KEYRING_PATH, sealedRing).toString('utf8'));
   }
 
+  /**
+   * Whether `kek` opens this barrier's root key, without touching the loaded keyring (root token
+   * generation proves a quorum of shares this way on an unsealed server). AES-GCM authenticates:
+   * a wrong key fails to open, it cannot yield a different key.
+   */
+  async verifyKek(kek: Buffer): Promise<boolean> {
+    const sealedRoot = await this.physical.get(ROOT_KEY_PATH);
+    if (!sealedRoot) return false;
+    try {
+      open(kek, ROOT_KEY_PATH, sealedRoot).fill(0);
+      return true;
+    } catch (err) {
+      if (err instanceof DecryptError) return false;
+      throw err;
+    }
+  }
+
   /** Drops the keyring without storing it (an initialization whose transaction did not commit). */
   forget(): void {
     this.keyring?.wipe();

@@ -117,12 +117,7 @@ export class SealManager {
     const shares = this.pending;
     this.pending = [];
     this.nonce = '';
-    let kek: Buffer;
-    try {
-      kek = cfg.secretThreshold === 1 ? Buffer.from(shares[0]!) : Buffer.from(await combine(shares.map((s) => new Uint8Array(s))));
-    } catch {
-      throw new SealError('unseal failed: the key shares could not be combined (are they from this server?)');
-    }
+    const kek = await combineShares(cfg, shares, 'unseal failed');
     try {
       await this.barrier.unseal(kek);
     } catch (err) {
@@ -133,6 +128,26 @@ export class SealManager {
       for (const s of shares) s.fill(0);
     }
     return this.progress();
+  }
+
+  /**
+   * Whether `shares` (a threshold of them) reconstruct this server's key, proven by opening the
+   * root key; nothing changes whatever the answer (root token generation on an unsealed server).
+   * The shares are wiped. Throws a SealError when they cannot be combined at all.
+   */
+  async verifyShares(shares: Buffer[]): Promise<boolean> {
+    const cfg = await this.config();
+    try {
+      if (!cfg || cfg.type !== 'shamir') throw new SealError('this server uses a static seal key; it has no key shares');
+      const kek = await combineShares(cfg, shares, 'root token generation failed');
+      try {
+        return await this.barrier.verifyKek(kek);
+      } finally {
+        kek.fill(0);
+      }
+    } finally {
+      for (const s of shares) s.fill(0);
+    }
   }
 
   /** Forgets the cached seal configuration (an initialization that did not commit). */
@@ -162,6 +177,15 @@ export class SealManager {
   private async writeConfig(cfg: SealConfig): Promise<void> {
     await this.physical.put(CONFIG_PATH, Buffer.from(JSON.stringify(cfg)));
     this.cached = cfg;
+  }
+}
+
+/** The key that a threshold of `shares` makes (a single share is the key itself). */
+async function combineShares(cfg: SealConfig, shares: Buffer[], what: string): Promise<Buffer> {
+  try {
+    return cfg.secretThreshold === 1 ? Buffer.from(shares[0]!) : Buffer.from(await combine(shares.map((s) => new Uint8Array(s))));
+  } catch {
+    throw new SealError(`${what}: the key shares could not be combined (are they from this server?)`);
   }
 }
 

@@ -184,8 +184,8 @@ async function health(core: Core, query: Record<string, unknown>) {
   return raw(status, body);
 }
 
-/** Decodes an unseal key: hex when it has the expected length, else base64. */
-function decodeKey(key: string, expectedBytes: number): Buffer {
+/** Decodes an unseal key share: hex when it has the expected length, else base64. */
+export function decodeKey(key: string, expectedBytes: number): Buffer {
   const trimmed = key.trim();
   if (/^[0-9a-fA-F]+$/.test(trimmed) && (trimmed.length === expectedBytes * 2 || trimmed.length === 64 || trimmed.length === 66)) {
     return Buffer.from(trimmed, 'hex');

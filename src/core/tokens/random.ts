@@ -45,6 +45,9 @@ export function newServiceToken(): string {
   return `hvs.${randomBase62(32)}`;
 }
 
+/** The length of every service token newServiceToken makes (a generated root token's OTP has this length). */
+export const SERVICE_TOKEN_LENGTH = 'hvs.'.length + 32;
+
 /** Base62 characters at the front of an accessor that carry its creation second (62^6 s: ~1,800 years). */
 const ACCESSOR_TIME_CHARS = 6;
 
