@@ -119,3 +119,17 @@ export function cleanPath(path: string, what = 'path'): string {
   if (p === '') throw usageError(`${what} must not be empty`);
   return p;
 }
+
+/**
+ * An unseal key share from the argument, from stdin when it is "-", or asked for without echo;
+ * registered with the client as a secret, so no error message can repeat it.
+ */
+export async function readKeyShare(ctx: CliContext, client: CofferClient, keyArg: string | undefined): Promise<string> {
+  let key = keyArg;
+  if (key === '-') key = (await ctx.io.readStdin()).split(/\r?\n/)[0];
+  key ??= await ctx.io.promptSecret('Unseal Key (will be hidden): ');
+  key = (key ?? '').trim();
+  if (key === '') throw usageError('no unseal key given');
+  client.addSecret(key);
+  return key;
+}

@@ -4,9 +4,10 @@
  */
 
 import type { Command } from 'commander';
+import { registerOperatorGenerateRoot } from './operator-generate-root.js';
 import { registerOperatorMigrate } from './operator-migrate.js';
 import { registerOperatorSnapshot } from './operator-snapshot.js';
-import { action, addOutputOptions, intArg, makeClient, printOptions, type CommandEnv } from '../common.js';
+import { action, addOutputOptions, intArg, makeClient, printOptions, readKeyShare, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
 import { formatKeyValueTable, formatTable, printJson, printRawField, pickField, type PrintOptions } from '../output.js';
 import type { Io } from '../context.js';
@@ -70,6 +71,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
   const operator = program.command('operator').description('Initialize, unseal, seal and rotate the server');
   registerOperatorSnapshot(operator, env);
   registerOperatorMigrate(operator, env);
+  registerOperatorGenerateRoot(operator, env);
 
   addOutputOptions(
     operator
@@ -151,13 +153,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
         if (keyArg !== undefined) throw usageError('-reset takes no key');
         body = { reset: true };
       } else {
-        let key = keyArg;
-        if (key === '-') key = (await ctx.io.readStdin()).split(/\r?\n/)[0];
-        key ??= await ctx.io.promptSecret('Unseal Key (will be hidden): ');
-        key = (key ?? '').trim();
-        if (key === '') throw usageError('no unseal key given');
-        client.addSecret(key);
-        body = { key };
+        body = { key: await readKeyShare(ctx, client, keyArg) };
       }
       const res = await client.write('sys/unseal', body, { action: 'unsealing' });
       printSealStatus(ctx.io, (res.body ?? {}) as Record<string, unknown>, po);
