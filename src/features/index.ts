@@ -10,10 +10,11 @@ import { approleFactory } from './approle/index.js';
 import { userpassFactory } from './userpass/index.js';
 import { azureIdentityFactory } from './azure-identity/index.js';
 import { transitFactory } from './transit/index.js';
+import { toolsServiceFactory } from './transit/tools-service.js';
 import { eventsServiceFactory } from './events/index.js';
 
 /** The features mounted by type name. */
 export const features: BackendFactory[] = [cubbyholeFactory, kvFactory, approleFactory, userpassFactory, keyvaultFactory, azureIdentityFactory, transitFactory];
 
-/** Server-wide services under `sys/` (change events and their webhooks). */
-export const systemServices: SystemServiceFactory[] = [eventsServiceFactory];
+/** Server-wide services under `sys/` (change events and their webhooks; sys/tools). */
+export const systemServices: SystemServiceFactory[] = [eventsServiceFactory, toolsServiceFactory];

@@ -1,5 +1,6 @@
 /**
- * Transit's keyless helpers: `random[/:source][/:bytes]` and `hash[/:algorithm]`.
+ * Keyless helpers: `random[/:source][/:bytes]` and `hash[/:algorithm]`, served by transit and,
+ * with the same behaviour, as `sys/tools/random` and `sys/tools/hash` (tools-service.ts).
  */
 import type { BackendRequest, Route } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
@@ -38,14 +39,15 @@ async function hash(req: BackendRequest): Promise<LogicalResponse> {
   return { data: { sum: hashData(alg, input).toString(format) } };
 }
 
-/** The random and hash routes. */
-export function utilRoutes(): Route[] {
+/** The random and hash routes, below `prefix` (e.g. `tools/`; a literal path, not a pattern). */
+export function utilRoutes(prefix = ''): Route[] {
+  const at = prefix.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   return [
-    route(/^random(?:\/(?<source>platform|seal|all))?(?:\/(?<urlbytes>[^/]+))?$/, { create: random, update: random }, {
+    route(new RegExp(`^${at}random(?:\/(?<source>platform|seal|all))?(?:\/(?<urlbytes>[^/]+))?$`), { create: random, update: random }, {
       fields: ['bytes', 'format', 'source'],
       help: 'Random bytes from the system CSPRNG (bytes: 1..131072, format: base64 or hex).',
     }),
-    route(/^hash(?:\/(?<urlalgorithm>[^/]+))?$/, { create: hash, update: hash }, {
+    route(new RegExp(`^${at}hash(?:\/(?<urlalgorithm>[^/]+))?$`), { create: hash, update: hash }, {
       fields: ['input', 'algorithm', 'format'],
       help: 'Hash base64 input (algorithm sha2-256 by default; format hex or base64).',
     }),
