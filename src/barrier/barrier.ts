@@ -103,6 +103,22 @@ export class Barrier implements Storage {
     }
   }
 
+  /**
+   * The root key re-encrypted under `newKek` (after `oldKek` opened it), as the batch op that
+   * stores it: the caller commits it together with the new seal configuration (rekey). The root
+   * key itself, and so every stored value, stays as it is. Throws DecryptError for a wrong `oldKek`.
+   */
+  async rekeyRootOp(oldKek: Buffer, newKek: Buffer): Promise<BatchOp> {
+    const sealedRoot = await this.physical.get(ROOT_KEY_PATH);
+    if (!sealedRoot) throw new Error('barrier is not initialized');
+    const rootKey = open(oldKek, ROOT_KEY_PATH, sealedRoot);
+    try {
+      return { type: 'put', key: ROOT_KEY_PATH, value: seal(newKek, 0, ROOT_KEY_PATH, rootKey) };
+    } finally {
+      rootKey.fill(0);
+    }
+  }
+
   /** Drops the keyring without storing it (an initialization whose transaction did not commit). */
   forget(): void {
     this.keyring?.wipe();

@@ -150,6 +150,40 @@ export class SealManager {
     }
   }
 
+  /**
+   * Rekey: when `shares` (a threshold of the current ones) open the root key, makes a new key
+   * split into `newShares` with `newThreshold`, and stores the root key under it together with
+   * the new configuration in one batch (the request's transaction). Returns the new shares, or
+   * undefined when the old shares do not open this server. The old shares stop working when
+   * this commits; stored data is not re-encrypted (the root key is unchanged). Wipes `shares`.
+   */
+  async rekey(shares: Buffer[], newShares: number, newThreshold: number): Promise<Buffer[] | undefined> {
+    const cfg = await this.config();
+    try {
+      if (!cfg || cfg.type !== 'shamir') throw new SealError('this server uses a static seal key; it has no key shares to rekey');
+      validateShares(newShares, newThreshold);
+      const oldKek = await combineShares(cfg, shares, 'rekey failed');
+      const newKek = randomBytes(32);
+      try {
+        if (!(await this.barrier.verifyKek(oldKek))) return undefined;
+        const keys = newShares === 1 ? [Buffer.from(newKek)] : (await split(new Uint8Array(newKek), newShares, newThreshold)).map((s) => Buffer.from(s));
+        const next: SealConfig = { type: 'shamir', secretShares: newShares, secretThreshold: newThreshold };
+        await this.physical.batch([await this.barrier.rekeyRootOp(oldKek, newKek), { type: 'put', key: CONFIG_PATH, value: Buffer.from(JSON.stringify(next)) }]);
+        // Dropped, not set: read again after the commit (a discarded transaction must not leave it behind).
+        this.cached = undefined;
+        return keys;
+      } finally {
+        oldKek.fill(0);
+        newKek.fill(0);
+      }
+    } finally {
+      for (const s of shares) s.fill(0);
+    }
+  }
+
+  /** The storage key of the seal configuration (another node's rekey changes it). */
+  static readonly configKey = CONFIG_PATH;
+
   /** Forgets the cached seal configuration (an initialization that did not commit). */
   forgetConfig(): void {
     this.cached = undefined;

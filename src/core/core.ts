@@ -255,6 +255,7 @@ export class Core {
       else if (key === AUDIT_TABLE_KEY) reloadAudit = true;
       else if (key === KEYRING_KEY) reloadKeyring = true;
       else if (key === ENVELOPE_KEY) this.envelope.clear();
+      else if (key === SealManager.configKey) this.seal.forgetConfig(); // a rekey (here, discarded, or on another node)
       else if (key === STEP_DOWN_KEY) void this.stepDownIfAsked().catch((err) => this.logger.warn({ err: errorSummary(err) }, 'step-down failed'));
       else {
         const owner = this.mounts.ownerOf(key);

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { registerOperatorGenerateRoot } from './operator-generate-root.js';
 import { registerOperatorMigrate } from './operator-migrate.js';
+import { registerOperatorRekey } from './operator-rekey.js';
 import { registerOperatorSnapshot } from './operator-snapshot.js';
 import { action, addOutputOptions, intArg, makeClient, printOptions, readKeyShare, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
@@ -72,6 +73,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
   registerOperatorSnapshot(operator, env);
   registerOperatorMigrate(operator, env);
   registerOperatorGenerateRoot(operator, env);
+  registerOperatorRekey(operator, env);
 
   addOutputOptions(
     operator

@@ -10,59 +10,27 @@
  *
  * Unauthenticated, as in Vault: whoever holds the shares already holds the server. Invariants:
  * a token is made only when the shares open the root key (SealManager.verifyShares); the
- * attempt lives in this node's memory and dies with a seal or restart; shares are wiped after use.
+ * attempt lives in this node's memory (ShareQuorum); shares are wiped after use.
  */
-import { randomUUID } from 'node:crypto';
 import type { Route } from '../backend.js';
 import type { Core } from '../core.js';
 import { SealError } from '../../barrier/seal.js';
 import { badRequest } from '../errors.js';
 import { randomBase62, SERVICE_TOKEN_LENGTH } from '../tokens/random.js';
-import { decodeKey } from './seal-routes.js';
+import { ShareQuorum } from './share-quorum.js';
 
-/** One root generation attempt. */
-interface Attempt {
-  nonce: string;
-  otp: string;
-  /** Shares submitted so far (copies; wiped when used or cancelled). */
-  shares: Buffer[];
-}
+const STATIC_SEAL = "this server uses a static seal key and has no key shares, so it cannot generate a root token; create an admin through the server's bootstrap block or with an existing root-policy token";
 
-/** The routes, with the node's one attempt kept in their closure. */
+/** The routes, with the node's one attempt (its OTP as settings) kept in their closure. */
 export function generateRootRoutes(core: Core): Route[] {
-  let attempt: Attempt | undefined;
+  const quorum = new ShareQuorum<{ otp: string }>({ name: 'root generation', startPath: 'sys/generate-root/attempt' });
 
-  const cancel = () => {
-    for (const s of attempt?.shares ?? []) s.fill(0);
-    attempt = undefined;
-  };
-  const shamirConfig = async () => {
-    const cfg = await core.seal.config();
-    if (!cfg || cfg.type !== 'shamir') {
-      throw badRequest('this server uses a static seal key and has no key shares, so it cannot generate a root token; create an admin through the server\'s bootstrap block or with an existing root-policy token');
-    }
-    return cfg;
-  };
-  const status = async (extra: Record<string, unknown> = {}) => {
-    const cfg = await core.seal.config();
-    return {
-      raw: {
-        status: 200,
-        body: {
-          started: attempt !== undefined,
-          nonce: attempt?.nonce ?? '',
-          progress: attempt?.shares.length ?? 0,
-          required: cfg?.type === 'shamir' ? cfg.secretThreshold : 0,
-          complete: false,
-          encoded_token: '',
-          encoded_root_token: '',
-          pgp_fingerprint: '',
-          otp_length: SERVICE_TOKEN_LENGTH,
-          ...extra,
-        },
-      },
-    };
-  };
+  const status = async (extra: Record<string, unknown> = {}) => ({
+    raw: {
+      status: 200,
+      body: { ...(await quorum.progress(core)), complete: false, encoded_token: '', encoded_root_token: '', pgp_fingerprint: '', otp_length: SERVICE_TOKEN_LENGTH, ...extra },
+    },
+  });
 
   return [
     {
@@ -72,8 +40,7 @@ export function generateRootRoutes(core: Core): Route[] {
       operations: {
         read: async () => status(),
         update: async (req) => {
-          await shamirConfig();
-          if (attempt) throw badRequest('root generation already in progress: finish it, or cancel it with DELETE sys/generate-root/attempt');
+          await quorum.shamirConfig(core, STATIC_SEAL);
           if (typeof req.data.pgp_key === 'string' && req.data.pgp_key !== '') {
             throw badRequest('pgp_key is not supported by Coffer: start with an otp instead (or with neither, and one is generated for you)');
           }
@@ -82,12 +49,12 @@ export function generateRootRoutes(core: Core): Route[] {
             throw badRequest(`invalid otp: it must be ${SERVICE_TOKEN_LENGTH} base62 characters (otp_length in GET sys/generate-root/attempt), or omitted to have one generated`);
           }
           const generated = typeof given === 'string' && given !== '' ? undefined : randomBase62(SERVICE_TOKEN_LENGTH);
-          attempt = { nonce: randomUUID(), otp: generated ?? (given as string), shares: [] };
+          quorum.start({ otp: generated ?? (given as string) });
           // A generated OTP is shown once, here: the attempt's status never repeats it.
           return status(generated ? { otp: generated } : {});
         },
         delete: async () => {
-          cancel();
+          quorum.cancel();
           return null;
         },
       },
@@ -99,36 +66,21 @@ export function generateRootRoutes(core: Core): Route[] {
       unauthenticated: ['update', 'create'],
       operations: {
         update: async (req) => {
-          const cfg = await shamirConfig();
-          const key = req.data.key;
-          if (typeof key !== 'string' || key === '') throw badRequest("'key' must be specified in request body as JSON");
-          if (!attempt) throw badRequest('no root generation in progress: start one with PUT sys/generate-root/attempt');
-          if (req.data.nonce !== attempt.nonce) throw badRequest('incorrect nonce: send the nonce of the current attempt (GET sys/generate-root/attempt)');
-          const share = decodeKey(key, cfg.secretShares === 1 ? 32 : 33);
-          // A share given twice counts once (as for unseal).
-          if (attempt.shares.some((s) => s.equals(share))) {
-            share.fill(0);
-            return status();
-          }
-          attempt.shares.push(share);
-          if (attempt.shares.length < cfg.secretThreshold) return status();
-
-          // Taken out before the await: a concurrent call sees a fresh count, not these shares.
-          const current = attempt;
-          const shares = current.shares;
-          current.shares = [];
+          const cfg = await quorum.shamirConfig(core, STATIC_SEAL);
+          const full = quorum.add(cfg, req.data);
+          if (!full) return status();
           let valid: boolean;
           try {
-            valid = await core.seal.verifyShares(shares);
+            valid = await core.seal.verifyShares(full.shares);
           } catch (err) {
             if (err instanceof SealError) throw badRequest(`${err.message}; progress was reset`);
             throw err;
           }
           if (!valid) throw badRequest('root generation failed: these key shares do not open this server (wrong keys); progress was reset, the attempt stays open');
           const { token } = await core.tokens.create({ policies: ['root'], ttl: 0, path: 'auth/token/root', displayName: 'root', orphan: true, noDefaultPolicy: true });
-          if (attempt === current) attempt = undefined;
-          const encoded = xorBase64(token, current.otp);
-          return status({ started: true, nonce: current.nonce, progress: cfg.secretThreshold, complete: true, encoded_token: encoded, encoded_root_token: encoded });
+          full.finish();
+          const encoded = xorBase64(token, full.settings.otp);
+          return status({ started: true, nonce: full.nonce, progress: cfg.secretThreshold, complete: true, encoded_token: encoded, encoded_root_token: encoded });
         },
       },
       help: 'Submits one unseal key share to the current root generation attempt; the last one returns the new root token XORed with the OTP (encoded_token).',

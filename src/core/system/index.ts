@@ -18,10 +18,11 @@ import { mountRoutes } from './mount-routes.js';
 import { policyRoutes } from './policy-routes.js';
 import { sealRoutes } from './seal-routes.js';
 import { generateRootRoutes } from './generate-root.js';
+import { rekeyRoutes } from './rekey.js';
 import { snapshotRoutes } from './snapshot-routes.js';
 import { wrappingRoutes } from './wrapping-routes.js';
 
 /** Builds the system backend for `core`; `extra` are the system services' routes (see SystemService). */
 export function createSystemBackend(core: Core, extra: Route[] = []): Backend {
-  return { routes: [...extra, ...sealRoutes(core), ...generateRootRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...auditLogRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
+  return { routes: [...extra, ...sealRoutes(core), ...generateRootRoutes(core), ...rekeyRoutes(core), ...clusterRoutes(core), ...mountRoutes(core), ...policyRoutes(core), ...auditRoutes(core), ...auditLogRoutes(core), ...keyRoutes(core), ...wrappingRoutes(core), ...leaseRoutes(core), ...lockoutRoutes(core), ...hostInfoRoutes(core), ...counterRoutes(core), ...metricsRoutes(core), ...snapshotRoutes(core)] };
 }
