@@ -98,9 +98,11 @@ describe('sys/generate-root on a Shamir-sealed server', () => {
     const bad = await req('PUT', '/v1/sys/generate-root/attempt', { token: null, body: { otp: 'short' } });
     assert.equal(bad.status, 400);
     assert.match(bad.text, /36 base62 characters/);
-    const pgp = await req('PUT', '/v1/sys/generate-root/attempt', { token: null, body: { pgp_key: 'xyz' } });
-    assert.equal(pgp.status, 400);
-    assert.match(pgp.text, /pgp_key is not supported/);
+    for (const pgp_key of ['xyz', 5]) {
+      const pgp = await req('PUT', '/v1/sys/generate-root/attempt', { token: null, body: { pgp_key } });
+      assert.equal(pgp.status, 400);
+      assert.match(pgp.text, /pgp_key is not supported/);
+    }
 
     const otp = randomBytes(64).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 36);
     const started = await req('PUT', '/v1/sys/generate-root/attempt', { token: null, body: { otp } });
@@ -179,6 +181,7 @@ describe('sys/rekey on a Shamir-sealed server', () => {
     for (const [body, why] of [
       [{ secret_shares: 2, secret_threshold: 3 }, /threshold cannot be larger/],
       [{ secret_shares: 3, secret_threshold: 2, pgp_keys: ['x'] }, /pgp_keys are not supported/],
+      [{ secret_shares: 3, secret_threshold: 2, pgp_keys: 'x' }, /pgp_keys are not supported/],
       [{ secret_shares: 3, secret_threshold: 2, require_verification: true }, /require_verification is not supported/],
       [{}, /missing "secret_shares"/],
     ] as const) {

@@ -41,7 +41,7 @@ export function generateRootRoutes(core: Core): Route[] {
         read: async () => status(),
         update: async (req) => {
           await quorum.shamirConfig(core, STATIC_SEAL);
-          if (typeof req.data.pgp_key === 'string' && req.data.pgp_key !== '') {
+          if (req.data.pgp_key !== undefined && req.data.pgp_key !== null && req.data.pgp_key !== '') {
             throw badRequest('pgp_key is not supported by Coffer: start with an otp instead (or with neither, and one is generated for you)');
           }
           const given = req.data.otp;

@@ -40,7 +40,8 @@ export function rekeyRoutes(core: Core): Route[] {
         read: async () => status(),
         update: async (req) => {
           await quorum.shamirConfig(core, STATIC_SEAL);
-          if (Array.isArray(req.data.pgp_keys) && req.data.pgp_keys.length > 0) throw badRequest('pgp_keys are not supported by Coffer; omit them and hand the new shares over a secure channel');
+          const pgp = req.data.pgp_keys;
+          if (pgp !== undefined && pgp !== null && pgp !== '' && !(Array.isArray(pgp) && pgp.length === 0)) throw badRequest('pgp_keys are not supported by Coffer; omit them and hand the new shares over a secure channel');
           if (optBool(req.data, 'backup')) throw badRequest('backup is not supported by Coffer (it only applies to PGP-encrypted shares)');
           if (optBool(req.data, 'require_verification')) throw badRequest('require_verification is not supported by Coffer: check the new shares by unsealing with them after the rekey');
           const shares = optInt(req.data, 'secret_shares');
