@@ -219,12 +219,19 @@ export class Core {
       { type: 'system', kind: 'secret', create: () => this.systemBackend },
       { type: 'token', kind: 'auth', create: () => this.tokenBackend },
     ];
-    this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now);
+    this.mounts = new MountTable(this.barrier, [...builtins, ...options.features], this.services(), now, () => this.transactions.outside(() => this.invalidate([MountTable.tableKey])));
     this.wrapper = new ResponseWrapper(this.tokens, this.mounts, now);
     this.leases = new LeaseManager(new PrefixedStorage(this.barrier, 'sys/expire/'), this.mounts, now, SYSTEM_MAX_TTL);
     // What a discarded transaction wrote, or another node committed, may sit in a cache here.
     storage.onDiscard((keys) => this.invalidate(keys));
     options.storage.changes?.subscribe((keys) => this.invalidate(keys));
+    // The mount and audit tables are also re-read after this node's own commits of them: a reload
+    // started by another node's change may finish after a local change and put back an older
+    // table; the reload queued by the commit comes after it and reads the table as committed.
+    storage.onCommit((keys) => {
+      const tables = keys.filter((k) => k === MountTable.tableKey || k === AUDIT_TABLE_KEY);
+      if (tables.length > 0) this.transactions.outside(() => this.invalidate(tables));
+    });
   }
 
   // ---------------------------------------------------------------- cache invalidation
@@ -560,7 +567,11 @@ export class Core {
     // closes devices too: let it finish so the two do not open the same path at once.
     while (this.reloading) await this.reloading;
     const stored = await this.storedAuditTable();
-    if (JSON.stringify(stored) !== JSON.stringify(this.audit.list())) await this.reloadAuditDevices(stored);
+    if (JSON.stringify(stored) === JSON.stringify(this.audit.list())) return;
+    await this.reloadAuditDevices(stored);
+    // As MountTable.refresh: the committed table is read again after this transaction's view
+    // (outside it: the reload must not read or join this request's transaction).
+    this.transactions.outside(() => this.invalidate([AUDIT_TABLE_KEY]));
   }
 
   /** Brings the enabled devices in line with the stored audit table (another node changed it). */

@@ -47,6 +47,8 @@ export class MountTable {
     factories: BackendFactory[],
     private readonly services: BackendServices,
     private readonly now: () => number,
+    /** Queues a reload of the table as committed (Core.invalidate); see refresh. */
+    private readonly reloadLater: () => void = () => {},
   ) {
     for (const f of factories) {
       this.factories.set(`${f.kind}:${f.type}`, f);
@@ -56,8 +58,13 @@ export class MountTable {
 
   /** Loads the stored table and instantiates every backend (after unseal). */
   async load(): Promise<void> {
-    await this.loadFrom(await this.barrier.get(TABLE_KEY));
+    const seq = ++this.reads;
+    await this.loadFrom(await this.barrier.get(TABLE_KEY), seq);
   }
+
+  /** Reads of the stored table started so far, and the number of the newest read applied. */
+  private reads = 0;
+  private applied = 0;
 
   /**
    * Brings the in-memory table level with the stored one as the current transaction sees it.
@@ -67,13 +74,26 @@ export class MountTable {
    * table makes the commit conflict and run again instead of overwriting it or failing with
    * "already in use" against a table it never read.
    */
-  async refresh(): Promise<void> {
+  async refresh(): Promise<MountEntry[]> {
+    const seq = ++this.reads;
     const raw = await this.barrier.get(TABLE_KEY);
     const stored = raw ? Buffer.from(raw).toString('utf8') : '[]';
-    if (stored !== this.serialized()) await this.loadFrom(raw);
+    const entries = JSON.parse(stored) as MountEntry[];
+    if (stored === this.serialized()) return entries;
+    await this.loadFrom(raw, seq);
+    // The transaction's view may be older than a reload that finished meanwhile (it read the
+    // table earlier); a reload queued now reads the table as committed, whatever comes of this request.
+    this.reloadLater();
+    return entries;
   }
 
-  private async loadFrom(raw: Uint8Array | undefined): Promise<void> {
+  /**
+   * Swaps in the table read as read number `seq`, unless a later read was applied first (loads
+   * overlap: backends initialize asynchronously). Invariant: the table in memory never goes back
+   * to an older read; a local change not yet committed may be undone by a newer read, and its
+   * commit queues another reload (Core's onCommit hook).
+   */
+  private async loadFrom(raw: Uint8Array | undefined, seq: number): Promise<void> {
     const entries: MountEntry[] = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) : [];
     // Built aside and swapped in whole: a reload (another node changed the table) never lets a
     // request see a half-loaded table.
@@ -85,6 +105,8 @@ export class MountTable {
       // An unchanged mount keeps its backend instance.
       next.set(entry.path, current && JSON.stringify(current.entry) === JSON.stringify(entry) ? current : await this.create(entry, factory));
     }
+    if (seq < this.applied) return;
+    this.applied = seq;
     this.mounts = next;
   }
 
@@ -109,7 +131,7 @@ export class MountTable {
 
   /** Mounts a new backend and persists the table. */
   async mount(req: MountRequest, opts: { internal?: boolean } = {}): Promise<MountEntry> {
-    await this.refresh();
+    const base = await this.refresh();
     const fullPath = req.kind === 'auth' ? `auth/${req.path}` : req.path;
     const { factory, options: aliasOptions } = this.resolveType(req.kind, req.type);
     if (!opts.internal) {
@@ -118,7 +140,7 @@ export class MountTable {
         throw badRequest(`cannot mount at "${fullPath}": the path is reserved`);
       }
     }
-    for (const existing of this.mounts.keys()) {
+    for (const { path: existing } of base) {
       if (existing.startsWith(fullPath) || fullPath.startsWith(existing)) throw badRequest(`path is already in use at ${existing}`);
     }
     let options = { ...aliasOptions, ...(req.options ?? {}) };
@@ -138,7 +160,7 @@ export class MountTable {
     };
     await this.instantiate(entry, factory);
     try {
-      await this.persist();
+      await this.persist([...base, entry]);
     } catch (err) {
       this.mounts.delete(entry.path);
       throw err;
@@ -148,23 +170,24 @@ export class MountTable {
 
   /** Unmounts `fullPath`, lets the backend clean up, and wipes its storage. */
   async unmount(fullPath: string): Promise<void> {
-    await this.refresh();
+    const base = await this.refresh();
     const m = this.mounts.get(fullPath);
-    if (!m) return; // Vault treats disabling a missing mount as success.
+    if (!m || !base.some((e) => e.path === fullPath)) return; // Vault treats disabling a missing mount as success.
     if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot unmount "${fullPath}"`);
     this.mounts.delete(fullPath);
-    await this.persist();
+    await this.persist(base.filter((e) => e.path !== fullPath));
     await m.backend.cleanup?.();
     await wipe(m.storage, '');
   }
 
   /** Changes tunable settings of a mount and persists the table (all or nothing). */
   async tune(fullPath: string, change: { config?: Partial<MountConfig>; description?: string; options?: Record<string, string> }): Promise<MountEntry> {
-    await this.refresh();
+    const base = await this.refresh();
     const m = this.mounts.get(fullPath);
-    if (!m) throw badRequest(`no mount at ${fullPath}`);
+    const stored = base.find((e) => e.path === fullPath);
+    if (!m || !stored) throw badRequest(`no mount at ${fullPath}`);
     const before = m.entry;
-    const next: MountEntry = structuredClone(before);
+    const next: MountEntry = structuredClone(stored);
     if (change.config) {
       // Feature settings merge key by key (tuning one lockout field keeps the others).
       const extra = mergeExtra(before.config.extra, change.config.extra);
@@ -180,7 +203,7 @@ export class MountTable {
     const snapshot = structuredClone(before);
     Object.assign(before, next);
     try {
-      await this.persist();
+      await this.persist(base.map((e) => (e.path === fullPath ? next : e)));
     } catch (err) {
       Object.assign(before, snapshot);
       throw err;
@@ -195,20 +218,20 @@ export class MountTable {
    * mount's uuid), so only the table changes.
    */
   async remount(from: string, to: string): Promise<void> {
-    await this.refresh();
+    const base = await this.refresh();
     const m = this.mounts.get(from);
-    if (!m) throw badRequest(`no mount at ${from}`);
+    if (!m || !base.some((e) => e.path === from)) throw badRequest(`no mount at ${from}`);
     if (SINGLETON_TYPES.has(m.entry.type)) throw badRequest(`cannot remount "${from}"`);
     if (m.entry.kind === 'auth' ? !to.startsWith('auth/') : to.startsWith('auth/')) throw badRequest('cannot move a mount between secrets engines and auth methods');
     if (m.entry.kind === 'secret' && RESERVED_PATHS.some((r) => to.startsWith(r) || r.startsWith(to))) throw badRequest(`cannot mount at "${to}": the path is reserved`);
-    for (const existing of this.mounts.keys()) {
+    for (const { path: existing } of base) {
       if (existing !== from && (existing.startsWith(to) || to.startsWith(existing))) throw badRequest(`path is already in use at ${existing}`);
     }
     this.mounts.delete(from);
     m.entry.path = to;
     this.mounts.set(to, m);
     try {
-      await this.persist();
+      await this.persist(base.map((e) => (e.path === from ? { ...e, path: to } : e)));
     } catch (err) {
       this.mounts.delete(to);
       m.entry.path = from;
@@ -271,8 +294,13 @@ export class MountTable {
     return undefined;
   }
 
-  private async persist(): Promise<void> {
-    await this.barrier.put(TABLE_KEY, Buffer.from(this.serialized()));
+  /**
+   * Stores `entries`: the table this transaction read with only its own change applied. Never
+   * this node's whole in-memory table, which may hold another request's mount that has not
+   * committed (it would commit with this request, whatever became of its own).
+   */
+  private async persist(entries: MountEntry[]): Promise<void> {
+    await this.barrier.put(TABLE_KEY, Buffer.from(JSON.stringify(entries)));
   }
 
   /** The table as stored. */

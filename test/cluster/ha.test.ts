@@ -34,11 +34,15 @@ if (await requirePostgres('Coffer cluster on PostgreSQL')) {
       const audits = await Promise.all([0, 1, 2].map((i) => c.request(i, 'PUT', `/v1/sys/audit/race${i}`, { body: { type: 'file', options: { file_path: join(c.dir, `race-audit-${i}.log`) } } })));
       for (const a of audits) assert.equal(a.status, 204, a.text);
       for (const node of [0, 1, 2]) {
+        let missing: string[] = [];
         await c.waitFor(async () => {
           const mounts = (await c.request(node, 'GET', '/v1/sys/mounts')).body?.data ?? {};
           const devices = (await c.request(node, 'GET', '/v1/sys/audit')).body?.data ?? {};
-          return names.every((n) => mounts[`${n}/`]?.type === 'kv') && [0, 1, 2].every((i) => devices[`race${i}/`]?.type === 'file');
-        }, 10_000, `node ${node} lists every mount and audit device`);
+          missing = [...names.filter((n) => mounts[`${n}/`]?.type !== 'kv'), ...[0, 1, 2].map((i) => `race${i} (audit)`).filter((_, i) => devices[`race${i}/`]?.type !== 'file')];
+          return missing.length === 0;
+        }, 10_000, `node ${node} lists every mount and audit device`).catch((err: Error) => {
+          throw new Error(`${err.message.split('\n')[0]}; missing: ${missing.join(', ')}`);
+        });
       }
       await Promise.all([...names.map((n, i) => c.request(i % 3, 'DELETE', `/v1/sys/mounts/${n}`)), ...[0, 1, 2].map((i) => c.request(i, 'DELETE', `/v1/sys/audit/race${i}`))]);
       await c.waitFor(async () => {
