@@ -106,12 +106,18 @@ export class Barrier implements Storage {
   /**
    * The root key re-encrypted under `newKek` (after `oldKek` opened it), as the batch op that
    * stores it: the caller commits it together with the new seal configuration (rekey). The root
-   * key itself, and so every stored value, stays as it is. Throws DecryptError for a wrong `oldKek`.
+   * key itself, and so every stored value, stays as it is. Undefined when `oldKek` does not open it.
    */
-  async rekeyRootOp(oldKek: Buffer, newKek: Buffer): Promise<BatchOp> {
+  async rekeyRootOp(oldKek: Buffer, newKek: Buffer): Promise<BatchOp | undefined> {
     const sealedRoot = await this.physical.get(ROOT_KEY_PATH);
     if (!sealedRoot) throw new Error('barrier is not initialized');
-    const rootKey = open(oldKek, ROOT_KEY_PATH, sealedRoot);
+    let rootKey: Buffer;
+    try {
+      rootKey = open(oldKek, ROOT_KEY_PATH, sealedRoot);
+    } catch (err) {
+      if (err instanceof DecryptError) return undefined;
+      throw err;
+    }
     try {
       return { type: 'put', key: ROOT_KEY_PATH, value: seal(newKek, 0, ROOT_KEY_PATH, rootKey) };
     } finally {

@@ -165,10 +165,12 @@ export class SealManager {
       const oldKek = await combineShares(cfg, shares, 'rekey failed');
       const newKek = randomBytes(32);
       try {
-        if (!(await this.barrier.verifyKek(oldKek))) return undefined;
+        // Opening the root key with the old key is the proof that the shares are right.
+        const rootOp = await this.barrier.rekeyRootOp(oldKek, newKek);
+        if (!rootOp) return undefined;
         const keys = newShares === 1 ? [Buffer.from(newKek)] : (await split(new Uint8Array(newKek), newShares, newThreshold)).map((s) => Buffer.from(s));
         const next: SealConfig = { type: 'shamir', secretShares: newShares, secretThreshold: newThreshold };
-        await this.physical.batch([await this.barrier.rekeyRootOp(oldKek, newKek), { type: 'put', key: CONFIG_PATH, value: Buffer.from(JSON.stringify(next)) }]);
+        await this.physical.batch([rootOp, { type: 'put', key: CONFIG_PATH, value: Buffer.from(JSON.stringify(next)) }]);
         // Dropped, not set: read again after the commit (a discarded transaction must not leave it behind).
         this.cached = undefined;
         return keys;

@@ -274,6 +274,13 @@ export function printSecret(io: Io, body: Record<string, unknown> | null, opts: 
   if (r.length > 0) io.out(formatKeyValueTable(r));
 }
 
+/** Print a plain (unenveloped) answer: one field of `body` raw, `body` as JSON, or `rows` as a Key/Value table. */
+export function printPlainBody(io: Io, body: Record<string, unknown>, opts: PrintOptions, rows: readonly (readonly [string, unknown])[]): void {
+  if (opts.field !== undefined) return printRawField(io, pickField(Object.entries(body), opts.field));
+  if (opts.format === 'json') return printJson(io, body);
+  io.out(formatKeyValueTable(rows));
+}
+
 /** Print a list of keys: one per line in table format, a JSON array with -format=json. */
 export function printKeys(io: Io, keys: readonly string[], format: Format): void {
   if (format === 'json') {

@@ -12,7 +12,7 @@ import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { action, addOutputOptions, makeClient, printOptions, readKeyShare, type CommandEnv } from '../common.js';
 import { usageError } from '../context.js';
-import { formatKeyValueTable, printJson, printRawField, pickField } from '../output.js';
+import { printPlainBody } from '../output.js';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -59,8 +59,6 @@ export function registerOperatorGenerateRoot(operator: Command, env: CommandEnv)
       if (opts.otp) client.addSecret(opts.otp);
       const status = async () => ((await client.request('GET', 'sys/generate-root/attempt', { action: 'reading the root generation status' })).body ?? {}) as Record<string, unknown>;
       const print = (body: Record<string, unknown>) => {
-        if (po.field !== undefined) return printRawField(ctx.io, pickField(Object.entries(body), po.field));
-        if (po.format === 'json') return printJson(ctx.io, body);
         const rows: [string, unknown][] = [
           ['Nonce', body.nonce ?? ''],
           ['Started', body.started ?? false],
@@ -70,7 +68,8 @@ export function registerOperatorGenerateRoot(operator: Command, env: CommandEnv)
         if (body.encoded_token) rows.push(['Encoded Token', body.encoded_token]);
         if (body.otp) rows.push(['OTP', body.otp]);
         rows.push(['OTP Length', body.otp_length ?? 0]);
-        ctx.io.out(formatKeyValueTable(rows));
+        printPlainBody(ctx.io, body, po, rows);
+        if (po.field !== undefined || po.format === 'json') return;
         if (body.otp) ctx.io.out('\nKeep the OTP: it is shown only now, and decodes the token the last share returns.\n');
         if (body.encoded_token) ctx.io.out('\nDecode it with: coffer operator generate-root -decode=<encoded token> -otp=<otp>\n');
       };

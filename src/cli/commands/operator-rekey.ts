@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { action, addOutputOptions, intArg, makeClient, printOptions, readKeyShare, type CommandEnv } from '../common.js';
 import { usageError } from '../context.js';
-import { formatKeyValueTable, printJson, printRawField, pickField } from '../output.js';
+import { printJson, printPlainBody } from '../output.js';
 
 interface Options {
   init?: boolean;
@@ -44,15 +44,13 @@ export function registerOperatorRekey(operator: Command, env: CommandEnv): void 
       const client = makeClient(ctx);
       const status = async () => ((await client.request('GET', 'sys/rekey/init', { action: 'reading the rekey status' })).body ?? {}) as Record<string, unknown>;
       const print = (body: Record<string, unknown>) => {
-        if (po.field !== undefined) return printRawField(ctx.io, pickField(Object.entries(body), po.field));
-        if (po.format === 'json') return printJson(ctx.io, body);
-        ctx.io.out(formatKeyValueTable([
+        printPlainBody(ctx.io, body, po, [
           ['Nonce', body.nonce ?? ''],
           ['Started', body.started ?? false],
           ['Rekey Progress', `${String(body.progress ?? 0)}/${String(body.required ?? 0)}`],
           ['New Shares', body.n ?? 0],
           ['New Threshold', body.t ?? 0],
-        ]));
+        ]);
       };
 
       if (opts.status) return print(await status());

@@ -10,7 +10,7 @@ import { registerOperatorRekey } from './operator-rekey.js';
 import { registerOperatorSnapshot } from './operator-snapshot.js';
 import { action, addOutputOptions, intArg, makeClient, printOptions, readKeyShare, type CommandEnv } from '../common.js';
 import { EXIT_USAGE, usageError } from '../context.js';
-import { formatKeyValueTable, formatTable, printJson, printRawField, pickField, type PrintOptions } from '../output.js';
+import { formatKeyValueTable, formatTable, printJson, printPlainBody, printRawField, pickField, type PrintOptions } from '../output.js';
 import type { Io } from '../context.js';
 
 /** The rows `coffer status` prints for a sys/seal-status answer. */
@@ -38,9 +38,7 @@ export function sealStatusRows(s: Record<string, unknown>): [string, unknown][] 
 }
 
 function printSealStatus(io: Io, body: Record<string, unknown>, opts: PrintOptions): void {
-  if (opts.field !== undefined) return printRawField(io, pickField(Object.entries(body), opts.field));
-  if (opts.format === 'json') return printJson(io, body);
-  io.out(formatKeyValueTable(sealStatusRows(body)));
+  printPlainBody(io, body, opts, sealStatusRows(body));
 }
 
 /** `coffer status`: exit 0 when unsealed, 2 when sealed, 1 on error (like vault). */
@@ -226,9 +224,7 @@ export function registerOperator(program: Command, env: CommandEnv): void {
     action(env, async (opts: { format?: string; field?: string }) => {
       const po = printOptions(ctx, opts);
       const status = await keyStatus(makeClient(ctx));
-      if (po.field !== undefined) return printRawField(ctx.io, pickField(Object.entries(status), po.field));
-      if (po.format === 'json') return printJson(ctx.io, status);
-      ctx.io.out(formatKeyValueTable(keyStatusRows(status)));
+      printPlainBody(ctx.io, status, po, keyStatusRows(status));
     }),
   );
 }
