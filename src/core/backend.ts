@@ -164,6 +164,8 @@ export interface SystemServiceFactory {
     logger: BackendServices['logger'];
     /** Whether `auth`'s policies grant `read` on `path` (for answers that must only name what the caller may see). */
     mayRead(auth: RequestAuth, path: string): Promise<boolean>;
+    /** Runs `fn` as a transaction of its own, committed when it resolves (run again on conflict), even inside a request's. */
+    detached<T>(fn: () => Promise<T>): Promise<T>;
   }): SystemService;
 }
 

@@ -207,6 +207,7 @@ export class Core {
     this.systemServices = (options.systemServices ?? []).map((f) => f.create({
       storage: new PrefixedStorage(this.barrier, `sys/${f.name}/`), now, logger: this.logger,
       mayRead: async (auth, path) => auth.isRoot || (await this.policies.acl(auth.policies)).check({ operation: 'read', path }).allowed,
+      detached: (fn) => this.transactions.detached(fn),
     }));
     this.systemBackend = createSystemBackend(this, this.systemServices.flatMap((s) => s.routes));
     this.tokenBackend = createTokenBackend({

@@ -1,7 +1,8 @@
 /**
- * A write queues its event for webhooks only while a subscription exists (the `subscribed` record,
- * read inside the write's transaction): without one nothing is queued, and no event of a write
- * that starts after a subscription's creation answered is ever missed, even while writes race it.
+ * A write queues its event for webhooks only while a subscription exists, and logs it for
+ * `sys/events/wait` only while a client watches (the `subscribed` record, read inside the write's
+ * transaction): without either nothing is written, and no event of a write that starts after a
+ * subscription's creation, or after a wait answered, is ever missed, even while writes race it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -39,12 +40,33 @@ describe('events: the outbox is skipped while nobody subscribes', () => {
     await s?.close();
   });
 
-  it('without a subscription a write queues nothing for webhooks; the recent-events log still has it', async () => {
-    const logBefore = await logged();
+  it('without a subscription or a waiting client a write queues and logs nothing; a wait makes the next writes log', async () => {
     await write('quiet/a', 'one');
     await write('quiet/a', 'two');
     assert.equal(await queued(), 0);
-    assert.equal(await logged(), logBefore + 2);
+    assert.equal(await logged(), 0, 'nobody waits: no recent-events log entry');
+    const first = await s.request('GET', '/v1/sys/events/wait');
+    assert.equal(first.status, 200, first.text);
+    const v = await write('quiet/a', 'three');
+    assert.equal(await logged(), 1);
+    const got = await s.request('GET', `/v1/sys/events/wait?after=${first.body.data.cursor}&timeout=1s`);
+    assert.deepEqual(got.body.data.events.map((e: { data: { ObjectName: string; Version: string } }) => `${e.data.ObjectName}@${e.data.Version}`), [`quiet/a@${v}`]);
+    assert.equal(await queued(), 0, 'a waiting client does not queue webhook deliveries');
+  });
+
+  it('a cursor older than the current watch (the lease lapsed meanwhile) gets an answer at once, with a fresh cursor', async () => {
+    s.clock.advance(60_000);
+    const first = await s.request('GET', '/v1/sys/events/wait');
+    const cursor = first.body.data.cursor as string;
+    // Eleven minutes later nobody has waited: the lease (ten minutes) has lapsed, writes stop logging.
+    s.clock.advance(11 * 60_000);
+    await write('quiet/b', 'unlogged');
+    const started = Date.now();
+    const res = await s.request('GET', `/v1/sys/events/wait?after=${cursor}&timeout=20s`);
+    assert.equal(res.status, 200, res.text);
+    assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
+    assert.deepEqual(res.body.data.events, []);
+    assert.ok(res.body.data.cursor > cursor, 'a fresh cursor');
   });
 
   it('a subscription makes the next write queue and deliver its event; deleting the last one stops queuing', async () => {
@@ -100,5 +122,41 @@ describe('events: the outbox is skipped while nobody subscribes', () => {
     const missed = due.filter((w) => !got.has(w.key)).map((w) => w.key);
     assert.deepEqual(missed, [], 'every write started after the creation answered is delivered');
     assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/race')).status, 204);
+  });
+
+  it('no event is missed of a write that starts after a wait took its cursor, while writes race the watch lease', async () => {
+    // A new lease: the earlier ones have lapsed.
+    s.clock.advance(11 * 60_000);
+    const writes: { key: string; startedAt: number }[] = [];
+    let answeredAt = Infinity;
+    let cursor = '';
+    let afterCursor = 0;
+    const writer = async (w: number) => {
+      for (let i = 0; afterCursor < 60 && i < 2000; i++) {
+        const startedAt = performance.now();
+        const version = await write(`watchrace/w${w}`, `${i}`);
+        writes.push({ key: `watchrace/w${w}@${version}`, startedAt });
+        if (startedAt > answeredAt) afterCursor++;
+      }
+    };
+    const watch = (async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await s.request('GET', '/v1/sys/events/wait');
+      assert.equal(res.status, 200, res.text);
+      cursor = res.body.data.cursor;
+      answeredAt = performance.now();
+    })();
+    await Promise.all([watch, ...Array.from({ length: 8 }, (_, w) => writer(w))]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const res = await s.request('GET', `/v1/sys/events/wait?after=${cursor}&timeout=1s&mounts=secret/`);
+      assert.equal(res.status, 200, res.text);
+      for (const e of res.body.data.events as { data: { ObjectName: string; Version: string } }[]) seen.add(`${e.data.ObjectName}@${e.data.Version}`);
+      if (res.body.data.events.length === 0) break;
+      cursor = res.body.data.cursor;
+    }
+    const due = writes.filter((w) => w.startedAt > answeredAt);
+    assert.ok(due.length >= 60, `writes after the cursor: ${due.length}`);
+    assert.deepEqual(due.filter((w) => !seen.has(w.key)).map((w) => w.key), [], 'every write started after the wait answered is in the log');
   });
 });

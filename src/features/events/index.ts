@@ -18,12 +18,15 @@ export function createEventsServiceFactory(options: EventsOptions = {}): SystemS
   const policy = new DestinationPolicy(options);
   return {
     name: 'events',
-    create({ storage, now, logger, mayRead }) {
+    create({ storage, now, logger, mayRead, detached }) {
       return {
-        routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead)],
+        routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead, detached)],
         events: {
           // Part of the caller's transaction: the event exists exactly when the write commits.
-          emit: async (e: SecretEvent) => storage.batch(await emitOps(storage, e, now())),
+          emit: async (e: SecretEvent) => {
+            const ops = await emitOps(storage, e, now());
+            if (ops.length > 0) await storage.batch(ops);
+          },
           watchExpiry: (key, e) => watchExpiry(storage, key, e),
         },
         tick: async () => {

@@ -5,7 +5,10 @@
  * - `outbox/<time>-<id>`: an event an engine emitted inside a request's transaction;
  * - `queue/<due>-<id>`: one delivery to one subscription, waiting for its (next) attempt;
  * - `dead/<time>-<id>`: a delivery that failed every attempt (`sys/events/dead-letters`);
- * - `subscribed`: whether any subscription exists (see subscribedState).
+ * - `log/<time>-<id>`: the recent-events log that `sys/events/wait` reads, written only while a
+ *   waiting client is watching (see emitOps);
+ * - `subscribed`: whether any subscription exists and until when a waiting client is watching
+ *   (see subscribedState).
  *
  * Times are zero-padded milliseconds, so the one-level, byte-ordered listing is time-ordered and
  * the worker reads only the head of each list.
@@ -118,19 +121,26 @@ export function del(key: string) {
 }
 
 /**
- * The batch ops that record `e` (raised at `now`): in the recent-events log, and queued for
- * fan-out to webhooks unless `outbox` is false (no subscription exists: see emitOps).
+ * The batch ops that record `e` (raised at `now`): queued for fan-out to webhooks unless `outbox`
+ * is false (no subscription exists), and in the recent-events log unless `log` is false (nobody
+ * is watching: see emitOps).
  */
-export function eventOps(e: SecretEvent, now: number, watch?: WatchRef, outbox = true) {
+export function eventOps(e: SecretEvent, now: number, watch?: WatchRef, outbox = true, log = true) {
+  if (!outbox && !log) return [];
   const event = gridEvent(e, now);
-  const log: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
-  const logOp = putJson(timedKey(LOG, now, event.id), log);
-  if (!outbox) return [logOp];
-  const entry: OutboxEntry = { type: e.type, mount: e.mount, event, ...(watch ? { watch } : {}) };
-  return [putJson(timedKey(OUTBOX, now, event.id), entry), logOp];
+  const ops: ReturnType<typeof putJson>[] = [];
+  if (outbox) {
+    const entry: OutboxEntry = { type: e.type, mount: e.mount, event, ...(watch ? { watch } : {}) };
+    ops.push(putJson(timedKey(OUTBOX, now, event.id), entry));
+  }
+  if (log) {
+    const entry: LogEntry = { type: e.type, mount: e.mount, readPath: e.readPath, event };
+    ops.push(putJson(timedKey(LOG, now, event.id), entry));
+  }
+  return ops;
 }
 
-/** `subscribed`: whether a subscription exists, and a counter bumped by every write of it. */
+/** `subscribed`: whether a subscription exists, whether a waiting client watches, and a counter bumped by every write of it. */
 export const SUBSCRIBED = 'subscribed';
 
 /** The value at SUBSCRIBED. */
@@ -138,18 +148,25 @@ export interface SubscribedState {
   any: boolean;
   /** Bumped on every write, so two writers of the same `any` still change the stored value. */
   epoch: number;
+  /**
+   * Until when (core clock, ms) a `sys/events/wait` client counts as watching: requests write
+   * the recent-events log only until then. Absent (older records): nobody watches.
+   */
+  watchedUntil?: number;
+  /** When the current unbroken watch began (see keepWatched). */
+  watchedSince?: number;
 }
 
 /**
- * Whether any subscription exists, read inside the caller's transaction (the read is a commit
- * condition). Absent (a store from before this key, or no event yet) it is worked out from the
- * subscriptions and written in the same transaction.
+ * Whether any subscription exists and until when a client watches, read inside the caller's
+ * transaction (the read is a commit condition). Absent (a store from before this key, or no
+ * event yet) it is worked out from the subscriptions and written in the same transaction.
  *
- * Invariant (no event is lost to a new subscription): SUBSCRIBED is written only by transactions
- * that read it first (this, and every subscription write and delete: setSubscribedOp), and every
- * subscription write rewrites it. So a request that emits after a subscription's creation
- * committed either reads `any: true` or conflicts at its commit and runs again
- * (test/events/outbox-skip.test.ts).
+ * Invariant (no event is lost to a new subscription or a new watcher): SUBSCRIBED is written only
+ * by transactions that read it first (this, every subscription write and delete:
+ * setSubscribedOp, and the watch lease: keepWatched), and each of them rewrites it. So a request
+ * that emits after a subscription's creation, or after a watch lease, committed either reads it
+ * or conflicts at its commit and runs again (test/events/outbox-skip.test.ts).
  */
 export async function subscribedState(storage: Storage): Promise<SubscribedState> {
   const state = await readJson<SubscribedState>(storage, SUBSCRIBED);
@@ -162,15 +179,38 @@ export async function subscribedState(storage: Storage): Promise<SubscribedState
 /** The batch op that records `any` (after reading the state in the same transaction: see subscribedState). */
 export async function setSubscribedOp(storage: Storage, any: boolean) {
   const state = await subscribedState(storage);
-  return putJson(SUBSCRIBED, { any, epoch: state.epoch + 1 } satisfies SubscribedState);
+  return putJson(SUBSCRIBED, { ...state, any, epoch: state.epoch + 1 } satisfies SubscribedState);
+}
+
+/** A watch lease lasts as long as the log keeps an event: a client away longer has lost events anyway. */
+export const WATCH_LEASE_MS = LOG_KEEP_MS;
+/** A wait renews the lease once less than this is left of it: at most one write a minute while clients wait. */
+const WATCH_RENEW_BELOW_MS = WATCH_LEASE_MS - 60_000;
+
+/**
+ * Inside a transaction of its own (committed before the wait reads the log): makes sure the
+ * watch lease runs at least WATCH_RENEW_BELOW_MS past `now`, and returns since when the log has
+ * been written without a break. A lease that had lapsed starts a new watch at `now`.
+ */
+export async function keepWatched(storage: Storage, now: number): Promise<number> {
+  const state = await subscribedState(storage);
+  const until = state.watchedUntil ?? 0;
+  const live = until > now;
+  const since = live ? (state.watchedSince ?? now) : now;
+  if (until - now < WATCH_RENEW_BELOW_MS) {
+    await storage.batch([putJson(SUBSCRIBED, { ...state, epoch: state.epoch + 1, watchedUntil: now + WATCH_LEASE_MS, watchedSince: since } satisfies SubscribedState)]);
+  }
+  return since;
 }
 
 /**
- * The ops that record `e` emitted by a request: no outbox entry while no subscription exists
- * (most servers have none: the entry and its fan-out were a large share of a write's cost).
+ * The ops that record `e` emitted by a request: no outbox entry while no subscription exists,
+ * and no log entry while no client waits on `sys/events/wait` (most servers have neither: the
+ * two entries were about a fifth of a KV write's CPU).
  */
 export async function emitOps(storage: Storage, e: SecretEvent, now: number) {
-  return eventOps(e, now, undefined, (await subscribedState(storage)).any);
+  const state = await subscribedState(storage);
+  return eventOps(e, now, undefined, state.any, (state.watchedUntil ?? 0) > now);
 }
 
 /** Entries dropped per prefix and tick by trimOld. */

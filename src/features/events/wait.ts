@@ -8,12 +8,20 @@
  * storage (a listing, which sees other nodes' commits), so it works on any node of a cluster and
  * holds no lock; an event commits a few milliseconds after its timestamp, so a client should also
  * re-check its secrets when a wait times out.
+ *
+ * Requests write the log only while a client watches (store.ts emitOps): every wait first renews
+ * the watch lease in a transaction of its own (keepWatched), and only then takes its cursor or
+ * reads the log. A write that did not log its event therefore committed before the lease did
+ * (it read the lease as a commit condition), i.e. before any cursor handed out since. A cursor
+ * older than the current watch (the lease had lapsed: no client waited for LOG_KEEP_MS) may miss
+ * events in between: such a wait answers at once, with the events the log has and a fresh
+ * cursor, and the client re-checks its secrets as after any answer.
  */
 import type { Route, RequestAuth } from '../../core/backend.js';
 import { badRequest } from '../../core/errors.js';
 import { optDuration, optString, optStringList } from '../../core/fields.js';
 import type { Storage } from '../../storage/types.js';
-import { LOG, keyTime, readJson, type LogEntry } from './store.js';
+import { LOG, keepWatched, keyTime, readJson, type LogEntry } from './store.js';
 
 /** `<time>` or `<time>.<id>,<id>...`: the newest millisecond seen and the events of it already returned. */
 const CURSOR = /^\d{15}(\.[0-9a-f-]{36}(,[0-9a-f-]{36})*)?$/;
@@ -49,18 +57,26 @@ function formatCursor(c: Cursor): string {
 }
 
 /** The route (relative to `sys/`). */
-export function waitRoute(storage: Storage, now: () => number, mayRead: (auth: RequestAuth, path: string) => Promise<boolean>): Route {
+export function waitRoute(
+  storage: Storage, now: () => number, mayRead: (auth: RequestAuth, path: string) => Promise<boolean>,
+  detached: <T>(fn: () => Promise<T>) => Promise<T>,
+): Route {
   return {
     pattern: /^events\/wait$/,
     fields: ['after', 'mounts', 'timeout'],
     operations: {
       read: async (req) => {
         const after = optString(req.data, 'after');
-        const cursor: Cursor = after === undefined ? { time: now(), seen: new Set() } : parseCursor(after);
+        const given = after === undefined ? undefined : parseCursor(after);
         const timeout = optDuration(req.data, 'timeout') ?? DEFAULT_WAIT_S;
         if (timeout > MAX_WAIT_S) throw badRequest(`invalid value for "timeout": at most ${MAX_WAIT_S}s`);
         const mounts = (optStringList(req.data, 'mounts') ?? []).map((m) => (m.endsWith('/') ? m : `${m}/`));
-        if (after === undefined) return { data: { events: [], cursor: formatCursor(cursor) } };
+        // Committed before the cursor is taken and before the log is read (see the module comment).
+        const watchedSince = await detached(() => keepWatched(storage, now()));
+        const cursor: Cursor = given ?? { time: now(), seen: new Set() };
+        if (given === undefined) return { data: { events: [], cursor: formatCursor(cursor) } };
+        // The log may lack events after the cursor: answer after one sweep, whatever it finds.
+        const gap = given.time < watchedSince;
         const deadline = Date.now() + timeout * 1000;
         const events: unknown[] = [];
         for (;;) {
@@ -84,6 +100,7 @@ export function waitRoute(storage: Storage, now: () => number, mayRead: (auth: R
             if (keys.length < PAGE) break;
             from = keys[keys.length - 1]!;
           }
+          if (gap) return { data: { events, cursor: formatCursor(events.length > 0 ? cursor : { time: now(), seen: new Set() }) } };
           if (events.length > 0 || Date.now() >= deadline) return { data: { events, cursor: formatCursor(cursor) } };
           // Real time, not the core clock: this bounds how long the request is held.
           await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
