@@ -214,11 +214,20 @@ export class Barrier implements Storage {
     });
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const raw = await this.readSealed(key);
-    if (raw === undefined) return undefined;
-    const k = this.requireKeyring().keyFor(termOf(raw)) ?? (await this.reloadedKeyFor(key, raw));
-    return this.openWith(k, key, raw);
+  get(key: string): Promise<Uint8Array | undefined> {
+    // One promise step on the hot path, like getDecoded.
+    let read: Promise<Uint8Array | undefined>;
+    try {
+      read = this.readSealed(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return read.then((raw) => {
+      if (raw === undefined) return undefined;
+      const k = this.requireKeyring().keyFor(termOf(raw));
+      if (!k) return this.reloadedKeyFor(key, raw).then((reloaded) => this.openWith(reloaded, key, raw));
+      return this.openWith(k, key, raw);
+    });
   }
 
   /**
@@ -318,17 +327,22 @@ export class Barrier implements Storage {
     return keys.filter((k) => !(prefix + k).startsWith(SEAL_PREFIX));
   }
 
-  async batch(ops: BatchOp[]): Promise<void> {
-    const physicalOps: BatchOp[] = ops.map((op) => {
-      checkKey(op.key);
-      if (op.type === 'delete') {
-        this.memo.delete(op.key);
-        return op;
-      }
-      return { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) };
-    });
-    await this.physical.batch(physicalOps);
-    await this.maybeAutoRotate();
+  batch(ops: BatchOp[]): Promise<void> {
+    let physicalOps: BatchOp[];
+    try {
+      physicalOps = ops.map((op) => {
+        checkKey(op.key);
+        if (op.type === 'delete') {
+          this.memo.delete(op.key);
+          return op;
+        }
+        return { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) };
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // One promise step unless the keyring is due for rotation.
+    return this.physical.batch(physicalOps).then(() => (this.rotationDue() ? this.rotate().then(() => undefined) : undefined));
   }
 
   async close(): Promise<void> {
@@ -346,8 +360,13 @@ export class Barrier implements Storage {
   }
 
   private async maybeAutoRotate(): Promise<void> {
+    if (this.rotationDue()) await this.rotate();
+  }
+
+  /** The active term has sealed as many values as a term may (see maxOperations). */
+  private rotationDue(): boolean {
     const ring = this.keyring;
-    if (ring && ring.activeTerm.encryptions >= this.maxOperations) await this.rotate();
+    return ring !== undefined && ring.activeTerm.encryptions >= this.maxOperations;
   }
 
   private requireKeyring(): Keyring {

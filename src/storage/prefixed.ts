@@ -41,8 +41,16 @@ export class PrefixedStorage implements Storage {
   }
 
   /** Read `prefix + key`. */
-  async get(key: string): Promise<Uint8Array | undefined> {
-    return this.inner.get(this.full(key));
+  get(key: string): Promise<Uint8Array | undefined> {
+    // Not async: a view adds no promise of its own to every read (each one costs hook work
+    // while a transaction runs); a bad key still rejects rather than throws.
+    let full: string;
+    try {
+      full = this.full(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.inner.get(full);
   }
 
   /** Decoded read of `prefix + key`, shared when the inner storage shares them (see decoded.ts). */
@@ -75,12 +83,18 @@ export class PrefixedStorage implements Storage {
   }
 
   /** Apply the operations, each key (and each condition's key) moved under the prefix, atomically. */
-  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
-    validateBatch(ops);
-    validateConditions(conditions);
-    ops.forEach((op, i) => checkInside(op.key, `batch operation ${i}: storage key`));
-    conditions?.forEach((c, i) => checkInside(c.key, `batch condition ${i}: storage key`));
-    const moved = ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key }));
+  batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
+    // Not async, like get; a bad batch still rejects rather than throws.
+    let moved: BatchOp[];
+    try {
+      validateBatch(ops);
+      validateConditions(conditions);
+      ops.forEach((op, i) => checkInside(op.key, `batch operation ${i}: storage key`));
+      conditions?.forEach((c, i) => checkInside(c.key, `batch condition ${i}: storage key`));
+      moved = ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (conditions === undefined) return this.inner.batch(moved);
     return this.inner.batch(moved, conditions.map((c) => ({ key: this.prefix + c.key, value: c.value })));
   }

@@ -145,11 +145,16 @@ export class TransactionalStorage implements NamedStorage {
   }
 
   /** Inside a transaction: the buffered value, else the first value read (repeatable), else the inner storage's (recorded for the commit check). */
-  async get(key: string): Promise<Uint8Array | undefined> {
+  get(key: string): Promise<Uint8Array | undefined> {
+    // Not async: one promise per read, not three (each costs hook work while a transaction runs).
     const tx = this.als.getStore();
     if (tx === undefined) return this.inner.get(key);
-    validateKey(key);
-    return copy(await this.txRead(tx, key));
+    try {
+      validateKey(key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.txRead(tx, key).then(copy);
   }
 
   /** Inside a transaction: buffered until commit. */
@@ -200,12 +205,25 @@ export class TransactionalStorage implements NamedStorage {
    * batch). Conditions are checked against the transaction's view now (and, being reads,
    * again at commit); one that does not hold throws ConflictError and buffers nothing.
    */
-  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
+  batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
     const tx = this.als.getStore();
     if (tx === undefined) return this.inner.batch(ops, conditions);
+    if (conditions !== undefined && conditions.length > 0) return this.checkedBatch(tx, ops, conditions);
+    // The common case (no conditions) in one step: no async function's promises.
+    try {
+      validateBatch(ops);
+      for (const op of ops) this.buffer(tx, op.key, op.type === 'put' ? Buffer.from(op.value) : undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
+  }
+
+  /** batch() with conditions, inside a transaction: checked against its view first. */
+  private async checkedBatch(tx: Tx, ops: BatchOp[], conditions: BatchCondition[]): Promise<void> {
     validateBatch(ops);
     validateConditions(conditions);
-    for (const c of conditions ?? []) {
+    for (const c of conditions) {
       if (!sameValue(await this.txRead(tx, c.key), c.value)) throw new ConflictError();
     }
     for (const op of ops) this.buffer(tx, op.key, op.type === 'put' ? Buffer.from(op.value) : undefined);
@@ -229,13 +247,14 @@ export class TransactionalStorage implements NamedStorage {
   }
 
   /** The transaction's view of `key` (not copied). */
-  private async txRead(tx: Tx, key: string): Promise<Uint8Array | undefined> {
-    if (tx.writes.has(key)) return tx.writes.get(key);
-    if (tx.reads.has(key)) return tx.reads.get(key);
-    const value = await this.inner.get(key);
-    // Two concurrent first reads of one key inside fn: keep the first answer, so the view stays repeatable.
-    if (!tx.reads.has(key) && !tx.writes.has(key)) tx.reads.set(key, value);
-    return tx.writes.has(key) ? tx.writes.get(key) : tx.reads.get(key);
+  private txRead(tx: Tx, key: string): Promise<Uint8Array | undefined> {
+    if (tx.writes.has(key)) return Promise.resolve(tx.writes.get(key));
+    if (tx.reads.has(key)) return Promise.resolve(tx.reads.get(key));
+    return this.inner.get(key).then((value) => {
+      // Two concurrent first reads of one key inside fn: keep the first answer, so the view stays repeatable.
+      if (!tx.reads.has(key) && !tx.writes.has(key)) tx.reads.set(key, value);
+      return tx.writes.has(key) ? tx.writes.get(key) : tx.reads.get(key);
+    });
   }
 
   private buffer(tx: Tx, key: string, value: Uint8Array | undefined): void {

@@ -15,13 +15,8 @@ export class InstrumentedStorage implements NamedStorage {
     if (inner.changes !== undefined) this.changes = inner.changes;
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.get(key);
-    } finally {
-      this.metrics.observeStorage('get', t0);
-    }
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.timed('get', () => this.inner.get(key));
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
@@ -60,13 +55,33 @@ export class InstrumentedStorage implements NamedStorage {
     }
   }
 
-  async batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
+  batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
+    return this.timed('batch', () => this.inner.batch(ops, conditions));
+  }
+
+  /**
+   * `op()` timed, in one promise step rather than an async function's (every read and commit
+   * passes here, and each promise costs hook work while a transaction runs).
+   */
+  private timed<T>(operation: 'get' | 'batch', op: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
+    let result: Promise<T>;
     try {
-      return await this.inner.batch(ops, conditions);
-    } finally {
-      this.metrics.observeStorage('batch', t0);
+      result = op();
+    } catch (err) {
+      this.metrics.observeStorage(operation, t0);
+      return Promise.reject(err);
     }
+    return result.then(
+      (value) => {
+        this.metrics.observeStorage(operation, t0);
+        return value;
+      },
+      (err: unknown) => {
+        this.metrics.observeStorage(operation, t0);
+        throw err;
+      },
+    );
   }
 
   /** Whole-store copies are not timed per entry: passed through. */
