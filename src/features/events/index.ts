@@ -23,10 +23,7 @@ export function createEventsServiceFactory(options: EventsOptions = {}): SystemS
         routes: [...subscriptionRoutes(storage, now, policy), waitRoute(storage, now, mayRead, detached)],
         events: {
           // Part of the caller's transaction: the event exists exactly when the write commits.
-          emit: async (e: SecretEvent) => {
-            const ops = await emitOps(storage, e, now());
-            if (ops.length > 0) await storage.batch(ops);
-          },
+          emit: (e: SecretEvent) => emitOps(storage, e, now()).then((ops) => (ops.length > 0 ? storage.batch(ops) : undefined)),
           watchExpiry: (key, e) => watchExpiry(storage, key, e),
         },
         tick: async () => {

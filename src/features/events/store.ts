@@ -105,9 +105,8 @@ export function keyTime(key: string): number {
 }
 
 /** Reads a JSON record, or undefined. */
-export async function readJson<T>(storage: Storage, key: string): Promise<T | undefined> {
-  const raw = await storage.get(key);
-  return raw ? decodeJson<T>(raw) : undefined;
+export function readJson<T>(storage: Storage, key: string): Promise<T | undefined> {
+  return storage.get(key).then((raw) => (raw ? decodeJson<T>(raw) : undefined));
 }
 
 /** A batch `put` of a JSON record. */
@@ -168,9 +167,13 @@ export interface SubscribedState {
  * that emits after a subscription's creation, or after a watch lease, committed either reads it
  * or conflicts at its commit and runs again (test/events/outbox-skip.test.ts).
  */
-export async function subscribedState(storage: Storage): Promise<SubscribedState> {
-  const state = await readJson<SubscribedState>(storage, SUBSCRIBED);
-  if (state !== undefined) return state;
+export function subscribedState(storage: Storage): Promise<SubscribedState> {
+  // Every emitting write reads it: one promise step when it exists.
+  return readJson<SubscribedState>(storage, SUBSCRIBED).then((state) => state ?? freshSubscribedState(storage));
+}
+
+/** subscribedState when the record is absent: worked out from the subscriptions and written. */
+async function freshSubscribedState(storage: Storage): Promise<SubscribedState> {
   const fresh = { any: (await storage.list(SUB, { limit: 1 })).length > 0, epoch: 0 };
   await storage.batch([putJson(SUBSCRIBED, fresh)]);
   return fresh;
@@ -208,9 +211,8 @@ export async function keepWatched(storage: Storage, now: number): Promise<number
  * and no log entry while no client waits on `sys/events/wait` (most servers have neither: the
  * two entries were about a fifth of a KV write's CPU).
  */
-export async function emitOps(storage: Storage, e: SecretEvent, now: number) {
-  const state = await subscribedState(storage);
-  return eventOps(e, now, undefined, state.any, (state.watchedUntil ?? 0) > now);
+export function emitOps(storage: Storage, e: SecretEvent, now: number) {
+  return subscribedState(storage).then((state) => eventOps(e, now, undefined, state.any, (state.watchedUntil ?? 0) > now));
 }
 
 /** Entries dropped per prefix and tick by trimOld. */

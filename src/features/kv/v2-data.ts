@@ -14,7 +14,7 @@ import { readMetaShared, readVersionDataShared, sharedVersionView } from './v2-r
 import { KV_EXPIRES_AT, kvExpiry, syncKvExpiryWithCurrent, watchKvExpiry } from './expiry.js';
 import { checkCas, readCas, requireDataField } from './v2-fields.js';
 import {
-  addVersion, emptyMeta, isDeleted, isLive, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
+  addVersion, emptyMeta, isDeleted, isLive, metaKey, putMetaOp, readConfig, readMeta, readVersionData, versionKey, versionView,
   type KeyMeta, type KvConfig,
 } from './v2-store.js';
 
@@ -28,7 +28,8 @@ export function dataRoute(deps: KvDeps): Route {
     delete: (req) => deleteLatest(deps, req),
   }, {
     // The ACL asks for `create` on a new secret and `update` on an existing one.
-    existenceCheck: async (req) => isValidSecretPath(req.params.path) && (await readMeta(req.storage, req.params.path!)) !== undefined,
+    // Whether metadata is stored, without decoding it (the write reads it again, from the transaction).
+    existenceCheck: (req) => (isValidSecretPath(req.params.path) ? req.storage.get(metaKey(req.params.path!)).then((raw) => raw !== undefined) : Promise.resolve(false)),
     // The secret's keys live inside `data`; a key beside it (e.g. `cas` instead of `options.cas`) is a mistake worth a warning.
     fields: ['data', 'options', 'version'],
     // A read only reads (the shared decoded reads of v2-read.ts): no transaction (Route.readOnly).

@@ -75,10 +75,11 @@ export function versionKey(path: string, version: number): string {
 }
 
 /** Reads the mount config (defaults when never written). */
-export async function readConfig(storage: Storage): Promise<KvConfig> {
-  const raw = await storage.get(CONFIG_KEY);
-  const stored = raw ? decodeJson<Partial<KvConfig>>(raw) : {};
-  return { maxVersions: stored.maxVersions ?? 0, casRequired: stored.casRequired ?? false, deleteVersionAfter: stored.deleteVersionAfter ?? 0 };
+export function readConfig(storage: Storage): Promise<KvConfig> {
+  return storage.get(CONFIG_KEY).then((raw) => {
+    const stored = raw ? decodeJson<Partial<KvConfig>>(raw) : {};
+    return { maxVersions: stored.maxVersions ?? 0, casRequired: stored.casRequired ?? false, deleteVersionAfter: stored.deleteVersionAfter ?? 0 };
+  });
 }
 
 /** Writes the mount config. */
@@ -87,9 +88,9 @@ export async function writeConfig(storage: Storage, config: KvConfig): Promise<v
 }
 
 /** Reads a secret's metadata; undefined when the secret has none. */
-export async function readMeta(storage: Storage, path: string): Promise<KeyMeta | undefined> {
-  const raw = await storage.get(metaKey(path));
-  return raw ? decodeJson<KeyMeta>(raw) : undefined;
+export function readMeta(storage: Storage, path: string): Promise<KeyMeta | undefined> {
+  // One promise step (every write reads it): not an async function's two.
+  return storage.get(metaKey(path)).then((raw) => (raw ? decodeJson<KeyMeta>(raw) : undefined));
 }
 
 /** The batch op that writes `meta`. */
