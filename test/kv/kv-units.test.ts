@@ -125,4 +125,17 @@ describe('KeyedMutex', () => {
     await assert.rejects(mutex.run('k', async () => { throw new Error('boom'); }), /boom/);
     assert.equal(await mutex.run('k', async () => 42), 42);
   });
+
+  it('a task that throws before returning a promise rejects its run and releases the key', async () => {
+    const mutex = new KeyedMutex();
+    const thrower = (): Promise<number> => {
+      throw new Error('sync boom');
+    };
+    await assert.rejects(mutex.run('k', thrower), /sync boom/);
+    const held = mutex.run('k', async () => 'held');
+    await assert.rejects(mutex.run('k', thrower), /sync boom/, 'queued behind another run too');
+    assert.equal(await held, 'held');
+    assert.equal(await mutex.run('k', async () => 7), 7);
+    assert.equal(mutex.size, 0);
+  });
 });
