@@ -147,6 +147,13 @@ export function startHello(tls) {
   return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `${tls ? 'https' : 'http'}://127.0.0.1:${String(d).trim()}` })));
 }
 
+/** Starts bench/floor-server.mjs (`mode` read or write, its files in `dir`) in a child process. */
+export function startFloor(mode, dir) {
+  const args = [join(root, 'bench/floor-server.mjs'), mode, join(dir, `floor-${mode}-audit.log`), join(dir, `floor-${mode}.db`)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` })));
+}
+
 /**
  * Runs autocannon in a child process (bench/cannon.mjs) against `url` with `req` (path, method,
  * headers, body; `{n}` in path/body becomes the request number modulo `connections` and `{v}`

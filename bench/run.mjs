@@ -4,6 +4,7 @@
 // numbers drift between runs on shared machines; ratios much less). See bench/README.md.
 //
 //   baseline      bare node:http hello world (and bare node:https for the Key Vault line)
+//   floors        bench/floor-server.mjs: the required work alone (audit lines; a durable sealed row)
 //   kv-read       GET /v1/secret/data/bench with a policy token
 //   approle       POST /v1/auth/approle/login (each login stores a token durably)
 //   transit       encrypt 1 KiB; batch encrypt 1,000 x 1 KiB against Node's own AES-256-GCM
@@ -24,7 +25,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { api, cannon, fmtInt, initStatic, median, pgReachable, rawEngine, root, startCoffer, startHello, stop } from './lib.mjs';
+import { api, cannon, fmtInt, initStatic, median, pgReachable, rawEngine, root, startCoffer, startFloor, startHello, stop } from './lib.mjs';
 import { kvWriteSetup, scenarios } from './scenarios.mjs';
 import { runHaBench } from './ha.mjs';
 import { runScale } from './scale.mjs';
@@ -140,6 +141,11 @@ try {
     console.log(header);
     const base = await measure(hello, { path: '/' });
     console.log(row('baseline: node:http hello world', base));
+    // What an audited read costs with nothing of Coffer's own work: the read target's floor.
+    const readFloor = await startFloor('read', dir);
+    children.push(readFloor.child);
+    console.log(row('floor: hello world + 2 audit lines', await measure(readFloor, { path: '/v1/secret/data/bench' }), base));
+    await stop(readFloor.child);
 
     const http = await cofferWithAudit(join(dir, 'http'));
     children.push(http.target.child);
@@ -179,6 +185,12 @@ try {
     raws.sort((a, b) => a.rps - b.rps);
     const raw = raws[Math.floor(raws.length / 2)];
     console.log(`${'raw better-sqlite3 INSERT, 1 fsync\'d txn each'.padEnd(44)} ${fmtInt(raw.rps).padStart(7)} inserts/s, ${fmtInt(raw.cpuUs)} µs CPU/insert   Coffer ÷ raw: ${(w.rps / raw.rps).toFixed(2)} (Coffer group-commits concurrent writes into one fsync)`);
+    // A durable audited write with nothing of Coffer's own work: how far group commit can take it.
+    const writeFloor = await startFloor('write', dir);
+    children.push(writeFloor.child);
+    const fw = await measure(writeFloor, writeReq);
+    console.log(`${row('floor: HTTP + sealed row + 2 audit lines', fw, base)}   floor ÷ raw: ${(fw.rps / raw.rps).toFixed(2)}`);
+    await stop(writeFloor.child);
 
     if (await pgReachable(pgUrl)) {
       const pgRaw = await rawEngine('raw-pg.mjs', [pgUrl, seconds, connections]);
