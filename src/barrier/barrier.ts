@@ -10,6 +10,7 @@
  */
 import type { BatchOp, ListOptions, Storage } from '../storage/types.js';
 import type { Decoder } from '../storage/decoded.js';
+import { promiseOf } from '../storage/promise-step.js';
 import { DecryptError, open, seal, termOf } from './aead.js';
 import { DEFAULT_MAX_OPERATIONS, Keyring, type KeyTerm } from './keyring.js';
 import { PlainMemo } from './plain-memo.js';
@@ -215,14 +216,8 @@ export class Barrier implements Storage {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    // One promise step on the hot path, like getDecoded.
-    let read: Promise<Uint8Array | undefined>;
-    try {
-      read = this.readSealed(key);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return read.then((raw) => {
+    // One promise step on the hot path, like getDecoded (see promise-step.ts).
+    return promiseOf(() => this.readSealed(key)).then((raw) => {
       if (raw === undefined) return undefined;
       const k = this.requireKeyring().keyFor(termOf(raw));
       if (!k) return this.reloadedKeyFor(key, raw).then((reloaded) => this.openWith(reloaded, key, raw));
@@ -242,13 +237,7 @@ export class Barrier implements Storage {
    */
   getDecoded<T>(key: string, decode: Decoder<T>): Promise<T | undefined> {
     // One promise step on the hot path (a read of a memoized value), not an async function's two.
-    let read: Promise<Uint8Array | undefined>;
-    try {
-      read = this.readSealed(key);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return read.then((raw) => (raw === undefined ? undefined : this.decoded(key, raw, decode)));
+    return promiseOf(() => this.readSealed(key)).then((raw) => (raw === undefined ? undefined : this.decoded(key, raw, decode)));
   }
 
   /** getDecoded's value for `raw` read at `key`: the memo's, or decoded now (and remembered). */
@@ -328,9 +317,8 @@ export class Barrier implements Storage {
   }
 
   batch(ops: BatchOp[]): Promise<void> {
-    let physicalOps: BatchOp[];
-    try {
-      physicalOps = ops.map((op) => {
+    return promiseOf(() => {
+      const physicalOps: BatchOp[] = ops.map((op) => {
         checkKey(op.key);
         if (op.type === 'delete') {
           this.memo.delete(op.key);
@@ -338,11 +326,8 @@ export class Barrier implements Storage {
         }
         return { type: 'put', key: op.key, value: this.encrypt(op.key, op.value) };
       });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    // One promise step unless the keyring is due for rotation.
-    return this.physical.batch(physicalOps).then(() => (this.rotationDue() ? this.rotate().then(() => undefined) : undefined));
+      return this.physical.batch(physicalOps).then(() => this.maybeAutoRotate());
+    });
   }
 
   async close(): Promise<void> {
@@ -359,14 +344,11 @@ export class Barrier implements Storage {
     return sealed;
   }
 
-  private async maybeAutoRotate(): Promise<void> {
-    if (this.rotationDue()) await this.rotate();
-  }
-
-  /** The active term has sealed as many values as a term may (see maxOperations). */
-  private rotationDue(): boolean {
+  /** Rotates once the active term has sealed as many values as a term may; no promise at all otherwise (every write calls it). */
+  private maybeAutoRotate(): Promise<void> | undefined {
     const ring = this.keyring;
-    return ring !== undefined && ring.activeTerm.encryptions >= this.maxOperations;
+    if (ring && ring.activeTerm.encryptions >= this.maxOperations) return this.rotate().then(() => undefined);
+    return undefined;
   }
 
   private requireKeyring(): Keyring {

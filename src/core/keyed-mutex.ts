@@ -4,6 +4,7 @@
  * process. Different keys never wait on each other. Several nodes sharing one database need a
  * storage-level guard on top (see the notes on multi-node operation).
  */
+import { promiseOf } from '../storage/promise-step.js';
 
 /** Serialises async work per key. */
 export class KeyedMutex {
@@ -28,7 +29,7 @@ export class KeyedMutex {
       // Drop the entry when nobody queued behind us, so the map does not grow with every key ever written.
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
-    const result = previous === undefined ? start(fn) : previous.then(fn);
+    const result = previous === undefined ? promiseOf(fn) : previous.then(fn);
     return result.then(
       (value) => {
         finish();
@@ -44,14 +45,5 @@ export class KeyedMutex {
   /** Number of keys with work queued or running (for tests). */
   get size(): number {
     return this.tails.size;
-  }
-}
-
-/** `fn()`, with a synchronous throw turned into a rejection. */
-function start<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (err) {
-    return Promise.reject(err);
   }
 }

@@ -7,6 +7,7 @@
 
 import { validateBatch, validateConditions, validateKey, validatePrefix } from './keys.js';
 import { getDecoded, type Decoder } from './decoded.js';
+import { promiseOf } from './promise-step.js';
 import type { BatchCondition, BatchOp, ListOptions, Storage } from './types.js';
 
 /** Whether a `/`-separated path has a `..` segment (without splitting it: this runs for every key of every call). */
@@ -42,15 +43,8 @@ export class PrefixedStorage implements Storage {
 
   /** Read `prefix + key`. */
   get(key: string): Promise<Uint8Array | undefined> {
-    // Not async: a view adds no promise of its own to every read (each one costs hook work
-    // while a transaction runs); a bad key still rejects rather than throws.
-    let full: string;
-    try {
-      full = this.full(key);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.inner.get(full);
+    // A view adds no promise of its own to every read (see promise-step.ts).
+    return promiseOf(() => this.inner.get(this.full(key)));
   }
 
   /** Decoded read of `prefix + key`, shared when the inner storage shares them (see decoded.ts). */
@@ -84,19 +78,16 @@ export class PrefixedStorage implements Storage {
 
   /** Apply the operations, each key (and each condition's key) moved under the prefix, atomically. */
   batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
-    // Not async, like get; a bad batch still rejects rather than throws.
-    let moved: BatchOp[];
-    try {
+    // No promise of its own, like get.
+    return promiseOf(() => {
       validateBatch(ops);
       validateConditions(conditions);
       ops.forEach((op, i) => checkInside(op.key, `batch operation ${i}: storage key`));
       conditions?.forEach((c, i) => checkInside(c.key, `batch condition ${i}: storage key`));
-      moved = ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key }));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (conditions === undefined) return this.inner.batch(moved);
-    return this.inner.batch(moved, conditions.map((c) => ({ key: this.prefix + c.key, value: c.value })));
+      const moved = ops.map((op): BatchOp => ({ ...op, key: this.prefix + op.key }));
+      if (conditions === undefined) return this.inner.batch(moved);
+      return this.inner.batch(moved, conditions.map((c) => ({ key: this.prefix + c.key, value: c.value })));
+    });
   }
 
   /** A view owns nothing: closing it leaves the inner storage open. */

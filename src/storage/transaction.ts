@@ -14,6 +14,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConflictError } from './errors.js';
+import { promiseOf } from './promise-step.js';
 import {
   compareKeys,
   normalizeListOptions,
@@ -146,15 +147,13 @@ export class TransactionalStorage implements NamedStorage {
 
   /** Inside a transaction: the buffered value, else the first value read (repeatable), else the inner storage's (recorded for the commit check). */
   get(key: string): Promise<Uint8Array | undefined> {
-    // Not async: one promise per read, not three (each costs hook work while a transaction runs).
+    // One promise per read, not three (see promise-step.ts).
     const tx = this.als.getStore();
     if (tx === undefined) return this.inner.get(key);
-    try {
+    return promiseOf(() => {
       validateKey(key);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.txRead(tx, key).then(copy);
+      return this.txRead(tx, key).then(copy);
+    });
   }
 
   /** Inside a transaction: buffered until commit. */
@@ -210,13 +209,11 @@ export class TransactionalStorage implements NamedStorage {
     if (tx === undefined) return this.inner.batch(ops, conditions);
     if (conditions !== undefined && conditions.length > 0) return this.checkedBatch(tx, ops, conditions);
     // The common case (no conditions) in one step: no async function's promises.
-    try {
+    return promiseOf(() => {
       validateBatch(ops);
       for (const op of ops) this.buffer(tx, op.key, op.type === 'put' ? Buffer.from(op.value) : undefined);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return Promise.resolve();
+      return Promise.resolve();
+    });
   }
 
   /** batch() with conditions, inside a transaction: checked against its view first. */

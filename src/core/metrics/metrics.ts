@@ -63,7 +63,8 @@ export interface TelemetryOptions {
 }
 
 type Front = 'vault' | 'azure' | 'internal';
-type StorageOperation = 'get' | 'put' | 'delete' | 'list' | 'scan' | 'batch';
+/** The storage operations timed for `coffer_storage_operation_duration_seconds`. */
+export type StorageOperation = 'get' | 'put' | 'delete' | 'list' | 'scan' | 'batch';
 
 /** The bound series of one (front, operation, mount type): looked up without allocating. */
 interface RequestSeries {

@@ -3,7 +3,8 @@
  * It wraps the backend below the transaction layer, so `batch` is one transaction's commit.
  */
 import type { BatchCondition, BatchOp, ChangeFeed, ListOptions, NamedStorage, StorageEntry, StorageSnapshot } from '../../storage/types.js';
-import type { CofferMetrics } from './metrics.js';
+import { promiseOf } from '../../storage/promise-step.js';
+import type { CofferMetrics, StorageOperation } from './metrics.js';
 
 /** A NamedStorage that reports each operation's latency to `metrics` and otherwise passes through. */
 export class InstrumentedStorage implements NamedStorage {
@@ -19,40 +20,20 @@ export class InstrumentedStorage implements NamedStorage {
     return this.timed('get', () => this.inner.get(key));
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.put(key, value);
-    } finally {
-      this.metrics.observeStorage('put', t0);
-    }
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.timed('put', () => this.inner.put(key, value));
   }
 
-  async delete(key: string): Promise<void> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.delete(key);
-    } finally {
-      this.metrics.observeStorage('delete', t0);
-    }
+  delete(key: string): Promise<void> {
+    return this.timed('delete', () => this.inner.delete(key));
   }
 
-  async list(prefix: string, options?: ListOptions): Promise<string[]> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.list(prefix, options);
-    } finally {
-      this.metrics.observeStorage('list', t0);
-    }
+  list(prefix: string, options?: ListOptions): Promise<string[]> {
+    return this.timed('list', () => this.inner.list(prefix, options));
   }
 
-  async scan(prefix: string, options?: ListOptions): Promise<string[]> {
-    const t0 = performance.now();
-    try {
-      return await this.inner.scan(prefix, options);
-    } finally {
-      this.metrics.observeStorage('scan', t0);
-    }
+  scan(prefix: string, options?: ListOptions): Promise<string[]> {
+    return this.timed('scan', () => this.inner.scan(prefix, options));
   }
 
   batch(ops: BatchOp[], conditions?: BatchCondition[]): Promise<void> {
@@ -60,19 +41,12 @@ export class InstrumentedStorage implements NamedStorage {
   }
 
   /**
-   * `op()` timed, in one promise step rather than an async function's (every read and commit
-   * passes here, and each promise costs hook work while a transaction runs).
+   * `op()` timed, whether it resolves, rejects or throws, in one promise step rather than an
+   * async function's (every read and commit passes here: see promise-step.ts).
    */
-  private timed<T>(operation: 'get' | 'batch', op: () => Promise<T>): Promise<T> {
+  private timed<T>(operation: StorageOperation, op: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    let result: Promise<T>;
-    try {
-      result = op();
-    } catch (err) {
-      this.metrics.observeStorage(operation, t0);
-      return Promise.reject(err);
-    }
-    return result.then(
+    return promiseOf(op).then(
       (value) => {
         this.metrics.observeStorage(operation, t0);
         return value;

@@ -73,7 +73,8 @@ export function waitRoute(
         const mounts = (optStringList(req.data, 'mounts') ?? []).map((m) => (m.endsWith('/') ? m : `${m}/`));
         // Committed before the cursor is taken and before the log is read (see the module comment).
         const watchedSince = await detached(() => keepWatched(storage, now()));
-        const cursor: Cursor = given ?? { time: now(), seen: new Set() };
+        const fresh = (): Cursor => ({ time: now(), seen: new Set() });
+        const cursor: Cursor = given ?? fresh();
         if (given === undefined) return { data: { events: [], cursor: formatCursor(cursor) } };
         // The log may lack events after the cursor: answer after one sweep, whatever it finds.
         const gap = given.time < watchedSince;
@@ -100,7 +101,7 @@ export function waitRoute(
             if (keys.length < PAGE) break;
             from = keys[keys.length - 1]!;
           }
-          if (gap) return { data: { events, cursor: formatCursor(events.length > 0 ? cursor : { time: now(), seen: new Set() }) } };
+          if (gap) return { data: { events, cursor: formatCursor(events.length > 0 ? cursor : fresh()) } };
           if (events.length > 0 || Date.now() >= deadline) return { data: { events, cursor: formatCursor(cursor) } };
           // Real time, not the core clock: this bounds how long the request is held.
           await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
