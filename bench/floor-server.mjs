@@ -16,7 +16,7 @@
 import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import Database from 'better-sqlite3';
+import { openLikeCoffer } from './sqlite-like-coffer.mjs';
 
 const [mode, auditFile, dbFile] = process.argv.slice(2);
 
@@ -81,11 +81,7 @@ if (mode === 'read') {
     });
   };
 } else if (mode === 'write') {
-  const db = new Database(dbFile);
-  db.pragma('locking_mode = EXCLUSIVE');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE IF NOT EXISTS coffer_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID');
+  const db = openLikeCoffer(dbFile, 'NORMAL');
   const put = db.prepare('INSERT INTO coffer_kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const commit = db.transaction((group) => {
     for (const w of group) put.run(w.key, w.value);

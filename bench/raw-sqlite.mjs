@@ -4,15 +4,11 @@
 // synchronous FULL, the same WITHOUT ROWID table), one fsync'd transaction per INSERT, for
 // argv[3] seconds in the database file argv[2]. Runs as its own process so its CPU is separate.
 // Prints one JSON line: { inserts, rps }.
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { openLikeCoffer } from './sqlite-like-coffer.mjs';
 
 const [file, seconds = '3'] = process.argv.slice(2);
-const db = new Database(file);
-db.pragma('locking_mode = EXCLUSIVE');
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-db.exec('CREATE TABLE IF NOT EXISTS coffer_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID');
+const db = openLikeCoffer(file, 'FULL');
 const insert = db.prepare('INSERT INTO coffer_kv (key, value) VALUES (?, ?)');
 // About the size of a sealed KV v2 version (the secret, its metadata, the barrier's framing).
 const value = randomBytes(256);

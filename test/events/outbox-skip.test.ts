@@ -95,58 +95,54 @@ describe('events: the outbox is skipped while nobody subscribes', () => {
     assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/old')).status, 204);
   });
 
-  it('no event is missed of a write that starts after a subscription was created, while writes race the creation', async () => {
-    rx.received.length = 0;
+  /**
+   * Eight writers write `<prefix>/w<n>` while `step` runs (started after 50 ms), until 60 writes
+   * have started after `step` finished; returns those writes as `path@version`.
+   */
+  const writesStartedAfter = async (prefix: string, step: () => Promise<void>): Promise<string[]> => {
     const writes: { key: string; startedAt: number }[] = [];
-    let createdAt = Infinity;
-    let afterCreation = 0;
+    let doneAt = Infinity;
+    let after = 0;
     const writer = async (w: number) => {
-      for (let i = 0; afterCreation < 60 && i < 2000; i++) {
+      for (let i = 0; after < 60 && i < 2000; i++) {
         const startedAt = performance.now();
-        const version = await write(`race/w${w}`, `${i}`);
-        writes.push({ key: `race/w${w}@${version}`, startedAt });
-        if (startedAt > createdAt) afterCreation++;
+        const version = await write(`${prefix}/w${w}`, `${i}`);
+        writes.push({ key: `${prefix}/w${w}@${version}`, startedAt });
+        if (startedAt > doneAt) after++;
       }
     };
-    const create = (async () => {
+    const stepped = (async () => {
       await new Promise((r) => setTimeout(r, 50));
+      await step();
+      doneAt = performance.now();
+    })();
+    await Promise.all([stepped, ...Array.from({ length: 8 }, (_, w) => writer(w))]);
+    const due = writes.filter((w) => w.startedAt > doneAt);
+    assert.ok(due.length >= 60, `writes after the step: ${due.length}`);
+    return due.map((w) => w.key);
+  };
+
+  it('no event is missed of a write that starts after a subscription was created, while writes race the creation', async () => {
+    rx.received.length = 0;
+    const due = await writesStartedAfter('race', async () => {
       const res = await s.request('PUT', '/v1/sys/events/subscriptions/race', { body: { url: rx.url, secret: SECRET, mounts: ['secret/'] } });
       assert.equal(res.status, 204, res.text);
-      createdAt = performance.now();
-    })();
-    await Promise.all([create, ...Array.from({ length: 8 }, (_, w) => writer(w))]);
+    });
     await drain();
     const got = delivered();
-    const due = writes.filter((w) => w.startedAt > createdAt);
-    assert.ok(due.length >= 60, `writes after the creation: ${due.length}`);
-    const missed = due.filter((w) => !got.has(w.key)).map((w) => w.key);
-    assert.deepEqual(missed, [], 'every write started after the creation answered is delivered');
+    assert.deepEqual(due.filter((key) => !got.has(key)), [], 'every write started after the creation answered is delivered');
     assert.equal((await s.request('DELETE', '/v1/sys/events/subscriptions/race')).status, 204);
   });
 
   it('no event is missed of a write that starts after a wait took its cursor, while writes race the watch lease', async () => {
     // A new lease: the earlier ones have lapsed.
     s.clock.advance(11 * 60_000);
-    const writes: { key: string; startedAt: number }[] = [];
-    let answeredAt = Infinity;
     let cursor = '';
-    let afterCursor = 0;
-    const writer = async (w: number) => {
-      for (let i = 0; afterCursor < 60 && i < 2000; i++) {
-        const startedAt = performance.now();
-        const version = await write(`watchrace/w${w}`, `${i}`);
-        writes.push({ key: `watchrace/w${w}@${version}`, startedAt });
-        if (startedAt > answeredAt) afterCursor++;
-      }
-    };
-    const watch = (async () => {
-      await new Promise((r) => setTimeout(r, 50));
+    const due = await writesStartedAfter('watchrace', async () => {
       const res = await s.request('GET', '/v1/sys/events/wait');
       assert.equal(res.status, 200, res.text);
       cursor = res.body.data.cursor;
-      answeredAt = performance.now();
-    })();
-    await Promise.all([watch, ...Array.from({ length: 8 }, (_, w) => writer(w))]);
+    });
     const seen = new Set<string>();
     for (let i = 0; i < 100; i++) {
       const res = await s.request('GET', `/v1/sys/events/wait?after=${cursor}&timeout=1s&mounts=secret/`);
@@ -155,8 +151,6 @@ describe('events: the outbox is skipped while nobody subscribes', () => {
       if (res.body.data.events.length === 0) break;
       cursor = res.body.data.cursor;
     }
-    const due = writes.filter((w) => w.startedAt > answeredAt);
-    assert.ok(due.length >= 60, `writes after the cursor: ${due.length}`);
-    assert.deepEqual(due.filter((w) => !seen.has(w.key)).map((w) => w.key), [], 'every write started after the wait answered is in the log');
+    assert.deepEqual(due.filter((key) => !seen.has(key)), [], 'every write started after the wait answered is in the log');
   });
 });
